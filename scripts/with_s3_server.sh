@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs a command against a private local S3 server: starts one (s3_server_start.sh), exports
+# ZIPSTREAM_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, runs the command,
+# stops the server whatever happens, and exits with the command's exit code.
+#
+# Usage: bash scripts/with_s3_server.sh deno test -A tests/
+set -uo pipefail
+
+if [ $# -eq 0 ]; then
+  echo "with_s3_server: expected a command to run, e.g. with_s3_server.sh deno test -A tests/" >&2
+  exit 2
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/zipstream-s3.XXXXXX")
+
+child=""
+stop() {
+  local code=$?
+  trap - EXIT INT TERM
+  if [ -n "$child" ]; then
+    kill -TERM "$child" 2>/dev/null
+    wait "$child" 2>/dev/null
+  fi
+  SWIFT_DIR=$dir bash "$here/s3_server_stop.sh"
+  rm -rf "$dir"
+  exit "$code"
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+env_lines=$(SWIFT_DIR=$dir bash "$here/s3_server_start.sh") || exit 1
+eval "$env_lines"
+export ZIPSTREAM_S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+
+# The command runs in the background so that INT/TERM reach this script's trap at once; the trap
+# then ends the command (by its PID) and the server. Stdin is passed on explicitly because a
+# background job would otherwise read from /dev/null.
+"$@" <&0 &
+child=$!
+wait "$child"
+code=$?
+child=""
+exit "$code"
