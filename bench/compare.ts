@@ -1,0 +1,499 @@
+/**
+ * zipstream side by side with every peer: runs the workloads of issue 5, each
+ * library in a process of its own (so peak RSS is its own), several times,
+ * and prints one markdown table of medians, with the ratio to zipstream taken
+ * within each run before the median.
+ *
+ *     deno task bench:compare                 # full sizes (minutes)
+ *     deno task bench:compare --quick         # smoke sizes (under a minute)
+ *     deno task bench:compare --workloads W1,W3 --peers zipstream,archiver
+ *     deno task bench:compare --no-verify --runs 5 --json results.json
+ *
+ * Every flag can also come from the environment as `ZIPSTREAM_BENCH_<FLAG>`
+ * (`--w1-size` is `ZIPSTREAM_BENCH_W1_SIZE`; `ZIPSTREAM_BENCH_QUICK=1`).
+ * Sizes accept `KiB`, `MiB` and `GiB` suffixes.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  logText,
+  RANDOM_POOL_LENGTH,
+  randomBytes,
+  TEXT_POOL_LENGTH,
+} from "./_inputs.ts";
+import type { WorkerResult } from "./_compare_worker.ts";
+
+const BENCH_DIR = new URL(".", import.meta.url).pathname;
+const ALL_PEERS = [
+  "zipstream",
+  "client-zip",
+  "fflate",
+  "zip.js",
+  "archiver",
+  "yazl",
+  "python-zipfile",
+];
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+const FLAGS = {
+  quick: { type: "boolean" },
+  runs: { type: "string" },
+  workloads: { type: "string" },
+  peers: { type: "string" },
+  "w1-size": { type: "string" },
+  "w2-size": { type: "string" },
+  "w2-levels": { type: "string" },
+  "w2-entries": { type: "string" },
+  "w3-entries": { type: "string" },
+  "w3-entry-size": { type: "string" },
+  "w4-sizes": { type: "string" },
+  "w4-peers": { type: "string" },
+  chunk: { type: "string" },
+  timeout: { type: "string" },
+  "no-verify": { type: "boolean" },
+  json: { type: "string" },
+} as const;
+
+/** Reads a flag, falling back to `ZIPSTREAM_BENCH_<FLAG>`. */
+function option(
+  values: Record<string, string | boolean | undefined>,
+  name: keyof typeof FLAGS,
+): string | undefined {
+  const value = values[name];
+  if (value !== undefined) return String(value);
+  return Deno.env.get(
+    `ZIPSTREAM_BENCH_${name.toUpperCase().replaceAll("-", "_")}`,
+  );
+}
+
+function parseSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(KiB|MiB|GiB|)$/.exec(text.trim());
+  if (!match) {
+    throw new RangeError(
+      `Cannot read --${flag}: expected a byte count such as 1024, 64MiB or 1GiB, received "${text}"`,
+    );
+  }
+  const unit = { "": 1, KiB: 1024, MiB: MIB, GiB: GIB }[match[2] as string]!;
+  return Math.round(Number(match[1]) * unit);
+}
+
+function formatSize(bytes: number): string {
+  if (bytes >= GIB && bytes % GIB === 0) return `${bytes / GIB} GiB`;
+  if (bytes >= MIB && bytes % MIB === 0) return `${bytes / MIB} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} B`;
+}
+
+/** One archive shape measured for several libraries. */
+interface Variant {
+  workload: string;
+  label: string;
+  args: string[];
+  /** Arguments for the small archive `unzip -t` checks; none skips it. */
+  verifyArgs?: string[];
+  peers: string[];
+  /** Report entries per second instead of MB/s. */
+  perEntry: boolean;
+  entries: number;
+}
+
+interface Measurement {
+  result?: WorkerResult;
+  error?: string;
+}
+
+const values = parseArgs({ args: Deno.args, options: FLAGS }).values as Record<
+  string,
+  string | boolean | undefined
+>;
+const quick = ["1", "true"].includes(option(values, "quick") ?? "");
+const runs = Number(option(values, "runs") ?? (quick ? "1" : "3"));
+const workloads = (option(values, "workloads") ?? "W1,W2,W3,W4").split(",");
+const peers = (option(values, "peers") ?? ALL_PEERS.join(",")).split(",");
+const w1Size = parseSize(
+  option(values, "w1-size") ?? (quick ? "64MiB" : "1GiB"),
+  "w1-size",
+);
+const w2Size = parseSize(
+  option(values, "w2-size") ?? (quick ? "16MiB" : "512MiB"),
+  "w2-size",
+);
+const w2Levels = (option(values, "w2-levels") ?? "6,1").split(",").map(Number);
+const w2Entries = Number(option(values, "w2-entries") ?? "1");
+const w3Entries = Number(
+  option(values, "w3-entries") ?? (quick ? "20000" : "100000"),
+);
+const w3EntrySize = parseSize(
+  option(values, "w3-entry-size") ?? "1KiB",
+  "w3-entry-size",
+);
+const w4Sizes = (option(values, "w4-sizes") ??
+  (quick ? "64MiB,256MiB" : "1GiB,4GiB,16GiB")).split(",").map((s) =>
+    parseSize(s, "w4-sizes")
+  );
+const w4Peers = (option(values, "w4-peers") ?? "zipstream,archiver").split(",");
+const chunk = parseSize(option(values, "chunk") ?? "64KiB", "chunk");
+const timeoutSeconds = Number(option(values, "timeout") ?? "900");
+const verify = !["1", "true"].includes(option(values, "no-verify") ?? "");
+const jsonPath = option(values, "json");
+
+for (const peer of [...peers, ...w4Peers]) {
+  if (!ALL_PEERS.includes(peer)) {
+    throw new TypeError(
+      `Cannot compare with "${peer}": expected one of ${ALL_PEERS.join(", ")}`,
+    );
+  }
+}
+
+const variants: Variant[] = [];
+if (workloads.includes("W1")) {
+  variants.push({
+    workload: "W1",
+    label: `1 × ${formatSize(w1Size)} incompressible, store`,
+    args: [
+      "--pool=random",
+      "--shape=stream",
+      "--entries=1",
+      `--entry-size=${w1Size}`,
+      "--method=store",
+      "--declare-size",
+    ],
+    verifyArgs: [
+      "--pool=random",
+      "--shape=stream",
+      "--entries=1",
+      `--entry-size=${MIB}`,
+      "--method=store",
+      "--declare-size",
+    ],
+    peers,
+    perEntry: false,
+    entries: 1,
+  });
+}
+if (workloads.includes("W2")) {
+  for (const level of w2Levels) {
+    const each = Math.floor(w2Size / w2Entries);
+    variants.push({
+      workload: "W2",
+      label: `${w2Entries} × ${formatSize(each)} log text, deflate L${level}`,
+      args: [
+        "--pool=text",
+        "--shape=stream",
+        `--entries=${w2Entries}`,
+        `--entry-size=${each}`,
+        "--method=deflate",
+        `--level=${level}`,
+      ],
+      verifyArgs: [
+        "--pool=text",
+        "--shape=stream",
+        `--entries=${w2Entries}`,
+        `--entry-size=${MIB}`,
+        "--method=deflate",
+        `--level=${level}`,
+      ],
+      peers: peers.filter((peer) => peer !== "client-zip"),
+      perEntry: false,
+      entries: w2Entries,
+    });
+  }
+}
+if (workloads.includes("W3")) {
+  const w3 = [
+    "--pool=random",
+    "--shape=buffer",
+    `--entries=${w3Entries}`,
+    `--entry-size=${w3EntrySize}`,
+    "--method=store",
+  ];
+  variants.push({
+    workload: "W3",
+    label: `${w3Entries.toLocaleString("en")} × ${
+      formatSize(w3EntrySize)
+    } in memory, store`,
+    args: w3,
+    // The entry count is what breaks readers, so the check keeps it.
+    verifyArgs: w3,
+    peers,
+    perEntry: true,
+    entries: w3Entries,
+  });
+}
+if (workloads.includes("W4")) {
+  for (const size of w4Sizes) {
+    variants.push({
+      workload: "W4",
+      label: `1 × ${formatSize(size)} stream of unknown size, store`,
+      args: [
+        "--pool=random",
+        "--shape=stream",
+        "--entries=1",
+        `--entry-size=${size}`,
+        "--method=store",
+      ],
+      peers: w4Peers,
+      perEntry: false,
+      entries: 1,
+    });
+  }
+}
+
+const workDir = Deno.makeTempDirSync({ prefix: "zipstream_bench_" });
+Deno.writeFileSync(`${workDir}/random.bin`, randomBytes(RANDOM_POOL_LENGTH));
+Deno.writeFileSync(`${workDir}/text.bin`, logText(TEXT_POOL_LENGTH));
+
+function log(message: string): void {
+  console.error(message);
+}
+
+/** Runs one library on one job in a fresh process. */
+async function measure(
+  peer: string,
+  args: string[],
+  out?: string,
+): Promise<Measurement> {
+  const common = [...args, `--chunk=${chunk}`, `--pools-dir=${workDir}`];
+  const command = peer === "python-zipfile" || peer === "python-input"
+    ? new Deno.Command("bash", {
+      args: [
+        "-c",
+        `set -o pipefail; python3 "$0" "$@" | cat > ${
+          out ? `"${out}"` : "/dev/null"
+        }`,
+        `${BENCH_DIR}_zipfile_worker.py`,
+        `--peer=${peer === "python-input" ? "input" : "zipfile"}`,
+        ...common,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+      signal: AbortSignal.timeout(timeoutSeconds * 1000),
+    })
+    : new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--no-lock",
+        `${BENCH_DIR}_compare_worker.ts`,
+        `--peer=${peer}`,
+        ...common,
+        ...(out ? [`--out=${out}`] : []),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+      signal: AbortSignal.timeout(timeoutSeconds * 1000),
+    });
+  try {
+    const { code, stdout, stderr } = await command.output();
+    const text = new TextDecoder().decode(
+      peer.startsWith("python") ? stderr : stdout,
+    );
+    const line = text.trim().split("\n").findLast((l) => l.startsWith("{"));
+    if (code !== 0 || !line) {
+      const why = new TextDecoder().decode(stderr).trim().split("\n")
+        .filter((l) => l.trim()).slice(0, 3).join(" / ");
+      return { error: `exit ${code}: ${why.slice(0, 200)}` };
+    }
+    return { result: JSON.parse(line) as WorkerResult };
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "";
+    return {
+      error: name === "TimeoutError" || name === "AbortError"
+        ? `timed out after ${timeoutSeconds} s`
+        : String(error),
+    };
+  }
+}
+
+/** Tests one archive with Info-ZIP, and checks it holds `entries` members. */
+async function unzipTest(path: string, entries: number): Promise<string> {
+  const test = await new Deno.Command("unzip", {
+    args: ["-tq", path],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(test.stdout) +
+    new TextDecoder().decode(test.stderr);
+  if (test.code !== 0) {
+    const first = said.trim().split("\n").filter((l) => l.trim())[0] ?? "";
+    return `FAIL (exit ${test.code}: ${first.trim().slice(0, 80)})`;
+  }
+  const list = await new Deno.Command("unzip", {
+    args: ["-Z1", path],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const listed = new TextDecoder().decode(list.stdout).split("\n")
+    .filter((l) => l).length;
+  if (listed !== entries) {
+    return `FAIL (${listed} of ${entries} entries listed)`;
+  }
+  return "ok";
+}
+
+const verdicts = new Map<string, string>();
+if (verify) {
+  for (const variant of variants) {
+    if (!variant.verifyArgs) continue;
+    for (const peer of variant.peers) {
+      const key = `${variant.workload}|${peer}`;
+      if (verdicts.has(key)) continue;
+      const path = `${workDir}/verify.zip`;
+      // Exists even when the library fails before writing, for the cleanup.
+      Deno.writeFileSync(path, new Uint8Array(0));
+      log(`verify ${variant.workload} ${peer}`);
+      const { error } = await measure(peer, variant.verifyArgs, path);
+      verdicts.set(
+        key,
+        error ? `FAIL (${error})` : await unzipTest(path, variant.entries),
+      );
+      Deno.removeSync(path);
+    }
+  }
+}
+
+const floorPeer = (peer: string) =>
+  peer === "python-zipfile" ? "python-input" : "input";
+
+/** results[variant index][peer][run] */
+const results: Map<string, Measurement[]>[] = variants.map(() => new Map());
+for (let run = 0; run < runs; run++) {
+  for (const [index, variant] of variants.entries()) {
+    const floors = [...new Set(variant.peers.map(floorPeer))];
+    const order = [...floors, ...variant.peers];
+    // Rotate the order from run to run so no library always runs first.
+    const shift = run % variant.peers.length;
+    const rotated = [
+      ...floors,
+      ...variant.peers.slice(shift),
+      ...variant.peers.slice(0, shift),
+    ];
+    for (const peer of run === 0 ? order : rotated) {
+      log(
+        `run ${run + 1}/${runs} ${variant.workload} ${variant.label}: ${peer}`,
+      );
+      const measurement = await measure(peer, variant.args);
+      if (measurement.error) log(`  ${measurement.error}`);
+      const list = results[index]!.get(peer) ?? [];
+      list.push(measurement);
+      results[index]!.set(peer, list);
+    }
+  }
+}
+Deno.removeSync(workDir, { recursive: true });
+
+function median(numbers: number[]): number {
+  const sorted = numbers.toSorted((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[middle]!
+    : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function speed(variant: Variant, result: WorkerResult): number {
+  return variant.perEntry
+    ? variant.entries / result.seconds
+    : result.bytesIn / result.seconds / 1e6;
+}
+
+const rows: string[] = [
+  "| workload | library | throughput | zipstream ÷ library | archive bytes | peak RSS MiB | RSS − input floor MiB | unzip -t |",
+  "|---|---|--:|--:|--:|--:|--:|---|",
+];
+const mib = (bytes: number) => (bytes / MIB).toFixed(1);
+for (const [index, variant] of variants.entries()) {
+  const byPeer = results[index]!;
+  const ours = byPeer.get("zipstream");
+  const floors = new Map<string, number>();
+  for (const floor of ["input", "python-input"]) {
+    const ok = (byPeer.get(floor) ?? []).flatMap((m) =>
+      m.result ? [m.result.peakRss] : []
+    );
+    if (ok.length) floors.set(floor, median(ok));
+  }
+  const names = [
+    ...variant.peers,
+    ...[...new Set(variant.peers.map(floorPeer))],
+  ];
+  for (const peer of names) {
+    const list = byPeer.get(peer) ?? [];
+    const ok = list.flatMap((m) => (m.result ? [m.result] : []));
+    const workload = `${variant.workload} ${variant.label}`;
+    const name = peer === "input" || peer === "python-input"
+      ? `(${peer}: read only)`
+      : peer;
+    if (ok.length === 0) {
+      const error = list.find((m) => m.error)?.error ?? "not run";
+      rows.push(
+        `| ${workload} | ${name} | error: ${
+          error.replaceAll("|", "/")
+        } | | | | | ${verdicts.get(`${variant.workload}|${peer}`) ?? ""} |`,
+      );
+      continue;
+    }
+    const throughput = median(ok.map((r) => speed(variant, r)));
+    const ratios = list.flatMap((m, run) => {
+      const mine = ours?.[run]?.result;
+      return m.result && mine
+        ? [speed(variant, mine) / speed(variant, m.result)]
+        : [];
+    });
+    const rss = median(ok.map((r) => r.peakRss));
+    const floor = floors.get(floorPeer(peer));
+    const isFloor = peer === "input" || peer === "python-input";
+    rows.push(
+      [
+        "",
+        workload,
+        name,
+        // Python's read-only pass slices memoryviews without touching them.
+        peer === "python-input"
+          ? "—"
+          : variant.perEntry
+          ? `${Math.round(throughput).toLocaleString("en")} entries/s`
+          : `${throughput.toFixed(0)} MB/s`,
+        isFloor || ratios.length === 0 ? "—" : `${median(ratios).toFixed(2)}×`,
+        isFloor ? "—" : median(ok.map((r) => r.bytesOut)).toLocaleString("en"),
+        mib(rss),
+        isFloor || floor === undefined ? "—" : mib(rss - floor),
+        verdicts.get(`${variant.workload}|${peer}`) ?? "",
+        "",
+      ].join(" | ").trim(),
+    );
+  }
+}
+
+const cpu = /model name\s*:\s*(.*)/.exec(
+  Deno.readTextFileSync("/proc/cpuinfo"),
+)?.[1];
+console.log(
+  `Machine: ${navigator.hardwareConcurrency} cores, ${cpu}, ${
+    (Deno.systemMemoryInfo().total / GIB).toFixed(1)
+  } GiB RAM; Deno ${Deno.version.deno}; ${runs} run(s), medians; ${
+    formatSize(chunk)
+  } input chunks; MB = 10^6 bytes.\n`,
+);
+console.log(rows.join("\n"));
+if (jsonPath) {
+  Deno.writeTextFileSync(
+    jsonPath,
+    JSON.stringify(
+      variants.map((variant, index) => ({
+        ...variant,
+        verdicts: Object.fromEntries(
+          variant.peers.map((
+            p,
+          ) => [p, verdicts.get(`${variant.workload}|${p}`)]),
+        ),
+        results: Object.fromEntries(results[index]!),
+      })),
+      null,
+      2,
+    ),
+  );
+}
