@@ -1,0 +1,311 @@
+/**
+ * The engine behind `zip()` and `ZipStream`: pulls entries one at a time and
+ * turns them into archive bytes, keeping only the central directory.
+ *
+ * @module
+ */
+
+import { centralDirectoryHeader } from "./_central_directory_header.ts";
+import { CentralDirectory } from "./_central_directory.ts";
+import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
+import { dataDescriptor } from "./_data_descriptor.ts";
+import { createDeflater, deflateBytes } from "./_deflater.ts";
+import { endRecords } from "./_end_of_central_directory.ts";
+import { inMemoryEntryLayout, streamedEntryLayout } from "./_entry_layout.ts";
+import type { Method } from "./_entry_fields.ts";
+import { nameKey } from "./_entry_name.ts";
+import { localFileHeader } from "./_local_file_header.ts";
+import type { PullSource } from "./_pull_source.ts";
+import {
+  cannotAdd,
+  entryFields,
+  type ResolvedEntry,
+  resolveEntry,
+} from "./_resolved_entry.ts";
+import type { ResolvedOptions } from "./_resolved_options.ts";
+import { crc32 } from "./crc32.ts";
+import type { ZipEntry } from "./zip_entry.ts";
+
+/** Output is handed on in batches of about this many bytes. */
+const OUTPUT_BLOCK_SIZE = 64 * 1024;
+/** Chunks this large are handed on as they are; smaller ones are packed together. */
+const PASS_THROUGH_SIZE = 16 * 1024;
+
+/** Raised inside the engine once the output has been cancelled. */
+class Cancelled extends Error {}
+
+/** Writes one archive from a source of entries. */
+export class ArchiveWriter {
+  #entries: PullSource<ZipEntry>;
+  #options: ResolvedOptions;
+  #central = new CentralDirectory();
+  #names = new Set<string>();
+  #offset = 0;
+  #ready: Uint8Array[] = [];
+  #readyBytes = 0;
+  #block = new Uint8Array(OUTPUT_BLOCK_SIZE);
+  #blockUsed = 0;
+  #source: PullSource<Uint8Array> | undefined;
+  #cancelled = false;
+
+  constructor(entries: PullSource<ZipEntry>, options: ResolvedOptions) {
+    this.#entries = entries;
+    this.#options = options;
+  }
+
+  /**
+   * The archive, in batches of chunks. Each batch is non-empty; the engine
+   * only runs while its consumer asks for more.
+   */
+  async *batches(): AsyncGenerator<Uint8Array[], void, undefined> {
+    try {
+      for (;;) {
+        const entry = await this.#nextEntry();
+        if (entry === undefined) break;
+        if (entry.body.kind === "bytes") {
+          this.#writeInMemory(entry, entry.body.bytes);
+        } else {
+          yield* this.#writeStreamed(entry, entry.body.open);
+        }
+        if (this.#readyBytes >= OUTPUT_BLOCK_SIZE) yield this.#take();
+      }
+      this.#writeEnd();
+      yield this.#take();
+    } catch (error) {
+      if (!this.#cancelled) await this.#stop(error);
+      throw error;
+    }
+  }
+
+  /** Stops the engine: cancels the entry being read and the entry source. */
+  async cancel(reason: unknown): Promise<void> {
+    this.#cancelled = true;
+    await this.#stop(reason);
+  }
+
+  async #stop(reason: unknown): Promise<void> {
+    const source = this.#source;
+    this.#source = undefined;
+    await Promise.allSettled([
+      source?.cancel(reason),
+      this.#entries.cancel(reason),
+    ]);
+  }
+
+  #throwIfCancelled(): void {
+    if (this.#cancelled) throw new Cancelled("The archive was cancelled");
+  }
+
+  async #nextEntry(): Promise<ResolvedEntry | undefined> {
+    let entry: ZipEntry | undefined;
+    try {
+      entry = await this.#entries.read();
+    } catch (cause) {
+      throw new Error(
+        `Cannot read the next entry of the archive: the entry source failed: ${
+          messageOf(cause)
+        }`,
+        { cause },
+      );
+    }
+    this.#throwIfCancelled();
+    if (entry === undefined) return undefined;
+    const resolved = resolveEntry(entry, this.#options.defaults);
+    const key = nameKey(resolved.name);
+    if (this.#names.has(key)) {
+      throw new TypeError(
+        `${
+          cannotAdd(resolved.name)
+        }: an entry with that name is already in the archive`,
+      );
+    }
+    this.#names.add(key);
+    return resolved;
+  }
+
+  #writeInMemory(entry: ResolvedEntry, bytes: Uint8Array): void {
+    const crc = crc32(bytes);
+    if (entry.crc32 !== undefined && entry.crc32 !== crc) {
+      throw crcMismatch(entry, crc);
+    }
+    let method: Method = METHOD_STORE;
+    let payload = bytes;
+    if (entry.compression === "deflate" && bytes.length > 0) {
+      const compressed = deflateBytes(bytes, entry.level);
+      // Data that deflate cannot shrink is stored, as Info-ZIP does.
+      if (compressed.length < bytes.length) {
+        method = METHOD_DEFLATE;
+        payload = compressed;
+      }
+    }
+    const layout = inMemoryEntryLayout(method, bytes.length, payload.length);
+    const fields = entryFields(entry, method, false);
+    const offset = this.#offset;
+    this.#emit(
+      localFileHeader(fields, crc, payload.length, bytes.length, layout.zip64),
+    );
+    this.#emit(payload);
+    this.#central.add(
+      centralDirectoryHeader(
+        fields,
+        crc,
+        payload.length,
+        bytes.length,
+        offset,
+        layout.zip64,
+      ),
+    );
+  }
+
+  async *#writeStreamed(
+    entry: ResolvedEntry,
+    open: () => PullSource<Uint8Array>,
+  ): AsyncGenerator<Uint8Array[], void, undefined> {
+    const layout = streamedEntryLayout(entry);
+    const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
+    const offset = this.#offset;
+    const declaredCrc = entry.crc32 ?? 0;
+    this.#emit(
+      layout.usesDataDescriptor
+        ? localFileHeader(fields, 0, 0, 0, layout.zip64)
+        : localFileHeader(
+          fields,
+          declaredCrc,
+          entry.size!,
+          entry.size!,
+          layout.zip64,
+        ),
+    );
+    const deflater = layout.method === METHOD_DEFLATE
+      ? createDeflater(entry.level)
+      : undefined;
+    const source = open();
+    this.#source = source;
+    let size = 0;
+    let compressedSize = 0;
+    let crc = 0;
+    for (;;) {
+      let chunk: Uint8Array | undefined;
+      try {
+        chunk = await source.read();
+      } catch (cause) {
+        this.#throwIfCancelled();
+        throw new Error(
+          `${cannotAdd(entry.name)}: its data source failed: ${
+            messageOf(cause)
+          }`,
+          { cause },
+        );
+      }
+      this.#throwIfCancelled();
+      if (chunk === undefined) break;
+      size += chunk.length;
+      if (entry.size !== undefined && size > entry.size) {
+        throw new RangeError(
+          `${
+            cannotAdd(entry.name)
+          }: declared size ${entry.size} but the source gave at least ${size} bytes`,
+        );
+      }
+      crc = crc32(chunk, crc);
+      if (deflater === undefined) {
+        compressedSize += chunk.length;
+        this.#emit(chunk);
+      } else {
+        for (const output of deflater.push(chunk)) {
+          compressedSize += output.length;
+          this.#emit(output);
+        }
+      }
+      if (this.#readyBytes >= OUTPUT_BLOCK_SIZE) yield this.#take();
+    }
+    this.#source = undefined;
+    if (entry.size !== undefined && size !== entry.size) {
+      throw new RangeError(
+        `${
+          cannotAdd(entry.name)
+        }: declared size ${entry.size} but the source gave ${size} bytes`,
+      );
+    }
+    if (entry.crc32 !== undefined && entry.crc32 !== crc) {
+      throw crcMismatch(entry, crc);
+    }
+    if (deflater !== undefined) {
+      for (const output of deflater.finish()) {
+        compressedSize += output.length;
+        this.#emit(output);
+      }
+    }
+    if (layout.usesDataDescriptor) {
+      this.#emit(dataDescriptor(crc, compressedSize, size, layout.zip64));
+    }
+    this.#central.add(
+      centralDirectoryHeader(
+        fields,
+        crc,
+        compressedSize,
+        size,
+        offset,
+        layout.zip64,
+      ),
+    );
+  }
+
+  #writeEnd(): void {
+    const extent = {
+      entryCount: this.#central.entryCount,
+      size: this.#central.size,
+      offset: this.#offset,
+    };
+    for (const chunk of this.#central.take()) this.#emit(chunk);
+    for (const record of endRecords(extent, this.#options.commentBytes)) {
+      this.#emit(record);
+    }
+  }
+
+  /** Queues bytes for output, packing small pieces into shared blocks. */
+  #emit(bytes: Uint8Array): void {
+    this.#offset += bytes.length;
+    this.#readyBytes += bytes.length;
+    if (bytes.length >= PASS_THROUGH_SIZE) {
+      this.#flushBlock();
+      this.#ready.push(bytes);
+      return;
+    }
+    if (this.#blockUsed + bytes.length > this.#block.length) this.#flushBlock();
+    this.#block.set(bytes, this.#blockUsed);
+    this.#blockUsed += bytes.length;
+  }
+
+  #flushBlock(): void {
+    if (this.#blockUsed === 0) return;
+    this.#ready.push(this.#block.subarray(0, this.#blockUsed));
+    // The handed-on block now belongs to the consumer.
+    this.#block = new Uint8Array(OUTPUT_BLOCK_SIZE);
+    this.#blockUsed = 0;
+  }
+
+  #take(): Uint8Array[] {
+    this.#flushBlock();
+    const ready = this.#ready;
+    this.#ready = [];
+    this.#readyBytes = 0;
+    return ready;
+  }
+}
+
+function crcMismatch(entry: ResolvedEntry, actual: number): Error {
+  return new Error(
+    `${cannotAdd(entry.name)}: declared crc32 ${
+      hex(entry.crc32!)
+    } but the data has ${hex(actual)}`,
+  );
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, "0")}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

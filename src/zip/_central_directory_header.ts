@@ -1,0 +1,73 @@
+/**
+ * Central directory file header (APPNOTE 4.3.12).
+ *
+ * @module
+ */
+
+import { ByteWriter } from "./_byte_writer.ts";
+import {
+  CENTRAL_DIRECTORY_HEADER_LENGTH,
+  CENTRAL_DIRECTORY_HEADER_SIGNATURE,
+  UINT32_MAX,
+  VERSION_MADE_BY,
+  VERSION_NEEDED_DEFAULT,
+  VERSION_NEEDED_ZIP64,
+} from "./_constants.ts";
+import type { EntryFields } from "./_entry_fields.ts";
+import { zip64Extra } from "./_extra_fields.ts";
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The central directory's record of one entry. Only the fields that overflow
+ * 32 bits move into a ZIP64 extra field, so an archive that fits stays plain
+ * for readers without ZIP64 support. `localZip64` says whether the local
+ * header used ZIP64, which raises the version needed to extract to 4.5.
+ */
+export function centralDirectoryHeader(
+  fields: EntryFields,
+  crc32: number,
+  compressedSize: number,
+  size: number,
+  localHeaderOffset: number,
+  localZip64: boolean,
+): Uint8Array {
+  const sizeOverflows = size >= UINT32_MAX;
+  const compressedSizeOverflows = compressedSize >= UINT32_MAX;
+  const offsetOverflows = localHeaderOffset >= UINT32_MAX;
+  const overflowing: number[] = [];
+  if (sizeOverflows) overflowing.push(size);
+  if (compressedSizeOverflows) overflowing.push(compressedSize);
+  if (offsetOverflows) overflowing.push(localHeaderOffset);
+  const zip64Field = overflowing.length > 0
+    ? zip64Extra(overflowing)
+    : NO_BYTES;
+  const zip64 = localZip64 || overflowing.length > 0;
+  const extraLength = zip64Field.length + fields.timestampExtra.length;
+  return new ByteWriter(
+    CENTRAL_DIRECTORY_HEADER_LENGTH + fields.nameBytes.length + extraLength +
+      fields.commentBytes.length,
+  )
+    .uint32(CENTRAL_DIRECTORY_HEADER_SIGNATURE) // central file header signature
+    .uint16(VERSION_MADE_BY) // version made by
+    .uint16(zip64 ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED_DEFAULT) // version needed to extract
+    .uint16(fields.flags) // general purpose bit flag
+    .uint16(fields.method) // compression method
+    .uint16(fields.dosTime) // last mod file time
+    .uint16(fields.dosDate) // last mod file date
+    .uint32(crc32) // crc-32
+    .uint32(compressedSizeOverflows ? UINT32_MAX : compressedSize) // compressed size
+    .uint32(sizeOverflows ? UINT32_MAX : size) // uncompressed size
+    .uint16(fields.nameBytes.length) // file name length
+    .uint16(extraLength) // extra field length
+    .uint16(fields.commentBytes.length) // file comment length
+    .uint16(0) // disk number start
+    .uint16(0) // internal file attributes
+    .uint32(fields.externalAttributes) // external file attributes
+    .uint32(offsetOverflows ? UINT32_MAX : localHeaderOffset) // relative offset of local header
+    .raw(fields.nameBytes) // file name
+    .raw(zip64Field) // extra field: ZIP64 extended information
+    .raw(fields.timestampExtra) // extra field: extended timestamp
+    .raw(fields.commentBytes) // file comment
+    .done();
+}

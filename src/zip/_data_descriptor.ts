@@ -1,0 +1,40 @@
+/**
+ * Data descriptor (APPNOTE 4.3.9).
+ *
+ * @module
+ */
+
+import { ByteWriter } from "./_byte_writer.ts";
+import {
+  DATA_DESCRIPTOR_LENGTH,
+  DATA_DESCRIPTOR_SIGNATURE,
+  DATA_DESCRIPTOR_ZIP64_LENGTH,
+} from "./_constants.ts";
+
+/**
+ * The record after an entry's data that gives its CRC and sizes, for entries
+ * whose local header could not. The optional signature is always written:
+ * streaming readers such as bsdtar find the end of stored data by it. Sizes
+ * are 8 bytes when the local header carried a ZIP64 extra field (4.3.9.2).
+ */
+export function dataDescriptor(
+  crc32: number,
+  compressedSize: number,
+  size: number,
+  zip64: boolean,
+): Uint8Array {
+  const writer = new ByteWriter(
+    zip64 ? DATA_DESCRIPTOR_ZIP64_LENGTH : DATA_DESCRIPTOR_LENGTH,
+  )
+    .uint32(DATA_DESCRIPTOR_SIGNATURE) // data descriptor signature
+    .uint32(crc32); // crc-32
+  return zip64
+    ? writer
+      .uint64(compressedSize) // compressed size
+      .uint64(size) // uncompressed size
+      .done()
+    : writer
+      .uint32(compressedSize) // compressed size
+      .uint32(size) // uncompressed size
+      .done();
+}

@@ -1,0 +1,88 @@
+/**
+ * Entry names: the checks that keep an archive from writing outside the
+ * folder it is extracted into, or from losing an entry to a duplicate.
+ *
+ * @module
+ */
+
+import { UINT16_MAX } from "./_constants.ts";
+
+const DRIVE_LETTER = /^[A-Za-z]:/;
+const DIRECTORY_SUFFIX = "/";
+
+/**
+ * Checks a name and returns it as UTF-8. Backslashes are refused rather than
+ * turned into `/`: on Unix they are ordinary name characters, on Windows
+ * separators, so either reading would surprise someone.
+ *
+ * @throws {TypeError} when the name is not a safe relative path.
+ * @throws {RangeError} when its UTF-8 form is longer than 65,535 bytes.
+ */
+export function encodeEntryName(name: unknown): Uint8Array {
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot add an entry to the archive: expected its name to be a string but received ${
+        describe(name)
+      }`,
+    );
+  }
+  const problem = nameProblem(name);
+  if (problem !== undefined) {
+    throw new TypeError(
+      `Cannot add ${JSON.stringify(name)} to the archive: ${problem}`,
+    );
+  }
+  const bytes = new TextEncoder().encode(name);
+  if (bytes.length > UINT16_MAX) {
+    throw new RangeError(
+      `Cannot add ${
+        JSON.stringify(name.slice(0, 40) + "…")
+      } to the archive: expected a name of at most ${UINT16_MAX} bytes of UTF-8 but received ${bytes.length}`,
+    );
+  }
+  return bytes;
+}
+
+function nameProblem(name: string): string | undefined {
+  if (name.length === 0) return "expected a name but received an empty string";
+  if (name.includes("\0")) return "a name cannot contain a NUL character";
+  if (!name.isWellFormed()) {
+    return "a name cannot contain a lone UTF-16 surrogate";
+  }
+  if (name.includes("\\")) {
+    return 'a name cannot contain a backslash: use "/" to separate folders';
+  }
+  if (name.startsWith("/") || DRIVE_LETTER.test(name)) {
+    return "expected a relative path but received an absolute one";
+  }
+  const path = isDirectoryName(name) ? name.slice(0, -1) : name;
+  for (const segment of path.split("/")) {
+    if (segment === "..") return 'a name cannot contain a ".." segment';
+    if (segment === ".") return 'a name cannot contain a "." segment';
+    if (segment === "") return "a name cannot contain an empty segment";
+  }
+  return undefined;
+}
+
+/** Whether the name denotes a directory. */
+export function isDirectoryName(name: string): boolean {
+  return name.endsWith(DIRECTORY_SUFFIX);
+}
+
+/**
+ * The key under which names collide: `a` and `a/` would extract to the same
+ * path, so they count as duplicates.
+ */
+export function nameKey(name: string): string {
+  return isDirectoryName(name) ? name.slice(0, -1) : name;
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "object") {
+    return `an object (${value.constructor?.name ?? "Object"})`;
+  }
+  return `${typeof value} ${String(value)}`;
+}

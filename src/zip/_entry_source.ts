@@ -1,0 +1,92 @@
+/**
+ * The data of an entry, in one of two shapes: bytes already in memory, or a
+ * source read chunk by chunk as the archive is pulled.
+ *
+ * @module
+ */
+
+import type { ZipEntryData } from "./zip_entry.ts";
+import { describe } from "./_entry_name.ts";
+import {
+  isSource,
+  type PullSource,
+  pullSource,
+  type Source,
+} from "./_pull_source.ts";
+
+/** Entry data after normalization. */
+export type EntryBody =
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array }
+  | {
+    readonly kind: "stream";
+    /** The size the source itself knows (a Blob's), if any. */
+    readonly size: number | undefined;
+    readonly open: () => PullSource<Uint8Array>;
+  };
+
+const EMPTY_BODY: EntryBody = { kind: "bytes", bytes: new Uint8Array(0) };
+
+/**
+ * Sorts `data` into bytes known up front or a source to stream. Byte arrays
+ * are checked before iterables because a `Uint8Array` is also an iterable of
+ * numbers.
+ */
+export function entryBody(
+  name: string,
+  data: ZipEntryData | undefined,
+): EntryBody {
+  if (data === undefined) return EMPTY_BODY;
+  if (typeof data === "string") {
+    return { kind: "bytes", bytes: new TextEncoder().encode(data) };
+  }
+  if (data instanceof Uint8Array) return { kind: "bytes", bytes: data };
+  if (data instanceof ArrayBuffer) {
+    return { kind: "bytes", bytes: new Uint8Array(data) };
+  }
+  if (typeof Blob !== "undefined" && data instanceof Blob) {
+    return {
+      kind: "stream",
+      size: data.size,
+      open: () => chunkReader(name, data.stream()),
+    };
+  }
+  if (isSource(data)) {
+    return {
+      kind: "stream",
+      size: undefined,
+      open: () => chunkReader(name, data),
+    };
+  }
+  throw new TypeError(
+    `Cannot add ${
+      JSON.stringify(name)
+    } to the archive: expected its data to be a string, Uint8Array, ArrayBuffer, Blob, ReadableStream or (async) iterable of Uint8Array but received ${
+      describe(data)
+    }`,
+  );
+}
+
+function checkChunk(name: string, chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  throw new TypeError(
+    `Cannot add ${
+      JSON.stringify(name)
+    } to the archive: expected its source to give Uint8Array chunks but received ${
+      describe(chunk)
+    }`,
+  );
+}
+
+function chunkReader(
+  name: string,
+  source: Source<unknown>,
+): PullSource<Uint8Array> {
+  const pull = pullSource(source);
+  return {
+    async read() {
+      const chunk = await pull.read();
+      return chunk === undefined ? undefined : checkChunk(name, chunk);
+    },
+    cancel: (reason) => pull.cancel(reason),
+  };
+}

@@ -1,0 +1,302 @@
+/**
+ * A `ZipEntry` checked and completed with the archive's defaults: everything
+ * the writer needs except what only the data can tell (CRC, sizes).
+ *
+ * @module
+ */
+
+import {
+  DEFAULT_DIRECTORY_MODE,
+  DEFAULT_FILE_MODE,
+  EXTERNAL_ATTRIBUTES_MODE_SHIFT,
+  FLAG_DATA_DESCRIPTOR,
+  FLAG_UTF8,
+  INT32_MAX,
+  INT32_MIN,
+  MAX_MODE,
+  MSDOS_DIRECTORY_ATTRIBUTE,
+  S_IFDIR,
+  S_IFMT,
+  S_IFREG,
+  UINT16_MAX,
+  UINT32_MAX,
+} from "./_constants.ts";
+import { dosDateTime } from "./_dos_date_time.ts";
+import { type EntryBody, entryBody } from "./_entry_source.ts";
+import type { EntryFields, Method } from "./_entry_fields.ts";
+import { describe, encodeEntryName, isDirectoryName } from "./_entry_name.ts";
+import { extendedTimestampExtra } from "./_extra_fields.ts";
+import type { CompressionMethod, ZipEntry } from "./zip_entry.ts";
+
+const MILLISECONDS_PER_SECOND = 1000;
+const MAX_LEVEL = 9;
+const NO_BYTES = new Uint8Array(0);
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** Archive-wide defaults, already validated. */
+export interface EntryDefaults {
+  readonly compression: CompressionMethod;
+  readonly level: number;
+  readonly lastModified: number;
+}
+
+/** An entry ready to be written. */
+export interface ResolvedEntry {
+  readonly name: string;
+  readonly isDirectory: boolean;
+  readonly body: EntryBody;
+  /** The uncompressed size, when known before reading: declared, or from the data. */
+  readonly size: number | undefined;
+  /** The CRC-32, when the caller declared it. */
+  readonly crc32: number | undefined;
+  readonly compression: CompressionMethod;
+  readonly level: number;
+  readonly nameBytes: Uint8Array;
+  readonly commentBytes: Uint8Array;
+  readonly utf8: boolean;
+  readonly dosDate: number;
+  readonly dosTime: number;
+  readonly timestampExtra: Uint8Array;
+  readonly externalAttributes: number;
+}
+
+/** A message prefix naming the entry. */
+export function cannotAdd(name: string): string {
+  return `Cannot add ${JSON.stringify(name)} to the archive`;
+}
+
+/**
+ * Checks every field of `entry` and fills in the defaults.
+ *
+ * @throws {TypeError} for a value of the wrong kind.
+ * @throws {RangeError} for a value out of range.
+ */
+export function resolveEntry(
+  entry: ZipEntry,
+  defaults: EntryDefaults,
+): ResolvedEntry {
+  if (typeof entry !== "object" || entry === null) {
+    throw new TypeError(
+      `Cannot add an entry to the archive: expected an object with a name but received ${
+        describe(entry)
+      }`,
+    );
+  }
+  const nameBytes = encodeEntryName(entry.name);
+  const {
+    name,
+    data,
+    size: declaredSize,
+    crc32: declaredCrc,
+    lastModified = defaults.lastModified,
+    compression = defaults.compression,
+    level = defaults.level,
+    comment = "",
+  } = entry;
+  const isDirectory = isDirectoryName(name);
+  const body = entryBody(name, data);
+  const knownSize = body.kind === "bytes" ? body.bytes.length : body.size;
+  if (isDirectory && (knownSize ?? 0) !== 0) {
+    throw new TypeError(
+      `${
+        cannotAdd(name)
+      }: a directory cannot have data, but ${knownSize} bytes were given`,
+    );
+  }
+  if (declaredSize !== undefined) {
+    checkSize(name, declaredSize);
+    if (knownSize !== undefined && knownSize !== declaredSize) {
+      throw new RangeError(
+        `${
+          cannotAdd(name)
+        }: declared size ${declaredSize} but the data holds ${knownSize} bytes`,
+      );
+    }
+  }
+  if (declaredCrc !== undefined) checkCrc(name, declaredCrc);
+  checkCompression(name, compression);
+  checkLevel(name, level);
+  if (typeof comment !== "string") {
+    throw new TypeError(
+      `${cannotAdd(name)}: expected its comment to be a string but received ${
+        describe(comment)
+      }`,
+    );
+  }
+  const commentBytes = comment === ""
+    ? NO_BYTES
+    : new TextEncoder().encode(comment);
+  if (commentBytes.length > UINT16_MAX) {
+    throw new RangeError(
+      `${
+        cannotAdd(name)
+      }: expected a comment of at most ${UINT16_MAX} bytes of UTF-8 but received ${commentBytes.length}`,
+    );
+  }
+  const time = timeFields(name, lastModified);
+  return {
+    name,
+    isDirectory,
+    body,
+    size: declaredSize ?? knownSize,
+    crc32: declaredCrc,
+    compression,
+    level,
+    nameBytes,
+    commentBytes,
+    utf8: NON_ASCII.test(name) || NON_ASCII.test(comment),
+    ...time,
+    externalAttributes: externalAttributes(name, isDirectory, entry.mode),
+  };
+}
+
+/** The header fields of `entry` once its method and layout are chosen. */
+export function entryFields(
+  entry: ResolvedEntry,
+  method: Method,
+  usesDataDescriptor: boolean,
+): EntryFields {
+  return {
+    nameBytes: entry.nameBytes,
+    commentBytes: entry.commentBytes,
+    flags: (entry.utf8 ? FLAG_UTF8 : 0) |
+      (usesDataDescriptor ? FLAG_DATA_DESCRIPTOR : 0),
+    method,
+    dosDate: entry.dosDate,
+    dosTime: entry.dosTime,
+    timestampExtra: entry.timestampExtra,
+    externalAttributes: entry.externalAttributes,
+  };
+}
+
+/** Checks an archive-wide or entry compression method. */
+export function checkCompression(
+  name: string | undefined,
+  value: unknown,
+): void {
+  if (value !== "store" && value !== "deflate") {
+    throw new TypeError(
+      `${
+        subject(name, "compression")
+      }: expected "store" or "deflate" but received ${describe(value)}`,
+    );
+  }
+}
+
+/** Checks an archive-wide or entry deflate level. */
+export function checkLevel(name: string | undefined, value: unknown): void {
+  if (
+    !Number.isInteger(value) || (value as number) < 0 ||
+    (value as number) > MAX_LEVEL
+  ) {
+    throw new RangeError(
+      `${
+        subject(name, "level")
+      }: expected an integer from 0 to ${MAX_LEVEL} but received ${
+        describe(value)
+      }`,
+    );
+  }
+}
+
+/** Turns a `lastModified` value into epoch milliseconds. */
+export function epochMilliseconds(
+  name: string | undefined,
+  value: unknown,
+): number {
+  const milliseconds = value instanceof Date ? value.getTime() : value;
+  if (typeof milliseconds !== "number" || !Number.isFinite(milliseconds)) {
+    throw new TypeError(
+      `${
+        subject(name, "lastModified")
+      }: expected a valid Date or epoch milliseconds but received ${
+        describe(value)
+      }`,
+    );
+  }
+  return milliseconds;
+}
+
+function subject(name: string | undefined, option: string): string {
+  return name === undefined
+    ? `Cannot create the archive: invalid option ${option}`
+    : `${cannotAdd(name)}: invalid ${option}`;
+}
+
+function checkSize(name: string, size: unknown): void {
+  if (!Number.isSafeInteger(size) || (size as number) < 0) {
+    throw new RangeError(
+      `${
+        cannotAdd(name)
+      }: expected size to be a non-negative safe integer but received ${
+        describe(size)
+      }`,
+    );
+  }
+}
+
+function checkCrc(name: string, crc: unknown): void {
+  if (
+    !Number.isInteger(crc) || (crc as number) < 0 ||
+    (crc as number) > UINT32_MAX
+  ) {
+    throw new RangeError(
+      `${
+        cannotAdd(name)
+      }: expected crc32 to be an integer from 0 to 0xffffffff but received ${
+        describe(crc)
+      }`,
+    );
+  }
+}
+
+let lastTime: { milliseconds: number; fields: TimeFields } | undefined;
+
+interface TimeFields {
+  dosDate: number;
+  dosTime: number;
+  timestampExtra: Uint8Array;
+}
+
+function timeFields(name: string, lastModified: unknown): TimeFields {
+  const milliseconds = epochMilliseconds(name, lastModified);
+  // Most entries share the archive's default time: compute its fields once.
+  if (lastTime?.milliseconds === milliseconds) return lastTime.fields;
+  const seconds = Math.floor(milliseconds / MILLISECONDS_PER_SECOND);
+  const { date, time } = dosDateTime(milliseconds);
+  const fields = {
+    dosDate: date,
+    dosTime: time,
+    // The extended timestamp is a signed 32-bit count of seconds: outside
+    // 1901-2038 it cannot be written, and the DOS fields stand alone.
+    timestampExtra: seconds >= INT32_MIN && seconds <= INT32_MAX
+      ? extendedTimestampExtra(seconds)
+      : NO_BYTES,
+  };
+  lastTime = { milliseconds, fields };
+  return fields;
+}
+
+function externalAttributes(
+  name: string,
+  isDirectory: boolean,
+  mode: unknown = isDirectory ? DEFAULT_DIRECTORY_MODE : DEFAULT_FILE_MODE,
+): number {
+  if (
+    !Number.isInteger(mode) || (mode as number) < 0 ||
+    (mode as number) > MAX_MODE
+  ) {
+    throw new RangeError(
+      `${
+        cannotAdd(name)
+      }: expected mode to be an integer from 0 to 0o177777 but received ${
+        describe(mode)
+      }`,
+    );
+  }
+  let unixMode = mode as number;
+  if ((unixMode & S_IFMT) === 0) unixMode |= isDirectory ? S_IFDIR : S_IFREG;
+  const dosAttributes = isDirectory ? MSDOS_DIRECTORY_ATTRIBUTE : 0;
+  // The shift can reach bit 31, so the result is made unsigned.
+  return ((unixMode << EXTERNAL_ATTRIBUTES_MODE_SHIFT) | dosAttributes) >>> 0;
+}

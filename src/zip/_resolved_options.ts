@@ -1,0 +1,68 @@
+/**
+ * `ZipOptions` checked and completed with their defaults.
+ *
+ * @module
+ */
+
+import { UINT16_MAX } from "./_constants.ts";
+import { describe } from "./_entry_name.ts";
+import {
+  checkCompression,
+  checkLevel,
+  type EntryDefaults,
+  epochMilliseconds,
+} from "./_resolved_entry.ts";
+import type { ZipOptions } from "./zip_options.ts";
+
+const DEFAULT_LEVEL = 6;
+
+/** Archive-wide settings, validated. */
+export interface ResolvedOptions {
+  readonly defaults: EntryDefaults;
+  readonly commentBytes: Uint8Array;
+}
+
+/**
+ * Checks every option at once, before any byte is written.
+ *
+ * @throws {TypeError} for an option of the wrong kind.
+ * @throws {RangeError} for an option out of range.
+ */
+export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot create the archive: expected options to be an object but received ${
+        describe(options)
+      }`,
+    );
+  }
+  const {
+    compression = "deflate",
+    level = DEFAULT_LEVEL,
+    comment = "",
+    lastModified = Date.now(),
+  } = options;
+  checkCompression(undefined, compression);
+  checkLevel(undefined, level);
+  if (typeof comment !== "string") {
+    throw new TypeError(
+      `Cannot create the archive: invalid option comment: expected a string but received ${
+        describe(comment)
+      }`,
+    );
+  }
+  const commentBytes = new TextEncoder().encode(comment);
+  if (commentBytes.length > UINT16_MAX) {
+    throw new RangeError(
+      `Cannot create the archive: invalid option comment: expected at most ${UINT16_MAX} bytes of UTF-8 but received ${commentBytes.length}`,
+    );
+  }
+  return {
+    defaults: {
+      compression,
+      level,
+      lastModified: epochMilliseconds(undefined, lastModified),
+    },
+    commentBytes,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * `predictLength()`: the exact size of an archive before it is written.
+ *
+ * @module
+ */
+
+import { centralDirectoryHeader } from "./_central_directory_header.ts";
+import {
+  DATA_DESCRIPTOR_LENGTH,
+  DATA_DESCRIPTOR_ZIP64_LENGTH,
+  METHOD_STORE,
+} from "./_constants.ts";
+import { endRecords } from "./_end_of_central_directory.ts";
+import {
+  type EntryLayout,
+  inMemoryEntryLayout,
+  streamedEntryLayout,
+} from "./_entry_layout.ts";
+import { describe, nameKey } from "./_entry_name.ts";
+import { localFileHeader } from "./_local_file_header.ts";
+import {
+  cannotAdd,
+  entryFields,
+  type ResolvedEntry,
+  resolveEntry,
+} from "./_resolved_entry.ts";
+import { resolveOptions } from "./_resolved_options.ts";
+import type { ZipEntry } from "./zip_entry.ts";
+import type { ZipOptions } from "./zip_options.ts";
+
+/**
+ * Computes the exact length in bytes of the archive that `zip(entries,
+ * options)` would produce, without reading any data, so that a server can
+ * send `Content-Length` and an upload can size its parts.
+ *
+ * Every entry must have a known size (bytes, a string, a `Blob`, or a stream
+ * with `size`) and be stored: the size of deflated data cannot be known
+ * before compressing it. Empty entries and directories are always stored, so
+ * they may keep the default compression. Entries are checked as `zip()`
+ * checks them, so an archive `zip()` would reject is rejected here too.
+ * Streams are not read; iterating `entries` consumes a generator.
+ *
+ * @param entries The entries `zip()` will be given.
+ * @param options The options `zip()` will be given.
+ * @returns The archive's length in bytes.
+ * @throws {TypeError} naming the first entry whose length cannot be known
+ * ahead (deflate, or unknown size), or when an entry or option is invalid.
+ * @throws {RangeError} when an entry or option is out of range.
+ *
+ * @example Send an exact Content-Length
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { predictLength, zip } from "@zipstream/zipstream";
+ *
+ * const entries = [
+ *   { name: "a.txt", data: "first" },
+ *   { name: "b.bin", data: new Uint8Array(1000) },
+ * ];
+ * const options = { compression: "store" as const };
+ * const response = new Response(zip(entries, options), {
+ *   headers: { "Content-Length": String(predictLength(entries, options)) },
+ * });
+ * const bytes = await response.arrayBuffer();
+ * assert.equal(bytes.byteLength, predictLength(entries, options));
+ * ```
+ */
+export function predictLength(
+  entries: Iterable<ZipEntry>,
+  options?: ZipOptions,
+): number {
+  if (
+    typeof entries !== "object" || entries === null ||
+    typeof (entries as Partial<Iterable<ZipEntry>>)[Symbol.iterator] !==
+      "function"
+  ) {
+    throw new TypeError(
+      `Cannot predict the archive's length: expected entries to be an iterable but received ${
+        describe(entries)
+      }`,
+    );
+  }
+  const resolved = resolveOptions(options);
+  const names = new Set<string>();
+  let offset = 0;
+  let centralSize = 0;
+  let entryCount = 0;
+  for (const entry of entries) {
+    const known = resolveEntry(entry, resolved.defaults);
+    const key = nameKey(known.name);
+    if (names.has(key)) {
+      throw new TypeError(
+        `${
+          cannotAdd(known.name)
+        }: an entry with that name is already in the archive`,
+      );
+    }
+    names.add(key);
+    const size = knownStoredSize(known);
+    const layout = predictedLayout(known, size);
+    const fields = entryFields(known, layout.method, layout.usesDataDescriptor);
+    const descriptorLength = !layout.usesDataDescriptor
+      ? 0
+      : layout.zip64
+      ? DATA_DESCRIPTOR_ZIP64_LENGTH
+      : DATA_DESCRIPTOR_LENGTH;
+    // The CRC does not change any record's length, so zero stands in for it.
+    centralSize +=
+      centralDirectoryHeader(fields, 0, size, size, offset, layout.zip64)
+        .length;
+    offset += localFileHeader(fields, 0, size, size, layout.zip64).length +
+      size + descriptorLength;
+    entryCount++;
+  }
+  const extent = { entryCount, size: centralSize, offset };
+  return endRecords(extent, resolved.commentBytes).reduce(
+    (length, record) => length + record.length,
+    offset + centralSize,
+  );
+}
+
+function knownStoredSize(entry: ResolvedEntry): number {
+  if (entry.size === undefined) {
+    throw new TypeError(
+      `Cannot predict the archive's length: the size of ${
+        JSON.stringify(entry.name)
+      } is unknown; give the entry a size`,
+    );
+  }
+  if (entry.size > 0 && entry.compression !== "store") {
+    throw new TypeError(
+      `Cannot predict the archive's length: ${
+        JSON.stringify(entry.name)
+      } is compressed with deflate, whose output size is unknown until it is written; store it instead`,
+    );
+  }
+  return entry.size;
+}
+
+function predictedLayout(entry: ResolvedEntry, size: number): EntryLayout {
+  return entry.body.kind === "bytes"
+    ? inMemoryEntryLayout(METHOD_STORE, size, size)
+    : streamedEntryLayout(entry);
+}
