@@ -14,6 +14,7 @@ import { endRecords } from "./_end_of_central_directory.ts";
 import { inMemoryEntryLayout, streamedEntryLayout } from "./_entry_layout.ts";
 import type { Method } from "./_entry_fields.ts";
 import { nameKey } from "./_entry_name.ts";
+import { checkChunk } from "./_entry_source.ts";
 import { localFileHeader } from "./_local_file_header.ts";
 import type { PullSource } from "./_pull_source.ts";
 import {
@@ -45,7 +46,7 @@ export class ArchiveWriter {
   #readyBytes = 0;
   #block = new Uint8Array(OUTPUT_BLOCK_SIZE);
   #blockUsed = 0;
-  #source: PullSource<Uint8Array> | undefined;
+  #source: PullSource<unknown> | undefined;
   #cancelled = false;
 
   constructor(entries: PullSource<ZipEntry>, options: ResolvedOptions) {
@@ -159,7 +160,7 @@ export class ArchiveWriter {
 
   async *#writeStreamed(
     entry: ResolvedEntry,
-    open: () => PullSource<Uint8Array>,
+    open: () => PullSource<unknown>,
   ): AsyncGenerator<Uint8Array[], void, undefined> {
     const layout = streamedEntryLayout(entry);
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
@@ -185,9 +186,9 @@ export class ArchiveWriter {
     let compressedSize = 0;
     let crc = 0;
     for (;;) {
-      let chunk: Uint8Array | undefined;
+      let value: unknown;
       try {
-        chunk = await source.read();
+        value = await source.read();
       } catch (cause) {
         this.#throwIfCancelled();
         throw new Error(
@@ -198,7 +199,8 @@ export class ArchiveWriter {
         );
       }
       this.#throwIfCancelled();
-      if (chunk === undefined) break;
+      if (value === undefined) break;
+      const chunk = checkChunk(entry.name, value);
       size += chunk.length;
       if (entry.size !== undefined && size > entry.size) {
         throw new RangeError(

@@ -21,7 +21,7 @@ export type EntryBody =
     readonly kind: "stream";
     /** The size the source itself knows (a Blob's), if any. */
     readonly size: number | undefined;
-    readonly open: () => PullSource<Uint8Array>;
+    readonly open: () => PullSource<unknown>;
   };
 
 const EMPTY_BODY: EntryBody = { kind: "bytes", bytes: new Uint8Array(0) };
@@ -47,14 +47,14 @@ export function entryBody(
     return {
       kind: "stream",
       size: data.size,
-      open: () => chunkReader(name, data.stream()),
+      open: () => pullSource(data.stream()),
     };
   }
   if (isSource(data)) {
     return {
       kind: "stream",
       size: undefined,
-      open: () => chunkReader(name, data),
+      open: () => pullSource(data),
     };
   }
   throw new TypeError(
@@ -66,7 +66,11 @@ export function entryBody(
   );
 }
 
-function checkChunk(name: string, chunk: unknown): Uint8Array {
+/**
+ * Checks a chunk from a data source: sources are the caller's, so their
+ * chunks are checked where they are read.
+ */
+export function checkChunk(name: string, chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
   throw new TypeError(
     `Cannot add ${
@@ -75,18 +79,4 @@ function checkChunk(name: string, chunk: unknown): Uint8Array {
       describe(chunk)
     }`,
   );
-}
-
-function chunkReader(
-  name: string,
-  source: Source<unknown>,
-): PullSource<Uint8Array> {
-  const pull = pullSource(source);
-  return {
-    async read() {
-      const chunk = await pull.read();
-      return chunk === undefined ? undefined : checkChunk(name, chunk);
-    },
-    cancel: (reason) => pull.cancel(reason),
-  };
 }
