@@ -1,0 +1,195 @@
+/**
+ * The S3 requests an upload makes, each typed and retried: a narrow layer
+ * over `client.send(command)`, so that the upload logic never touches the SDK
+ * and tests can answer the commands with a recording fake.
+ *
+ * @module
+ */
+
+import {
+  AbortMultipartUploadCommand,
+  type AbortMultipartUploadCommandInput,
+  CompleteMultipartUploadCommand,
+  type CompleteMultipartUploadCommandInput,
+  type CompleteMultipartUploadCommandOutput,
+  CreateMultipartUploadCommand,
+  type CreateMultipartUploadCommandInput,
+  type CreateMultipartUploadCommandOutput,
+  HeadObjectCommand,
+  type HeadObjectCommandInput,
+  type HeadObjectCommandOutput,
+  ListPartsCommand,
+  type ListPartsCommandInput,
+  type ListPartsCommandOutput,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type PutObjectCommandOutput,
+  UploadPartCommand,
+  type UploadPartCommandInput,
+  type UploadPartCommandOutput,
+} from "@aws-sdk/client-s3";
+import type { S3ClientLike } from "./s3_client_like.ts";
+import { type RetryHooks, type RetryPolicy, withRetries } from "./_retry.ts";
+
+/** Sends an upload's requests through one client with one retry policy. */
+export class S3Requests {
+  #client: S3ClientLike;
+  #policy: RetryPolicy;
+  #hooks: RetryHooks;
+
+  constructor(client: S3ClientLike, policy: RetryPolicy, hooks: RetryHooks) {
+    this.#client = client;
+    this.#policy = policy;
+    this.#hooks = hooks;
+  }
+
+  /** Puts a whole object; `check` vets each answer inside its attempt, so that a failed check is retried. */
+  putObject(
+    input: PutObjectCommandInput & { Body: Uint8Array },
+    signal: AbortSignal,
+    check: (output: PutObjectCommandOutput) => void,
+  ): Promise<PutObjectCommandOutput> {
+    return this.#send(
+      "PutObject",
+      input.Body.byteLength,
+      signal,
+      () => new PutObjectCommand(input),
+      check,
+    );
+  }
+
+  createMultipartUpload(
+    input: CreateMultipartUploadCommandInput,
+    signal: AbortSignal,
+  ): Promise<CreateMultipartUploadCommandOutput> {
+    return this.#send(
+      "CreateMultipartUpload",
+      0,
+      signal,
+      () => new CreateMultipartUploadCommand(input),
+    );
+  }
+
+  /** Uploads one part; `check` vets each answer inside its attempt, so that a failed check is retried. */
+  uploadPart(
+    input: UploadPartCommandInput & { Body: Uint8Array },
+    signal: AbortSignal,
+    check: (output: UploadPartCommandOutput) => void,
+  ): Promise<UploadPartCommandOutput> {
+    return this.#send(
+      "UploadPart",
+      input.Body.byteLength,
+      signal,
+      () => new UploadPartCommand(input),
+      check,
+    );
+  }
+
+  /**
+   * Completes an upload. `onRetriedNoSuchUpload` decides what a
+   * `NoSuchUpload` answer to a retry means: an earlier attempt whose answer
+   * was lost may have completed the upload already.
+   */
+  completeMultipartUpload(
+    input: CompleteMultipartUploadCommandInput,
+    signal: AbortSignal,
+    onRetriedNoSuchUpload: (
+      error: unknown,
+      signal: AbortSignal,
+    ) => Promise<CompleteMultipartUploadCommandOutput>,
+  ): Promise<CompleteMultipartUploadCommandOutput> {
+    return withRetries(
+      "CompleteMultipartUpload",
+      this.#policy,
+      signal,
+      0,
+      async (attemptSignal, attemptNumber) => {
+        try {
+          return await this.#client.send(
+            new CompleteMultipartUploadCommand(input),
+            { abortSignal: attemptSignal },
+          ) as CompleteMultipartUploadCommandOutput;
+        } catch (error) {
+          if (attemptNumber > 1 && errorName(error) === "NoSuchUpload") {
+            return await onRetriedNoSuchUpload(error, attemptSignal);
+          }
+          throw error;
+        }
+      },
+      this.#hooks,
+    );
+  }
+
+  abortMultipartUpload(
+    input: AbortMultipartUploadCommandInput,
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    return this.#send(
+      "AbortMultipartUpload",
+      0,
+      signal,
+      () => new AbortMultipartUploadCommand(input),
+    );
+  }
+
+  headObject(
+    input: HeadObjectCommandInput,
+    signal: AbortSignal,
+  ): Promise<HeadObjectCommandOutput> {
+    return this.#send(
+      "HeadObject",
+      0,
+      signal,
+      () => new HeadObjectCommand(input),
+    );
+  }
+
+  listParts(
+    input: ListPartsCommandInput,
+    signal: AbortSignal,
+  ): Promise<ListPartsCommandOutput> {
+    return this.#send(
+      "ListParts",
+      0,
+      signal,
+      () => new ListPartsCommand(input),
+    );
+  }
+
+  /** Sends a fresh command per attempt: the SDK's middleware mutates a command's request as it sends it. */
+  #send<T>(
+    operation: string,
+    bodyBytes: number,
+    signal: AbortSignal,
+    command: () =>
+      | AbortMultipartUploadCommand
+      | CreateMultipartUploadCommand
+      | HeadObjectCommand
+      | ListPartsCommand
+      | PutObjectCommand
+      | UploadPartCommand,
+    check: (output: T) => void = () => {},
+  ): Promise<T> {
+    return withRetries(
+      operation,
+      this.#policy,
+      signal,
+      bodyBytes,
+      async (attemptSignal) => {
+        const output = await this.#client.send(command(), {
+          abortSignal: attemptSignal,
+        }) as T;
+        check(output);
+        return output;
+      },
+      this.#hooks,
+    );
+  }
+}
+
+/** The S3 error code of an SDK error (`NoSuchUpload`, `SlowDown`, ...). */
+export function errorName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { name } = error as { name?: unknown };
+  return typeof name === "string" ? name : undefined;
+}

@@ -1,0 +1,539 @@
+/**
+ * The state machine behind `S3UploadStream`: cuts the byte stream into parts,
+ * keeps at most `concurrency` of them in flight, completes the upload, and on
+ * any failure aborts it before reporting.
+ *
+ * @module
+ */
+
+import type {
+  CompletedPart,
+  CompleteMultipartUploadCommandOutput,
+} from "@aws-sdk/client-s3";
+import { crc32 } from "../zip/crc32.ts";
+import type { UploadOptions, UploadProgress } from "./upload_options.ts";
+import type { UploadResult } from "./upload_result.ts";
+import { S3UploadError } from "./s3_upload_error.ts";
+import {
+  type ResolvedUploadOptions,
+  resolveUploadOptions,
+} from "./_resolved_upload_options.ts";
+import { type PartSizePlan, planPartSizes } from "./_part_size_plan.ts";
+import {
+  describeError,
+  RequestFailedError,
+  type RetryHooks,
+} from "./_retry.ts";
+import { errorName, S3Requests } from "./_s3_requests.ts";
+import {
+  bareEtag,
+  etagMatchesDigest,
+  md5,
+  multipartEtag,
+  toBase64,
+} from "./_etag.ts";
+
+/** How many times cleanup re-aborts an upload that ListParts still shows. */
+const ABORT_ROUNDS = 3;
+
+interface Failure {
+  what: string;
+  cause: unknown;
+  partNumber: number | undefined;
+}
+
+/** The encryption fields that say whether an ETag is an MD5 of the bytes. */
+interface EncryptionFields {
+  ServerSideEncryption?: string;
+  SSECustomerAlgorithm?: string;
+}
+
+/** One upload, from the first byte to a result or an error. */
+export class UploadSession {
+  /** Settles once: with the object, or with an `S3UploadError` after cleanup. */
+  readonly result: Promise<UploadResult>;
+
+  #options: ResolvedUploadOptions;
+  #requests: S3Requests;
+  #plan: PartSizePlan;
+  #controller: WritableStreamDefaultController | undefined;
+  /** Aborted on failure: cancels parts in flight and their backoffs. */
+  #work = new AbortController();
+  /** Never aborted: the requests that clean up must run even after an abort. */
+  #cleanupSignal = new AbortController().signal;
+  #resolve!: (result: UploadResult) => void;
+  #reject!: (error: S3UploadError) => void;
+  #onSignalAbort: (() => void) | undefined;
+
+  /** The part being filled; once full, it waits for the next byte to prove it is not the last. */
+  #buffer: Uint8Array | undefined;
+  #filled = 0;
+  #partNumber = 1;
+  #bytesRead = 0;
+  #bytesDispatched = 0;
+  #bytesUploaded = 0;
+  #crc = 0;
+
+  #uploadId: string | undefined;
+  #creating: Promise<void> | undefined;
+  #inFlight = new Set<Promise<void>>();
+  #completedParts: CompletedPart[] = [];
+  #digests: Uint8Array[] = [];
+  #completed = false;
+
+  #failure: Failure | undefined;
+  #cleanup: Promise<S3UploadError> | undefined;
+
+  /**
+   * @throws {TypeError | RangeError} Invalid options.
+   */
+  constructor(options: UploadOptions, hooks: RetryHooks = {}) {
+    this.#options = resolveUploadOptions(options);
+    this.#requests = new S3Requests(
+      this.#options.client,
+      this.#options.retry,
+      hooks,
+    );
+    this.#plan = planPartSizes(
+      this.#options.partSize,
+      this.#options.contentLength,
+    );
+    this.result = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // A caller who only pipes, without awaiting `result`, must not get an unhandled rejection.
+    this.result.catch(() => {});
+  }
+
+  /** The sink's `start`: keeps the controller and watches the signal. */
+  start(controller: WritableStreamDefaultController): void {
+    this.#controller = controller;
+    const { signal } = this.#options;
+    if (signal === undefined) return;
+    if (signal.aborted) {
+      this.#fail(
+        "the signal was aborted before the upload began",
+        signal.reason,
+      );
+      return;
+    }
+    this.#onSignalAbort = () =>
+      this.#fail("the signal was aborted", signal.reason);
+    signal.addEventListener("abort", this.#onSignalAbort, { once: true });
+  }
+
+  /** The sink's `write`: copies the chunk into parts, sending full ones. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!(chunk instanceof Uint8Array)) {
+      this.#fail(
+        "expected the source to give Uint8Array chunks",
+        new TypeError(
+          `Cannot upload a chunk: expected a Uint8Array but got ${
+            chunk === null ? "null" : typeof chunk
+          }`,
+        ),
+      );
+    }
+    if (this.#failure !== undefined) throw await this.#cleanup;
+    const { contentLength } = this.#options;
+    if (
+      contentLength !== undefined &&
+      this.#bytesRead + chunk.length > contentLength
+    ) {
+      this.#fail(
+        `expected ${contentLength} bytes (contentLength) but the source gave at least ${
+          this.#bytesRead + chunk.length
+        }`,
+        undefined,
+      );
+      throw await this.#cleanup;
+    }
+    this.#crc = crc32(chunk, this.#crc);
+    this.#bytesRead += chunk.length;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#buffer !== undefined && this.#filled === this.#buffer.length) {
+        await this.#dispatch(this.#buffer);
+        if (this.#failure !== undefined) throw await this.#cleanup;
+      }
+      this.#buffer ??= new Uint8Array(this.#nextPartSize());
+      const length = Math.min(
+        chunk.length - offset,
+        this.#buffer.length - this.#filled,
+      );
+      this.#buffer.set(chunk.subarray(offset, offset + length), this.#filled);
+      this.#filled += length;
+      offset += length;
+    }
+    this.#report();
+    if (this.#failure !== undefined) throw await this.#cleanup;
+  }
+
+  /** The sink's `close`: sends the last part, completes, verifies. */
+  async close(): Promise<void> {
+    if (this.#failure !== undefined) throw await this.#cleanup;
+    const { contentLength } = this.#options;
+    if (contentLength !== undefined && this.#bytesRead !== contentLength) {
+      this.#fail(
+        `expected ${contentLength} bytes (contentLength) but the source ended after ${this.#bytesRead}`,
+        undefined,
+      );
+      throw await this.#cleanup;
+    }
+    const last = this.#buffer?.subarray(0, this.#filled) ??
+      new Uint8Array(0);
+    this.#buffer = undefined;
+    if (this.#uploadId === undefined) {
+      await this.#putObject(last);
+    } else {
+      if (last.length > 0) await this.#dispatch(last);
+      while (this.#inFlight.size > 0 && this.#failure === undefined) {
+        await Promise.all(this.#inFlight);
+      }
+      if (this.#failure === undefined) await this.#complete();
+    }
+    if (this.#failure !== undefined) throw await this.#cleanup;
+  }
+
+  /** The sink's `abort`: the source failed or the writer gave up. */
+  async abort(reason: unknown): Promise<void> {
+    this.#fail("the source stream failed or the writer was aborted", reason);
+    await this.#cleanup;
+  }
+
+  #nextPartSize(): number {
+    const size = this.#plan.sizeOf(this.#partNumber);
+    const { contentLength } = this.#options;
+    return contentLength === undefined
+      ? size
+      : Math.max(1, Math.min(size, contentLength - this.#bytesDispatched));
+  }
+
+  /** Sends `bytes` as the next part once a slot is free; starts the upload first if needed. */
+  async #dispatch(bytes: Uint8Array): Promise<void> {
+    const partNumber = this.#partNumber++;
+    this.#buffer = undefined;
+    this.#filled = 0;
+    this.#bytesDispatched += bytes.length;
+    // Waiting here, before another buffer is allocated, is what bounds memory
+    // to (concurrency + 1) parts and stalls the source while S3 catches up.
+    while (
+      this.#inFlight.size >= this.#options.concurrency &&
+      this.#failure === undefined
+    ) {
+      await Promise.race(this.#inFlight);
+    }
+    if (this.#failure !== undefined) return;
+    if (this.#uploadId === undefined) {
+      this.#creating = this.#createUpload();
+      await this.#creating;
+      if (this.#failure !== undefined) return;
+    }
+    const digest = md5(bytes);
+    this.#digests[partNumber - 1] = digest;
+    const task = this.#uploadPart(partNumber, bytes, digest);
+    this.#inFlight.add(task);
+    task.then(() => this.#inFlight.delete(task));
+  }
+
+  async #createUpload(): Promise<void> {
+    const o = this.#options;
+    try {
+      // Not cancelled on failure: an upload created after its request was
+      // cancelled would be unknown to us and left behind; awaited instead,
+      // and aborted by the cleanup.
+      const output = await this.#requests.createMultipartUpload({
+        Bucket: o.bucket,
+        Key: o.key,
+        ContentType: o.contentType,
+        ContentDisposition: o.contentDisposition,
+        Metadata: o.metadata,
+        Tagging: o.tagging,
+        StorageClass: o.storageClass,
+      }, this.#cleanupSignal);
+      if (typeof output.UploadId !== "string" || output.UploadId === "") {
+        throw new TypeError(
+          `CreateMultipartUpload answered without an UploadId`,
+        );
+      }
+      this.#uploadId = output.UploadId;
+    } catch (error) {
+      this.#fail("the multipart upload could not be started", error);
+    }
+  }
+
+  async #uploadPart(
+    partNumber: number,
+    bytes: Uint8Array,
+    digest: Uint8Array,
+  ): Promise<void> {
+    const o = this.#options;
+    try {
+      const output = await this.#requests.uploadPart(
+        {
+          Bucket: o.bucket,
+          Key: o.key,
+          UploadId: this.#uploadId,
+          PartNumber: partNumber,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ContentMD5: toBase64(digest),
+        },
+        this.#work.signal,
+        (answer) => checkEtag(answer, digest, partNumber),
+      );
+      this.#completedParts.push({
+        PartNumber: partNumber,
+        ETag: output.ETag,
+      });
+      this.#bytesUploaded += bytes.length;
+      this.#report();
+    } catch (error) {
+      this.#fail(`part ${partNumber} could not be uploaded`, error, partNumber);
+    }
+  }
+
+  async #putObject(bytes: Uint8Array): Promise<void> {
+    const o = this.#options;
+    const digest = md5(bytes);
+    try {
+      const output = await this.#requests.putObject(
+        {
+          Bucket: o.bucket,
+          Key: o.key,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ContentMD5: toBase64(digest),
+          ContentType: o.contentType,
+          ContentDisposition: o.contentDisposition,
+          Metadata: o.metadata,
+          Tagging: o.tagging,
+          StorageClass: o.storageClass,
+        },
+        this.#work.signal,
+        (answer) => checkEtag(answer, digest, 1),
+      );
+      this.#bytesUploaded = bytes.length;
+      this.#completedParts.push({ PartNumber: 1, ETag: output.ETag });
+      this.#report();
+      this.#completed = true;
+      await this.#finish(output.ETag, undefined);
+    } catch (error) {
+      this.#fail("the object could not be uploaded", error);
+    }
+  }
+
+  async #complete(): Promise<void> {
+    const o = this.#options;
+    const parts = this.#completedParts.toSorted((a, b) =>
+      (a.PartNumber ?? 0) - (b.PartNumber ?? 0)
+    );
+    const expectedEtag = multipartEtag(this.#digests);
+    try {
+      const output = await this.#requests.completeMultipartUpload(
+        {
+          Bucket: o.bucket,
+          Key: o.key,
+          UploadId: this.#uploadId,
+          MultipartUpload: { Parts: parts },
+        },
+        this.#work.signal,
+        // An earlier attempt may have completed the upload and lost its
+        // answer: the object is then ours if its ETag is the one our parts make.
+        async (error, signal) => {
+          const head = await this.#requests.headObject(
+            { Bucket: o.bucket, Key: o.key },
+            signal,
+          );
+          if (head.ETag !== undefined && bareEtag(head.ETag) === expectedEtag) {
+            return { ETag: head.ETag, $metadata: {} };
+          }
+          throw error;
+        },
+      );
+      this.#completed = true;
+      if (
+        output.ETag !== undefined && etagIsMd5(output) &&
+        /^[0-9a-f]{32}-\d+$/.test(bareEtag(output.ETag)) &&
+        bareEtag(output.ETag) !== expectedEtag
+      ) {
+        throw new Error(
+          `CompleteMultipartUpload answered ETag ${output.ETag} but the parts sent make "${expectedEtag}"`,
+        );
+      }
+      await this.#finish(output.ETag, output);
+    } catch (error) {
+      this.#fail("the multipart upload could not be completed", error);
+    }
+  }
+
+  /** Checks the stored size with HeadObject and resolves the result. */
+  async #finish(
+    etag: string | undefined,
+    completion: CompleteMultipartUploadCommandOutput | undefined,
+  ): Promise<void> {
+    const o = this.#options;
+    const head = await this.#requests.headObject(
+      { Bucket: o.bucket, Key: o.key },
+      this.#work.signal,
+    );
+    if (head.ContentLength !== this.#bytesRead) {
+      throw new Error(
+        `HeadObject reports ${head.ContentLength} bytes but ${this.#bytesRead} were sent`,
+      );
+    }
+    this.#settle();
+    this.#resolve({
+      bucket: o.bucket,
+      key: o.key,
+      // `||`, not `??`: some servers (Ceph) answer an empty ETag on completion.
+      etag: etag || head.ETag || "",
+      size: this.#bytesRead,
+      parts: this.#completedParts.length,
+      crc32: this.#crc,
+      ...(this.#uploadId === undefined ? {} : { uploadId: this.#uploadId }),
+      ...(completion?.Location === undefined
+        ? {}
+        : { location: completion.Location }),
+    });
+  }
+
+  #report(): void {
+    const { onProgress, contentLength } = this.#options;
+    if (onProgress === undefined) return;
+    const progress: UploadProgress = {
+      bytesRead: this.#bytesRead,
+      bytesUploaded: this.#bytesUploaded,
+      partsUploaded: this.#completedParts.length,
+    };
+    if (contentLength !== undefined) progress.totalBytes = contentLength;
+    try {
+      onProgress(progress);
+    } catch (error) {
+      this.#fail("onProgress threw", error);
+    }
+  }
+
+  /** Records the first failure, stops the work in flight and starts the cleanup; later failures are consequences. */
+  #fail(what: string, cause: unknown, partNumber?: number): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = { what, cause, partNumber };
+    this.#buffer = undefined;
+    this.#work.abort(cause);
+    this.#cleanup = this.#cleanUp();
+    this.#cleanup.then((error) => {
+      this.#settle();
+      this.#controller?.error(error);
+      this.#reject(error);
+    });
+  }
+
+  /** Waits for the work in flight to stop, aborts the multipart upload, and builds the error. */
+  async #cleanUp(): Promise<S3UploadError> {
+    const failure = this.#failure!;
+    await Promise.allSettled([...this.#inFlight, this.#creating]);
+    let outcome = "";
+    if (this.#uploadId !== undefined && !this.#completed) {
+      try {
+        await this.#abortUpload(this.#uploadId);
+        outcome = "; the multipart upload was aborted";
+      } catch (error) {
+        outcome = `; aborting it failed too, so its parts may remain (${
+          describeError(error)
+        })`;
+      }
+    }
+    const o = this.#options;
+    const cause = failure.cause instanceof RequestFailedError
+      ? failure.cause.cause
+      : failure.cause;
+    const detail = failure.cause instanceof RequestFailedError
+      ? `: ${failure.cause.message}`
+      : failure.cause === undefined
+      ? ""
+      : `: ${describeError(failure.cause)}`;
+    const upload = this.#uploadId === undefined
+      ? ""
+      : ` (upload ID ${this.#uploadId})`;
+    return new S3UploadError(
+      `Cannot upload to s3://${o.bucket}/${o.key}${upload}: ${failure.what}${detail}${outcome}`,
+      {
+        bucket: o.bucket,
+        key: o.key,
+        uploadId: this.#uploadId,
+        partNumber: failure.partNumber,
+        cause,
+      },
+    );
+  }
+
+  /**
+   * Aborts the upload, then asks ListParts whether it is gone: S3 documents
+   * that a part still arriving during the abort can outlive it, so abort
+   * again while parts are listed.
+   */
+  async #abortUpload(uploadId: string): Promise<void> {
+    const o = this.#options;
+    const input = { Bucket: o.bucket, Key: o.key, UploadId: uploadId };
+    for (let round = 1; round <= ABORT_ROUNDS; round++) {
+      try {
+        await this.#requests.abortMultipartUpload(input, this.#cleanupSignal);
+      } catch (error) {
+        if (errorName(unwrap(error)) !== "NoSuchUpload") throw error;
+      }
+      try {
+        await this.#requests.listParts(input, this.#cleanupSignal);
+      } catch {
+        // NoSuchUpload: gone, as intended. Any other error: the abort was
+        // acknowledged, and a listing that fails cannot tell us more.
+        return;
+      }
+    }
+    throw new Error(
+      `ListParts still shows upload ${uploadId} after ${ABORT_ROUNDS} aborts`,
+    );
+  }
+
+  #settle(): void {
+    const { signal } = this.#options;
+    if (signal !== undefined && this.#onSignalAbort !== undefined) {
+      signal.removeEventListener("abort", this.#onSignalAbort);
+    }
+  }
+}
+
+function unwrap(error: unknown): unknown {
+  return error instanceof RequestFailedError ? error.cause : error;
+}
+
+/** Whether an ETag is the MD5 of the bytes: not under SSE-KMS (or DSSE-KMS) nor SSE-C. */
+function etagIsMd5(output: EncryptionFields): boolean {
+  const sse = output.ServerSideEncryption;
+  return (sse === undefined || sse === "AES256") &&
+    output.SSECustomerAlgorithm === undefined;
+}
+
+/**
+ * Checks a part's (or object's) ETag against the MD5 of the bytes sent. The
+ * server already checked Content-MD5 on arrival; this catches an answer that
+ * belongs to other bytes. A mismatch is retried.
+ */
+function checkEtag(
+  output: { ETag?: string } & EncryptionFields,
+  digest: Uint8Array,
+  partNumber: number,
+): void {
+  if (output.ETag === undefined || output.ETag === "") {
+    throw new TypeError(
+      `Part ${partNumber} was answered without an ETag`,
+    );
+  }
+  if (etagIsMd5(output) && !etagMatchesDigest(output.ETag, digest)) {
+    const error = new Error(
+      `Part ${partNumber} was answered ETag ${output.ETag} but the MD5 of its bytes differs`,
+    );
+    error.name = "PartChecksumMismatch";
+    throw error;
+  }
+}

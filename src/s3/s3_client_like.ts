@@ -1,0 +1,62 @@
+/**
+ * The one method of the SDK's `S3Client` that uploads need.
+ *
+ * @module
+ */
+
+import type {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+
+/** Every command an upload sends. */
+export type S3UploadCommand =
+  | AbortMultipartUploadCommand
+  | CompleteMultipartUploadCommand
+  | CreateMultipartUploadCommand
+  | HeadObjectCommand
+  | ListPartsCommand
+  | PutObjectCommand
+  | UploadPartCommand;
+
+/**
+ * What an upload asks of its client: `send(command, { abortSignal })`
+ * answering with the command's output. An `S3Client` from
+ * `@aws-sdk/client-s3` is one; so is a test double that records the commands
+ * and answers them itself, which is how zipstream's own tests run without
+ * module mocking.
+ *
+ * @example A client that answers HeadObject
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HeadObjectCommand } from "@aws-sdk/client-s3";
+ * import type { S3ClientLike } from "@zipstream/zipstream/s3";
+ *
+ * const client: S3ClientLike = {
+ *   send: (command) =>
+ *     Promise.resolve(
+ *       command instanceof HeadObjectCommand ? { ContentLength: 7 } : {},
+ *     ),
+ * };
+ * const head = await client.send(new HeadObjectCommand({ Bucket: "b", Key: "k" }));
+ * assert.deepEqual(head, { ContentLength: 7 });
+ * ```
+ */
+export interface S3ClientLike {
+  /**
+   * Sends one command.
+   *
+   * @param command The SDK command.
+   * @param options `abortSignal` ends the request early (timeouts, abort).
+   * @returns The command's output, e.g. `UploadPartCommandOutput`.
+   */
+  send(
+    command: S3UploadCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<unknown>;
+}

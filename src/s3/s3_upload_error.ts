@@ -1,0 +1,66 @@
+/**
+ * The error an upload to S3 rejects with.
+ *
+ * @module
+ */
+
+/** What an {@linkcode S3UploadError} names besides its message. */
+export interface S3UploadErrorOptions {
+  /** The target bucket. */
+  bucket: string;
+  /** The target key. */
+  key: string;
+  /** The multipart upload's ID, if one had been created. */
+  uploadId?: string;
+  /** The part that failed, if the failure belongs to one part. */
+  partNumber?: number;
+  /** What went wrong underneath: an SDK error, the source's error, the abort reason. */
+  cause?: unknown;
+}
+
+/**
+ * An upload to S3 that did not finish. By the time it is thrown, a multipart
+ * upload that had been started was aborted (the message says so if even the
+ * abort failed), so no parts are left behind.
+ *
+ * @example Catching a failed upload
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { S3UploadError } from "@zipstream/zipstream/s3";
+ *
+ * const error = new S3UploadError("Cannot upload s3://b/k: part 3 failed", {
+ *   bucket: "b",
+ *   key: "k",
+ *   uploadId: "abc",
+ *   partNumber: 3,
+ *   cause: new Error("SlowDown"),
+ * });
+ * assert.ok(error instanceof Error);
+ * assert.equal(error.name, "S3UploadError");
+ * assert.equal(error.partNumber, 3);
+ * assert.equal((error.cause as Error).message, "SlowDown");
+ * ```
+ */
+export class S3UploadError extends Error {
+  /** The target bucket. */
+  readonly bucket: string;
+  /** The target key. */
+  readonly key: string;
+  /** The multipart upload's ID, or `undefined` if none was created (single PutObject). */
+  readonly uploadId: string | undefined;
+  /** The part that failed, or `undefined` if the failure was not one part's. */
+  readonly partNumber: number | undefined;
+
+  /**
+   * @param message What was attempted and what went wrong.
+   * @param options The bucket, key, upload ID, part number and cause.
+   */
+  constructor(message: string, options: S3UploadErrorOptions) {
+    super(message, { cause: options.cause });
+    this.name = "S3UploadError";
+    this.bucket = options.bucket;
+    this.key = options.key;
+    this.uploadId = options.uploadId;
+    this.partNumber = options.partNumber;
+  }
+}

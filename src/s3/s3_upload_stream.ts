@@ -1,0 +1,74 @@
+/**
+ * A writable stream that uploads what is written to it to S3.
+ *
+ * @module
+ */
+
+import type { UploadOptions } from "./upload_options.ts";
+import type { UploadResult } from "./upload_result.ts";
+import { UploadSession } from "./_upload_session.ts";
+
+/**
+ * Uploads the bytes written to it as one S3 object: a single PutObject when
+ * they fit in one part (an empty stream included), otherwise a multipart
+ * upload of up to `concurrency` parts in flight.
+ *
+ * Memory stays under `(concurrency + 1) * partSize` bytes of parts: a write
+ * does not finish while every upload slot is busy, so a piped source (such
+ * as `zip()`) is read no faster than S3 accepts parts.
+ *
+ * Each request is retried on transient failures. On any failure (a part
+ * whose retries ran out, the source erroring, `signal` aborting, the writer
+ * aborting) the multipart upload is aborted, and only then does the stream
+ * error and `result` reject, with an {@linkcode S3UploadError}.
+ *
+ * @example Piping a stream into S3 (here, a client double that answers every command)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HeadObjectCommand } from "@aws-sdk/client-s3";
+ * import { S3UploadStream } from "@zipstream/zipstream/s3";
+ *
+ * const sent: string[] = [];
+ * const client = {
+ *   send(command: object) {
+ *     sent.push(command.constructor.name);
+ *     return Promise.resolve(
+ *       command instanceof HeadObjectCommand
+ *         ? { ContentLength: 5, ETag: '"etag"' }
+ *         // The MD5 of "hello", as S3 answers a PutObject without encryption.
+ *         : { ETag: '"5d41402abc4b2a76b9719d911017c592"' },
+ *     );
+ *   },
+ * };
+ * const upload = new S3UploadStream({ client, bucket: "b", key: "hello.txt" });
+ * await ReadableStream.from([new TextEncoder().encode("hello")]).pipeTo(upload);
+ * const result = await upload.result;
+ * assert.equal(result.size, 5);
+ * assert.equal(result.parts, 1);
+ * assert.deepEqual(sent, ["PutObjectCommand", "HeadObjectCommand"]);
+ * ```
+ */
+export class S3UploadStream extends WritableStream<Uint8Array> {
+  /**
+   * The uploaded object, once the stream has closed and the upload finished;
+   * rejects with an {@linkcode S3UploadError} once a failed upload was
+   * cleaned up.
+   */
+  readonly result: Promise<UploadResult>;
+
+  /**
+   * @param options Where to upload and how; see {@linkcode UploadOptions}.
+   * @throws {TypeError} An option of the wrong type.
+   * @throws {RangeError} An option out of range.
+   */
+  constructor(options: UploadOptions) {
+    const session = new UploadSession(options);
+    super({
+      start: (controller) => session.start(controller),
+      write: (chunk) => session.write(chunk),
+      close: () => session.close(),
+      abort: (reason) => session.abort(reason),
+    });
+    this.result = session.result;
+  }
+}

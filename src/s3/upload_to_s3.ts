@@ -1,0 +1,75 @@
+/**
+ * One call to stream a body into S3.
+ *
+ * @module
+ */
+
+import type { UploadOptions } from "./upload_options.ts";
+import type { UploadResult } from "./upload_result.ts";
+import { S3UploadStream } from "./s3_upload_stream.ts";
+
+/**
+ * Streams `body` into `s3://bucket/key` and reports the object: its ETag,
+ * size, number of parts and CRC-32, all computed while streaming. Built on
+ * {@linkcode S3UploadStream}; see it for memory, retries and cleanup.
+ *
+ * @param body The bytes to upload, e.g. `zip(entries)`.
+ * @param options Where to upload and how; `client`, `bucket` and `key` are required.
+ * @returns The uploaded object.
+ * @throws {TypeError} An option of the wrong type (the body is cancelled).
+ * @throws {RangeError} An option out of range (the body is cancelled).
+ * @throws {S3UploadError} The upload failed; a multipart upload it had
+ * started was aborted first.
+ *
+ * @example Uploading a zip archive (to a client double here; pass an `S3Client` in real use)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HeadObjectCommand } from "@aws-sdk/client-s3";
+ * import { uploadToS3 } from "@zipstream/zipstream/s3";
+ *
+ * const client = {
+ *   send: (command: object) =>
+ *     Promise.resolve(
+ *       command instanceof HeadObjectCommand
+ *         ? { ContentLength: 0 }
+ *         // The MD5 of no bytes at all.
+ *         : { ETag: '"d41d8cd98f00b204e9800998ecf8427e"' },
+ *     ),
+ * };
+ * const result = await uploadToS3(ReadableStream.from([]), {
+ *   client,
+ *   bucket: "exports",
+ *   key: "empty.zip",
+ * });
+ * assert.deepEqual(result, {
+ *   bucket: "exports",
+ *   key: "empty.zip",
+ *   etag: '"d41d8cd98f00b204e9800998ecf8427e"',
+ *   size: 0,
+ *   parts: 1,
+ *   crc32: 0,
+ * });
+ * ```
+ */
+export async function uploadToS3(
+  body: ReadableStream<Uint8Array>,
+  options: UploadOptions,
+): Promise<UploadResult> {
+  if (!(body instanceof ReadableStream)) {
+    throw new TypeError(
+      `Cannot upload to S3: expected the body to be a ReadableStream but got ${
+        body === null ? "null" : typeof body
+      }`,
+    );
+  }
+  let upload: S3UploadStream;
+  try {
+    upload = new S3UploadStream(options);
+  } catch (error) {
+    await body.cancel(error).catch(() => {});
+    throw error;
+  }
+  // The pipe's own rejection repeats what `result` reports, after cleanup.
+  await body.pipeTo(upload).catch(() => {});
+  return await upload.result;
+}
