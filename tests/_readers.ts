@@ -1,0 +1,848 @@
+/**
+ * Opens archives with independent ZIP readers and compares what each one sees
+ * with what the test expects: Info-ZIP `unzip`, Python's `zipfile`, `7z`, and
+ * `bsdtar` reading from a pipe (the streaming path, which only sees local
+ * headers and data descriptors).
+ *
+ * Contents are hashed as they stream past, never buffered, so multi-GiB
+ * archives and archives with 70,000+ entries go through the same checks.
+ *
+ * @module
+ */
+
+import { AssertionError } from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { crc32 as nativeCrc32 } from "node:zlib";
+
+/** Size, CRC-32 and SHA-256 of an entry's uncompressed bytes. */
+export interface Digest {
+  size: number;
+  crc32: number;
+  sha256: string;
+}
+
+/** What a test expects one archive member to be. */
+export interface ExpectedEntry {
+  name: string;
+  /** The member's bytes (a string means its UTF-8 encoding). */
+  data?: Uint8Array | string;
+  /** For contents too large to hold: their digest, see {@linkcode digestOf}. */
+  digest?: Digest;
+  /** @default {name ends with "/"} */
+  isDirectory?: boolean;
+  /** Checked when given; an absent comment must read back empty. */
+  comment?: string;
+  /** When given, the exact value of the upper 16 bits of the external attributes. */
+  mode?: number;
+}
+
+/** An archive on disk (a path), in memory, or as a stream of its bytes. */
+export type ArchiveSource = string | Uint8Array | ReadableStream<Uint8Array>;
+
+/** One member as Python's `zipfile` reads it (central directory plus data). */
+export interface PythonEntry {
+  name: string;
+  isDirectory: boolean;
+  /** Bytes actually read (CRC checked by `zipfile` at the end of the member). */
+  size: number;
+  sha256: string;
+  fileSize: number;
+  compressSize: number;
+  crc32: number;
+  compressType: number;
+  /** `external_attr >> 16`: the Unix mode. */
+  mode: number;
+  externalAttr: number;
+  createSystem: number;
+  createVersion: number;
+  extractVersion: number;
+  flagBits: number;
+  /** DOS date and time fields: year, month, day, hour, minute, second. */
+  dateTime: [number, number, number, number, number, number];
+  comment: string;
+  /** The central directory extra field, hex encoded. */
+  extra: string;
+  headerOffset: number;
+}
+
+/** The whole archive as Python's `zipfile` reads it. */
+export interface PythonArchive {
+  comment: string;
+  entries: PythonEntry[];
+}
+
+/** One member as Info-ZIP `unzip -v` and `unzip -ZT` list it. */
+export interface UnzipEntry {
+  name: string;
+  size: number;
+  crc32: number;
+  /** `Stored`, `Defl:N`, ... */
+  method: string;
+  /** `-rw-r--r--` as zipinfo prints it (`?` first when no file type is set). */
+  permissions: string;
+  /** `unx`, `fat`, ... */
+  hostSystem: string;
+  /** zipinfo's decimal time, `yyyymmdd.hhmmss`. */
+  time: string;
+}
+
+/** What Info-ZIP `unzip` reports about an archive. */
+export interface UnzipArchive {
+  /** The output of `unzip -t`, which exited 0 (or 1 for an empty archive). */
+  testOutput: string;
+  entries: UnzipEntry[];
+}
+
+/** One member as `7z l -slt` lists it (after `7z t` tested its data). */
+export interface SevenZipEntry {
+  /** 7-Zip drops the trailing `/` of directories. */
+  path: string;
+  isDirectory: boolean;
+  size: number;
+  crc32: number | undefined;
+  comment: string;
+  attributes: string;
+  method: string;
+}
+
+/** What `7z` reports about an archive. */
+export interface SevenZipArchive {
+  comment: string;
+  entries: SevenZipEntry[];
+}
+
+/** One member as `bsdtar` streams it from a pipe. */
+export interface BsdtarEntry {
+  name: string;
+  isDirectory: boolean;
+  size: number;
+  sha256: string;
+}
+
+/** What `bsdtar` streams from a pipe. */
+export interface BsdtarArchive {
+  entries: BsdtarEntry[];
+  /** Bytes extracted beyond the expected sizes of the listed entries. */
+  extraBytes: number;
+}
+
+/** Everything the four readers saw. */
+export interface ReaderResults {
+  python: PythonArchive;
+  unzip: UnzipArchive;
+  sevenZip: SevenZipArchive;
+  bsdtar: BsdtarArchive;
+}
+
+/** Options of {@linkcode assertOpensEverywhere}. */
+export interface OpenOptions {
+  /**
+   * The archive comment every reader must show.
+   *
+   * @default {""}
+   */
+  comment?: string;
+}
+
+// Readers print names in the locale's encoding and dates in local time.
+const TOOL_ENV = { LC_ALL: "C.UTF-8", LANG: "C.UTF-8", TZ: "UTC" };
+const CHUNK = 1 << 20;
+const EMPTY_SHA256 =
+  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Computes size, CRC-32 and SHA-256 of bytes given whole or as chunks,
+ * without holding more than one chunk.
+ */
+export async function digestOf(
+  data:
+    | Uint8Array
+    | string
+    | Iterable<Uint8Array>
+    | AsyncIterable<Uint8Array>,
+): Promise<Digest> {
+  const hash = createHash("sha256");
+  let size = 0;
+  let crc = 0;
+  const chunks = typeof data === "string"
+    ? [encoder.encode(data)]
+    : data instanceof Uint8Array
+    ? [data]
+    : data;
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    crc = nativeCrc32(chunk, crc);
+    size += chunk.length;
+  }
+  return { size, crc32: crc >>> 0, sha256: hash.digest("hex") };
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+export async function withTempDir<T>(
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "zipstream-test-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Gives `fn` a path to the archive: the path itself, or a temporary file that
+ * holds the bytes or the stream, removed afterwards.
+ */
+export async function withArchiveFile<T>(
+  source: ArchiveSource,
+  fn: (path: string) => Promise<T>,
+): Promise<T> {
+  if (typeof source === "string") return await fn(source);
+  return await withTempDir(async (dir) => {
+    const path = `${dir}/archive.zip`;
+    if (source instanceof Uint8Array) {
+      await Deno.writeFile(path, source);
+    } else {
+      const file = await Deno.open(path, { write: true, createNew: true });
+      await source.pipeTo(file.writable);
+    }
+    return await fn(path);
+  });
+}
+
+interface Output {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(command: string, args: string[]): Promise<Output> {
+  const { code, stdout, stderr } = await new Deno.Command(command, {
+    args,
+    env: TOOL_ENV,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
+function lastLines(text: string, count = 15): string {
+  const lines = text.trimEnd().split("\n");
+  const shown = lines.slice(-count).join("\n");
+  return lines.length > count ? `...\n${shown}` : shown;
+}
+
+function failed(what: string, output: Output): Error {
+  return new Error(
+    `${what} exited with code ${output.code}\n${
+      lastLines(output.stdout + output.stderr)
+    }`,
+  );
+}
+
+// Reading each member to its end makes zipfile compare the CRC-32 of the data
+// with the central directory (the check `testzip()` relies on) and compare
+// the local header's name with the central directory's.
+const PYTHON_READER = `
+import hashlib, json, sys, zipfile
+
+def text(raw):
+    return raw.decode("utf-8", "replace")
+
+entries = []
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for info in archive.infolist():
+        digest = hashlib.sha256()
+        size = 0
+        with archive.open(info) as member:
+            while True:
+                chunk = member.read(${CHUNK})
+                if not chunk:
+                    break
+                digest.update(chunk)
+                size += len(chunk)
+        entries.append({
+            "name": info.filename,
+            "isDirectory": info.is_dir(),
+            "size": size,
+            "sha256": digest.hexdigest(),
+            "fileSize": info.file_size,
+            "compressSize": info.compress_size,
+            "crc32": info.CRC,
+            "compressType": info.compress_type,
+            "mode": info.external_attr >> 16,
+            "externalAttr": info.external_attr,
+            "createSystem": info.create_system,
+            "createVersion": info.create_version,
+            "extractVersion": info.extract_version,
+            "flagBits": info.flag_bits,
+            "dateTime": list(info.date_time),
+            "comment": text(info.comment),
+            "extra": info.extra.hex(),
+            "headerOffset": info.header_offset,
+        })
+    comment = text(archive.comment)
+sys.stdout.write(json.dumps({"comment": comment, "entries": entries}))
+`;
+
+/** Reads every member with Python's `zipfile`, hashing its contents. */
+export async function readWithPython(path: string): Promise<PythonArchive> {
+  const output = await run("python3", ["-c", PYTHON_READER, path]);
+  if (output.code !== 0) throw failed("python3 zipfile", output);
+  return JSON.parse(output.stdout) as PythonArchive;
+}
+
+const UNZIP_LISTING =
+  /^\s*(\d+)\s+(\S+)\s+(\d+)\s+(-?\d+%)\s+(\S+)\s+(\S+)\s+([0-9a-f]{8}) {2}(.*)$/;
+const ZIPINFO_LINE =
+  /^(\S{10})\s+\d+\.\d+\s+(\S+)\s+(\d+)\s+\S\S\s+\S+\s+(\d{8}\.\d{6}) (.*)$/;
+
+function isEmptyArchiveWarning(output: Output): boolean {
+  return output.code === 1 &&
+    /zipfile is empty/.test(output.stdout + output.stderr);
+}
+
+/**
+ * Tests the archive with `unzip -t` (every member's data against its CRC-32)
+ * and lists sizes, CRC-32s, methods and modes with `unzip -v` and `unzip -ZT`.
+ * Info-ZIP warns (exit code 1) on an archive without entries; that alone is
+ * accepted.
+ */
+export async function testWithUnzip(path: string): Promise<UnzipArchive> {
+  const test = await run("unzip", ["-t", path]);
+  if (test.code !== 0 && !isEmptyArchiveWarning(test)) {
+    throw failed("unzip -t", test);
+  }
+  if (test.code !== 0) return { testOutput: test.stdout, entries: [] };
+  const verbose = await run("unzip", ["-v", path]);
+  if (verbose.code !== 0) throw failed("unzip -v", verbose);
+  const zipinfo = await run("unzip", ["-ZT", path]);
+  if (zipinfo.code !== 0) throw failed("unzip -ZT", zipinfo);
+
+  const lines = verbose.stdout.split("\n");
+  const header = lines.findIndex((line) => /^ Length\s+Method/.test(line));
+  const rows: RegExpExecArray[] = [];
+  for (const line of lines.slice(header + 2)) {
+    if (line.startsWith("--------")) break;
+    // Other lines are entry comments; the count is checked against zipinfo.
+    const row = UNZIP_LISTING.exec(line);
+    if (row !== null) rows.push(row);
+  }
+  const infos = zipinfo.stdout.split("\n").map((line) =>
+    ZIPINFO_LINE.exec(line)
+  ).filter((row) => row !== null);
+  if (infos.length !== rows.length) {
+    throw new Error(
+      `unzip -v listed ${rows.length} entries but unzip -ZT listed ${infos.length}`,
+    );
+  }
+  const entries = rows.map((row, i): UnzipEntry => {
+    const info = infos[i]!;
+    return {
+      name: row[8]!,
+      size: Number(row[1]),
+      crc32: parseInt(row[7]!, 16),
+      method: row[2]!,
+      permissions: info[1]!,
+      hostSystem: info[2]!,
+      time: info[4]!,
+    };
+  });
+  return { testOutput: test.stdout, entries };
+}
+
+function parseSlt(text: string): Map<string, string>[] {
+  const blocks: Map<string, string>[] = [];
+  let block = new Map<string, string>();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === "" || line === "----------") {
+      if (block.size > 0) blocks.push(block);
+      block = new Map();
+      continue;
+    }
+    const eq = line.indexOf(" = ");
+    const key = eq === -1 ? line.replace(/ =$/, "") : line.slice(0, eq);
+    let value = eq === -1 ? "" : line.slice(eq + 3);
+    // 7-Zip prints a multi-line value as "Key = " then the lines in braces.
+    if (value === "" && lines[i + 1] === "{") {
+      const end = lines.indexOf("}", i + 2);
+      value = lines.slice(i + 2, end).join("\n");
+      i = end;
+    }
+    block.set(key, value);
+  }
+  if (block.size > 0) blocks.push(block);
+  return blocks;
+}
+
+/**
+ * Tests the archive with `7z t` (exit code 0, "Everything is Ok", no
+ * warnings) and lists it with `7z l -slt`.
+ */
+export async function testWith7z(path: string): Promise<SevenZipArchive> {
+  const test = await run("7z", ["t", path]);
+  if (
+    test.code !== 0 || !test.stdout.includes("Everything is Ok") ||
+    /warning/i.test(test.stdout + test.stderr)
+  ) {
+    throw failed("7z t", test);
+  }
+  const list = await run("7z", ["l", "-slt", path]);
+  if (list.code !== 0) throw failed("7z l -slt", list);
+  const separator = list.stdout.indexOf("\n----------\n");
+  const archiveBlock = list.stdout.slice(
+    list.stdout.indexOf("\n--\n") + 4,
+    separator,
+  );
+  const comment = parseSlt(archiveBlock)[0]?.get("Comment") ?? "";
+  const entries = parseSlt(list.stdout.slice(separator + 1)).map(
+    (block): SevenZipEntry => {
+      const crc = block.get("CRC") ?? "";
+      return {
+        path: block.get("Path") ?? "",
+        isDirectory: block.get("Folder") === "+",
+        size: Number(block.get("Size")),
+        crc32: crc === "" ? undefined : parseInt(crc, 16),
+        comment: block.get("Comment") ?? "",
+        attributes: block.get("Attributes") ?? "",
+        method: block.get("Method") ?? "",
+      };
+    },
+  );
+  return { comment, entries };
+}
+
+async function feedFile(path: string, sink: WritableStream<Uint8Array>) {
+  const file = await Deno.open(path);
+  try {
+    await file.readable.pipeTo(sink);
+  } catch {
+    // The reader stopped early (its exit code and stderr tell why).
+  }
+}
+
+async function bsdtarList(path: string): Promise<string[]> {
+  const child = new Deno.Command("bsdtar", {
+    args: ["-tf", "-"],
+    env: TOOL_ENV,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const [, output] = await Promise.all([
+    feedFile(path, child.stdin),
+    child.output(),
+  ]);
+  const result = {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+  if (result.code !== 0) throw failed("bsdtar -tf - (from a pipe)", result);
+  return result.stdout === "" ? [] : result.stdout.replace(/\n$/, "").split(
+    "\n",
+  );
+}
+
+/**
+ * Streams the archive through a pipe into `bsdtar`, which therefore reads
+ * only local headers, data and data descriptors, as a network consumer
+ * would. `bsdtar -tf -` gives the names in stream order; `bsdtar -xOf -`
+ * gives the contents of all files back to back. From a pipe, bsdtar cannot
+ * know the size of an entry followed by a data descriptor before it has read
+ * it, so the concatenated contents are cut by the sizes the test expects:
+ * any lost, extra or changed byte changes the hash of the entry where it
+ * happens (and the total). libarchive turns names into NFC as it converts
+ * them to the locale, so the names it returns are NFC.
+ *
+ * @param sizes expected uncompressed size by entry name
+ */
+export async function readWithBsdtarPipe(
+  path: string,
+  sizes: ReadonlyMap<string, number>,
+): Promise<BsdtarArchive> {
+  const names = await bsdtarList(path);
+  const nfcSizes = new Map(
+    [...sizes].map(([name, size]) => [name.normalize("NFC"), size]),
+  );
+  const entries = names.map((name) => {
+    const isDirectory = name.endsWith("/");
+    return {
+      name,
+      isDirectory,
+      want: isDirectory ? 0 : nfcSizes.get(name) ?? 0,
+      size: 0,
+      hash: createHash("sha256"),
+    };
+  });
+  const child = new Deno.Command("bsdtar", {
+    args: ["-xOf", "-"],
+    env: TOOL_ENV,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let current = 0;
+  let surplus = 0;
+  const consume = async () => {
+    for await (let chunk of child.stdout) {
+      while (chunk.length > 0) {
+        while (
+          current < entries.length &&
+          entries[current]!.size >= entries[current]!.want
+        ) current++;
+        const entry = entries[current];
+        if (entry === undefined) {
+          surplus += chunk.length;
+          break;
+        }
+        const take = Math.min(chunk.length, entry.want - entry.size);
+        entry.hash.update(chunk.subarray(0, take));
+        entry.size += take;
+        chunk = chunk.subarray(take);
+      }
+    }
+  };
+  const [, , stderr, status] = await Promise.all([
+    feedFile(path, child.stdin),
+    consume(),
+    new Response(child.stderr).text(),
+    child.status,
+  ]);
+  if (status.code !== 0) {
+    throw failed("bsdtar -xOf - (from a pipe)", {
+      code: status.code,
+      stdout: "",
+      stderr,
+    });
+  }
+  return {
+    entries: entries.map(({ name, isDirectory, size, hash }) => ({
+      name,
+      isDirectory,
+      size,
+      sha256: hash.digest("hex"),
+    })),
+    extraBytes: surplus,
+  };
+}
+
+/** Renders a Unix mode the way zipinfo does, e.g. `-rw-r--r--`. */
+export function permissionString(mode: number): string {
+  const types: Record<number, string> = {
+    0o010000: "p",
+    0o020000: "c",
+    0o040000: "d",
+    0o060000: "b",
+    0o100000: "-",
+    0o120000: "l",
+    0o140000: "s",
+  };
+  const type = types[mode & 0o170000] ?? "?";
+  const bit = (mask: number, char: string) => (mode & mask) ? char : "-";
+  const exec = (mask: number, special: number, on: string, off: string) =>
+    (mode & special) ? ((mode & mask) ? on : off) : ((mode & mask) ? "x" : "-");
+  return type +
+    bit(0o400, "r") + bit(0o200, "w") + exec(0o100, 0o4000, "s", "S") +
+    bit(0o040, "r") + bit(0o020, "w") + exec(0o010, 0o2000, "s", "S") +
+    bit(0o004, "r") + bit(0o002, "w") + exec(0o001, 0o1000, "t", "T");
+}
+
+/** JSON-quotes a name, spelling out non-ASCII code points so that look-alikes differ. */
+function quote(name: string | undefined): string {
+  if (name === undefined) return "none";
+  const plain = JSON.stringify(name);
+  if (/^[ -~]*$/.test(name)) return plain;
+  const escaped = [...name].map((char) => {
+    const code = char.codePointAt(0)!;
+    return code >= 0x20 && code < 0x7f ? char : `\\u{${code.toString(16)}}`;
+  }).join("");
+  return `${plain} (${escaped})`;
+}
+
+function hex32(value: number | undefined): string {
+  return value === undefined
+    ? "none"
+    : `0x${value.toString(16).padStart(8, "0")}`;
+}
+
+interface Want {
+  name: string;
+  isDirectory: boolean;
+  digest: Digest;
+  comment: string;
+  mode: number | undefined;
+}
+
+async function wantOf(entry: ExpectedEntry): Promise<Want> {
+  const isDirectory = entry.isDirectory ?? entry.name.endsWith("/");
+  const digest = entry.digest ?? await digestOf(entry.data ?? "");
+  return {
+    name: entry.name,
+    isDirectory,
+    digest,
+    comment: entry.comment ?? "",
+    mode: entry.mode,
+  };
+}
+
+class Problems {
+  readonly list: string[] = [];
+  add(reader: string, entry: string | undefined, message: string) {
+    this.list.push(
+      entry === undefined
+        ? `${reader}: ${message}`
+        : `${reader}: entry ${quote(entry)}: ${message}`,
+    );
+  }
+  check(
+    reader: string,
+    entry: string | undefined,
+    what: string,
+    actual: unknown,
+    expected: unknown,
+  ) {
+    if (actual !== expected) {
+      this.add(
+        reader,
+        entry,
+        `${what} is ${JSON.stringify(actual)}, expected ${
+          JSON.stringify(expected)
+        }`,
+      );
+    }
+  }
+  /** Compares listing order and membership; returns the entries by name. */
+  listing<T>(
+    reader: string,
+    actual: readonly T[],
+    nameOf: (entry: T) => string,
+    expected: readonly string[],
+  ): Map<string, T> {
+    const names = actual.map(nameOf);
+    const index = names.findIndex((name, i) => name !== expected[i]);
+    if (index !== -1 || names.length !== expected.length) {
+      const at = index === -1 ? Math.min(names.length, expected.length) : index;
+      this.add(
+        reader,
+        undefined,
+        `lists ${names.length} entries, expected ${expected.length}; first difference at #${at}: ${
+          quote(names[at])
+        }, expected ${quote(expected[at])}`,
+      );
+    }
+    const byName = new Map<string, T>();
+    for (const entry of actual) byName.set(nameOf(entry), entry);
+    return byName;
+  }
+}
+
+function comparePython(
+  problems: Problems,
+  python: PythonArchive,
+  wants: readonly Want[],
+  archiveComment: string,
+) {
+  const reader = "python zipfile";
+  problems.check(
+    reader,
+    undefined,
+    "archive comment",
+    python.comment,
+    archiveComment,
+  );
+  const byName = problems.listing(
+    reader,
+    python.entries,
+    (e) => e.name,
+    wants.map((w) => w.name),
+  );
+  for (const want of wants) {
+    const entry = byName.get(want.name);
+    if (entry === undefined) continue;
+    const check = problems.check.bind(problems, reader, want.name);
+    check("is_dir()", entry.isDirectory, want.isDirectory);
+    check("file_size", entry.fileSize, want.digest.size);
+    check("bytes read", entry.size, want.digest.size);
+    check("content sha256", entry.sha256, want.digest.sha256);
+    check("comment", entry.comment, want.comment);
+    if (want.mode !== undefined) {
+      check(
+        "external_attr >> 16",
+        `0o${entry.mode.toString(8)}`,
+        `0o${want.mode.toString(8)}`,
+      );
+    }
+  }
+}
+
+function compareUnzip(
+  problems: Problems,
+  unzip: UnzipArchive,
+  wants: readonly Want[],
+) {
+  const reader = "unzip";
+  const byName = problems.listing(
+    reader,
+    unzip.entries,
+    (e) => e.name,
+    wants.map((w) => w.name),
+  );
+  for (const want of wants) {
+    const entry = byName.get(want.name);
+    if (entry === undefined) continue;
+    const check = problems.check.bind(problems, reader, want.name);
+    check("length", entry.size, want.digest.size);
+    check("CRC-32", hex32(entry.crc32), hex32(want.digest.crc32));
+    if (want.mode !== undefined) {
+      check(
+        "zipinfo permissions",
+        entry.permissions,
+        permissionString(want.mode),
+      );
+    }
+  }
+}
+
+function compare7z(
+  problems: Problems,
+  sevenZip: SevenZipArchive,
+  wants: readonly Want[],
+  archiveComment: string,
+) {
+  const reader = "7z";
+  // 7-Zip shows an empty comment only when the archive has one.
+  if (archiveComment !== "") {
+    problems.check(
+      reader,
+      undefined,
+      "archive comment",
+      sevenZip.comment,
+      archiveComment,
+    );
+  }
+  const path = (name: string) => name.replace(/\/$/, "");
+  const byName = problems.listing(
+    reader,
+    sevenZip.entries,
+    (e) => e.path,
+    wants.map((w) => path(w.name)),
+  );
+  for (const want of wants) {
+    const entry = byName.get(path(want.name));
+    if (entry === undefined) continue;
+    const check = problems.check.bind(problems, reader, want.name);
+    check("folder", entry.isDirectory, want.isDirectory);
+    check("size", entry.size, want.digest.size);
+    if (!want.isDirectory) {
+      check("CRC", hex32(entry.crc32), hex32(want.digest.crc32));
+    }
+    check("comment", entry.comment, want.comment);
+  }
+}
+
+function compareBsdtar(
+  problems: Problems,
+  bsdtar: BsdtarArchive,
+  wants: readonly Want[],
+) {
+  const reader = "bsdtar (pipe)";
+  if (bsdtar.extraBytes > 0) {
+    problems.add(
+      reader,
+      undefined,
+      `extracted ${bsdtar.extraBytes} bytes beyond the expected sizes of the entries it listed`,
+    );
+  }
+  const byName = problems.listing(
+    reader,
+    bsdtar.entries,
+    (e) => e.name,
+    wants.map((w) => w.name.normalize("NFC")),
+  );
+  for (const want of wants) {
+    const entry = byName.get(want.name.normalize("NFC"));
+    if (entry === undefined) continue;
+    const check = problems.check.bind(problems, reader, want.name);
+    check("directory", entry.isDirectory, want.isDirectory);
+    check(
+      "bytes extracted",
+      entry.size,
+      want.isDirectory ? 0 : want.digest.size,
+    );
+    check(
+      "content sha256",
+      entry.sha256,
+      want.isDirectory ? EMPTY_SHA256 : want.digest.sha256,
+    );
+  }
+}
+
+/**
+ * Asserts that Info-ZIP `unzip`, Python `zipfile`, `7z` and `bsdtar` (from a
+ * pipe) all open the archive without complaint and see exactly `expected`:
+ * the same names in the same order, directories as directories, and the same
+ * contents (SHA-256 where the reader gives the bytes, CRC-32 and size where
+ * it tests the bytes against the CRC itself), comments and, when given,
+ * modes. Returns what the readers saw, for further checks.
+ *
+ * @throws {AssertionError} listing every refusal and difference, naming the
+ * reader and the entry
+ */
+export async function assertOpensEverywhere(
+  archive: ArchiveSource,
+  expected: readonly ExpectedEntry[],
+  options: OpenOptions = {},
+): Promise<ReaderResults> {
+  const { comment = "" } = options;
+  const wants: Want[] = [];
+  for (const entry of expected) wants.push(await wantOf(entry));
+  const sizes = new Map(wants.map((want) => [want.name, want.digest.size]));
+  return await withArchiveFile(archive, async (path) => {
+    const problems = new Problems();
+    const attempt = async <T>(reading: Promise<T>) => {
+      try {
+        return await reading;
+      } catch (error) {
+        problems.list.push(
+          error instanceof Error ? error.message : String(error),
+        );
+        return undefined;
+      }
+    };
+    const [python, unzip, sevenZip, bsdtar] = await Promise.all([
+      attempt(readWithPython(path)),
+      attempt(testWithUnzip(path)),
+      attempt(testWith7z(path)),
+      attempt(readWithBsdtarPipe(path, sizes)),
+    ]);
+    if (python !== undefined) comparePython(problems, python, wants, comment);
+    if (unzip !== undefined) compareUnzip(problems, unzip, wants);
+    if (sevenZip !== undefined) compare7z(problems, sevenZip, wants, comment);
+    if (bsdtar !== undefined) compareBsdtar(problems, bsdtar, wants);
+    if (
+      problems.list.length > 0 || python === undefined || unzip === undefined ||
+      sevenZip === undefined || bsdtar === undefined
+    ) {
+      const shown = problems.list.slice(0, 30);
+      if (problems.list.length > shown.length) {
+        shown.push(`... and ${problems.list.length - shown.length} more`);
+      }
+      throw new AssertionError({
+        message: `The readers do not all open the expected archive:\n${
+          shown.join("\n")
+        }`,
+      });
+    }
+    return { python, unzip, sevenZip, bsdtar };
+  });
+}
