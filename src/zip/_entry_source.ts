@@ -7,12 +7,7 @@
 
 import type { ZipEntryData } from "./zip_entry.ts";
 import { describe } from "./_entry_name.ts";
-import {
-  isSource,
-  type PullSource,
-  pullSource,
-  type Source,
-} from "./_pull_source.ts";
+import { isSource, type PullSource, pullSource } from "./_pull_source.ts";
 
 /** Entry data after normalization. */
 export type EntryBody =
