@@ -439,9 +439,11 @@ export class UploadSession {
         await this.#abortUpload(this.#uploadId);
         outcome = "; the multipart upload was aborted";
       } catch (error) {
-        outcome = `; aborting it failed too, so its parts may remain (${
-          describeError(error)
-        })`;
+        const reason = error instanceof RequestFailedError
+          ? error.message
+          : describeError(error);
+        outcome =
+          `; aborting it failed too, so its parts may remain (${reason})`;
       }
     }
     const o = this.#options;
