@@ -20,6 +20,11 @@
 export { crc32 } from "./crc32.ts";
 export { predictLength } from "./predict_length.ts";
 export { zip } from "./zip.ts";
-export type { CompressionMethod, ZipEntry, ZipEntryData } from "./zip_entry.ts";
+export type {
+  CompressionMethod,
+  ZipEntry,
+  ZipEntryData,
+  ZipEntrySource,
+} from "./zip_entry.ts";
 export type { ZipOptions } from "./zip_options.ts";
 export { ZipStream } from "./zip_stream.ts";

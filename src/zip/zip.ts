@@ -6,9 +6,9 @@
 
 import { ArchiveWriter } from "./_archive_writer.ts";
 import { describe } from "./_entry_name.ts";
-import { isSource, pullSource, type Source } from "./_pull_source.ts";
+import { isSource, pullSource } from "./_pull_source.ts";
 import { resolveOptions } from "./_resolved_options.ts";
-import type { ZipEntry } from "./zip_entry.ts";
+import type { ZipEntrySource } from "./zip_entry.ts";
 import type { ZipOptions } from "./zip_options.ts";
 
 /**
@@ -50,7 +50,7 @@ import type { ZipOptions } from "./zip_options.ts";
  * ```
  */
 export function zip(
-  entries: Source<ZipEntry>,
+  entries: ZipEntrySource,
   options?: ZipOptions,
 ): ReadableStream<Uint8Array> {
   if (!isSource(entries)) {

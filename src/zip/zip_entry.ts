@@ -74,3 +74,13 @@ export interface ZipEntry {
   /** A comment stored in the central directory for this entry. */
   comment?: string;
 }
+
+/**
+ * Where `zip()` pulls entries from: an array, a generator, an async generator
+ * or a `ReadableStream`. Entries are pulled one at a time, as the archive is
+ * read.
+ */
+export type ZipEntrySource =
+  | ReadableStream<ZipEntry>
+  | AsyncIterable<ZipEntry>
+  | Iterable<ZipEntry>;
