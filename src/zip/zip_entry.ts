@@ -13,7 +13,8 @@ export type CompressionMethod = "store" | "deflate";
  * A `string` is encoded as UTF-8. `Uint8Array`, `ArrayBuffer` and strings are
  * "known up front": their CRC-32 and sizes go into the local header and no data
  * descriptor follows them. `Blob`s, streams and iterables are read once, in
- * order, as the archive is pulled.
+ * order, as the archive is pulled. Stored chunks are passed on without being
+ * copied, so a source must not change a chunk after giving it.
  */
 export type ZipEntryData =
   | string
