@@ -103,6 +103,8 @@ export interface SevenZipEntry {
   comment: string;
   attributes: string;
   method: string;
+  /** `yyyy-mm-dd hh:mm:ss` in UTC, from whichever time field 7-Zip trusts. */
+  modified: string;
 }
 
 /** What `7z` reports about an archive. */
@@ -415,6 +417,7 @@ export async function testWith7z(path: string): Promise<SevenZipArchive> {
         comment: block.get("Comment") ?? "",
         attributes: block.get("Attributes") ?? "",
         method: block.get("Method") ?? "",
+        modified: block.get("Modified") ?? "",
       };
     },
   );
