@@ -10,7 +10,7 @@ import type {
   CompletedPart,
   CompleteMultipartUploadCommandOutput,
 } from "@aws-sdk/client-s3";
-import { crc32 } from "../zip/crc32.ts";
+import { crc32 } from "../zip/mod.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
 import type { UploadResult } from "./upload_result.ts";
 import { S3UploadError } from "./s3_upload_error.ts";

@@ -7,7 +7,7 @@ import {
   type UploadProgress,
   uploadToS3,
 } from "../../src/s3/mod.ts";
-import { crc32 } from "../../src/zip/crc32.ts";
+import { crc32 } from "../../mod.ts";
 import {
   connectionReset,
   patternStream,
