@@ -18,6 +18,9 @@ import {
   HeadObjectCommand,
   type HeadObjectCommandInput,
   type HeadObjectCommandOutput,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandInput,
+  type ListMultipartUploadsCommandOutput,
   ListPartsCommand,
   type ListPartsCommandInput,
   type ListPartsCommandOutput,
@@ -58,15 +61,38 @@ export class S3Requests {
     );
   }
 
+  /**
+   * Starts a multipart upload. `onLostAnswer` hears of every attempt that
+   * failed without an answer from the server (a timeout, a dropped
+   * connection): such an attempt may have created an upload whose ID never
+   * reached us.
+   */
   createMultipartUpload(
     input: CreateMultipartUploadCommandInput,
     signal: AbortSignal,
+    onLostAnswer: () => void,
   ): Promise<CreateMultipartUploadCommandOutput> {
     return this.#send(
       "CreateMultipartUpload",
       0,
       signal,
       () => new CreateMultipartUploadCommand(input),
+      undefined,
+      (error) => {
+        if (httpStatus(error) === undefined) onLostAnswer();
+      },
+    );
+  }
+
+  listMultipartUploads(
+    input: ListMultipartUploadsCommandInput,
+    signal: AbortSignal,
+  ): Promise<ListMultipartUploadsCommandOutput> {
+    return this.#send(
+      "ListMultipartUploads",
+      0,
+      signal,
+      () => new ListMultipartUploadsCommand(input),
     );
   }
 
@@ -165,10 +191,12 @@ export class S3Requests {
       | AbortMultipartUploadCommand
       | CreateMultipartUploadCommand
       | HeadObjectCommand
+      | ListMultipartUploadsCommand
       | ListPartsCommand
       | PutObjectCommand
       | UploadPartCommand,
     check: (output: T) => void = () => {},
+    onAttemptError: (error: unknown) => void = () => {},
   ): Promise<T> {
     return withRetries(
       operation,
@@ -176,15 +204,29 @@ export class S3Requests {
       signal,
       bodyBytes,
       async (attemptSignal) => {
-        const output = await this.#client.send(command(), {
-          abortSignal: attemptSignal,
-        }) as T;
+        let output: T;
+        try {
+          output = await this.#client.send(command(), {
+            abortSignal: attemptSignal,
+          }) as T;
+        } catch (error) {
+          onAttemptError(error);
+          throw error;
+        }
         check(output);
         return output;
       },
       this.#hooks,
     );
   }
+}
+
+/** The HTTP status of an SDK error, or `undefined` when no answer came. */
+export function httpStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { $metadata } = error as { $metadata?: { httpStatusCode?: unknown } };
+  const status = $metadata?.httpStatusCode;
+  return typeof status === "number" ? status : undefined;
 }
 
 /** The S3 error code of an SDK error (`NoSuchUpload`, `SlowDown`, ...). */

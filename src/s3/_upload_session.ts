@@ -35,6 +35,10 @@ import {
 
 /** How many times cleanup re-aborts an upload that ListParts still shows. */
 const ABORT_ROUNDS = 3;
+/** Listing pages read when looking for uploads a lost CreateMultipartUpload answer left. */
+const STRAY_LISTING_PAGES = 10;
+/** Clock difference allowed between us and the server when dating a stray upload. */
+const CLOCK_SKEW_MS = 60_000;
 
 interface Failure {
   what: string;
@@ -76,6 +80,9 @@ export class UploadSession {
 
   #uploadId: string | undefined;
   #creating: Promise<void> | undefined;
+  #createStartedAt = 0;
+  /** Set when a CreateMultipartUpload attempt got no answer: it may have created an upload we never heard of. */
+  #lostCreateAnswer = false;
   #inFlight = new Set<Promise<void>>();
   #completedParts: CompletedPart[] = [];
   #digests: Uint8Array[] = [];
@@ -239,19 +246,26 @@ export class UploadSession {
 
   async #createUpload(): Promise<void> {
     const o = this.#options;
+    this.#createStartedAt = Date.now();
     try {
       // Not cancelled on failure: an upload created after its request was
       // cancelled would be unknown to us and left behind; awaited instead,
       // and aborted by the cleanup.
-      const output = await this.#requests.createMultipartUpload({
-        Bucket: o.bucket,
-        Key: o.key,
-        ContentType: o.contentType,
-        ContentDisposition: o.contentDisposition,
-        Metadata: o.metadata,
-        Tagging: o.tagging,
-        StorageClass: o.storageClass,
-      }, this.#cleanupSignal);
+      const output = await this.#requests.createMultipartUpload(
+        {
+          Bucket: o.bucket,
+          Key: o.key,
+          ContentType: o.contentType,
+          ContentDisposition: o.contentDisposition,
+          Metadata: o.metadata,
+          Tagging: o.tagging,
+          StorageClass: o.storageClass,
+        },
+        this.#cleanupSignal,
+        () => {
+          this.#lostCreateAnswer = true;
+        },
+      );
       if (typeof output.UploadId !== "string" || output.UploadId === "") {
         throw new TypeError(
           `CreateMultipartUpload answered without an UploadId`,
@@ -383,6 +397,7 @@ export class UploadSession {
         `HeadObject reports ${head.ContentLength} bytes but ${this.#bytesRead} were sent`,
       );
     }
+    await this.#abortStrays();
     this.#settle();
     this.#resolve({
       bucket: o.bucket,
@@ -446,6 +461,7 @@ export class UploadSession {
           `; aborting it failed too, so its parts may remain (${reason})`;
       }
     }
+    await this.#abortStrays();
     const o = this.#options;
     const cause = failure.cause instanceof RequestFailedError
       ? failure.cause.cause
@@ -495,6 +511,45 @@ export class UploadSession {
     throw new Error(
       `ListParts still shows upload ${uploadId} after ${ABORT_ROUNDS} aborts`,
     );
+  }
+
+  /**
+   * Aborts the uploads that CreateMultipartUpload attempts whose answers were
+   * lost may have created: same key, not ours, begun since our first attempt
+   * (give or take clock skew). Only runs after such a loss, and never fails
+   * the upload: it tidies what it can find.
+   */
+  async #abortStrays(): Promise<void> {
+    if (!this.#lostCreateAnswer) return;
+    const o = this.#options;
+    const since = this.#createStartedAt - CLOCK_SKEW_MS;
+    const strays: string[] = [];
+    try {
+      let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+      for (let page = 0; page < STRAY_LISTING_PAGES; page++) {
+        const listing = await this.#requests.listMultipartUploads(
+          { Bucket: o.bucket, Prefix: o.key, ...markers },
+          this.#cleanupSignal,
+        );
+        for (const upload of listing.Uploads ?? []) {
+          if (
+            upload.Key === o.key && upload.UploadId !== undefined &&
+            upload.UploadId !== this.#uploadId &&
+            (upload.Initiated?.getTime() ?? 0) >= since
+          ) strays.push(upload.UploadId);
+        }
+        if (!listing.IsTruncated) break;
+        markers = {
+          KeyMarker: listing.NextKeyMarker,
+          UploadIdMarker: listing.NextUploadIdMarker,
+        };
+      }
+    } catch {
+      // Without permission to list uploads there is nothing more to find.
+    }
+    for (const uploadId of strays) {
+      await this.#abortUpload(uploadId).catch(() => {});
+    }
   }
 
   #settle(): void {

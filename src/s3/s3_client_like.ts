@@ -9,6 +9,7 @@ import type {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -20,6 +21,7 @@ export type S3UploadCommand =
   | CompleteMultipartUploadCommand
   | CreateMultipartUploadCommand
   | HeadObjectCommand
+  | ListMultipartUploadsCommand
   | ListPartsCommand
   | PutObjectCommand
   | UploadPartCommand;

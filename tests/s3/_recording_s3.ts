@@ -11,6 +11,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
   S3ServiceException,
@@ -42,6 +43,7 @@ interface StoredObject {
 
 interface PendingUpload {
   key: string;
+  initiated: Date;
   parts: Map<number, { bytes: Uint8Array; etag: string }>;
   input: Record<string, unknown>;
 }
@@ -152,6 +154,7 @@ export class RecordingS3 implements S3ClientLike {
       const uploadId = `upload-${this.#nextId++}`;
       this.uploads.set(uploadId, {
         key: command.input.Key!,
+        initiated: new Date(),
         parts: new Map(),
         input: { ...command.input },
       });
@@ -211,6 +214,19 @@ export class RecordingS3 implements S3ClientLike {
       const upload = this.#upload(command.input.UploadId);
       return {
         Parts: [...upload.parts.keys()].map((PartNumber) => ({ PartNumber })),
+      };
+    }
+    if (command instanceof ListMultipartUploadsCommand) {
+      const prefix = command.input.Prefix ?? "";
+      return {
+        Uploads: [...this.uploads.entries()]
+          .filter(([, upload]) => upload.key.startsWith(prefix))
+          .map(([UploadId, upload]) => ({
+            Key: upload.key,
+            UploadId,
+            Initiated: upload.initiated,
+          })),
+        IsTruncated: false,
       };
     }
     if (command instanceof HeadObjectCommand) {

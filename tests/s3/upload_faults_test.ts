@@ -202,6 +202,25 @@ Deno.test("uploadToS3() stores identical bytes when CreateMultipartUpload is ans
   );
 });
 
+Deno.test("uploadToS3() leaves no stray upload when the answer to CreateMultipartUpload was lost", async () => {
+  await uploadThroughFaults(
+    [[isCreate, { kind: "lose-answer" }, 1]],
+    {},
+    async ({ client, bucket, proxy, error, sha256 }) => {
+      await assertIdentical(client, bucket, sha256, error);
+      assert.equal(
+        proxy.log.filter((entry) => entry.query.startsWith("uploads")).length,
+        2,
+      );
+      assert.ok(
+        proxy.log.some((entry) =>
+          entry.method === "GET" && entry.query.includes("uploads")
+        ),
+      );
+    },
+  );
+});
+
 Deno.test("uploadToS3() stores identical bytes when CompleteMultipartUpload fails once", async () => {
   await uploadThroughFaults(
     [[isComplete, internalError, 1]],

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import {
   S3UploadError,
@@ -356,6 +357,36 @@ Deno.test("uploadToS3() accepts a completion whose answer was lost once the obje
   ]);
   assert.equal(result.size, 2 * PART);
   assert.match(result.etag, /-2"$/);
+});
+
+Deno.test("uploadToS3() aborts the upload a lost CreateMultipartUpload answer left behind", async () => {
+  const s3 = new RecordingS3();
+  const other = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: "bucket", Key: "other.zip" }),
+  );
+  s3.calls.length = 0;
+  const original = s3.send.bind(s3);
+  let lost = false;
+  s3.send = async (command, sendOptions) => {
+    const answer = await original(command, sendOptions);
+    if (!lost && command instanceof CreateMultipartUploadCommand) {
+      lost = true;
+      throw connectionReset();
+    }
+    return answer;
+  };
+  const source = patternStream(2 * PART);
+  const result = await uploadToS3(source.stream, options(s3));
+  assert.equal(result.uploadId, "upload-3");
+  assert.deepEqual(
+    s3.calls.filter((c) => c.command === "AbortMultipartUpload").map((c) =>
+      c.input.UploadId
+    ),
+    ["upload-2"],
+  );
+  assert.deepEqual(s3.pendingUploads(), ["other.zip"]);
+  assert.equal((other as { UploadId: string }).UploadId, "upload-1");
+  assert.equal(sha256(stored(s3)), sha256(source.bytes()));
 });
 
 Deno.test("uploadToS3() fails when HeadObject reports another size than was sent", async () => {
