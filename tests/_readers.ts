@@ -433,84 +433,54 @@ async function feedFile(path: string, sink: WritableStream<Uint8Array>) {
   }
 }
 
-async function bsdtarList(path: string): Promise<string[]> {
-  const child = new Deno.Command("bsdtar", {
-    args: ["-tf", "-"],
-    env: TOOL_ENV,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const [, output] = await Promise.all([
-    feedFile(path, child.stdin),
-    child.output(),
-  ]);
-  const result = {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-  if (result.code !== 0) throw failed("bsdtar -tf - (from a pipe)", result);
-  return result.stdout === "" ? [] : result.stdout.replace(/\n$/, "").split(
-    "\n",
-  );
-}
-
 /**
- * Streams the archive through a pipe into `bsdtar`, which therefore reads
- * only local headers, data and data descriptors, as a network consumer
- * would. `bsdtar -tf -` gives the names in stream order; `bsdtar -xOf -`
- * gives the contents of all files back to back. From a pipe, bsdtar cannot
- * know the size of an entry followed by a data descriptor before it has read
- * it, so the concatenated contents are cut by the sizes the test expects:
- * any lost, extra or changed byte changes the hash of the entry where it
- * happens (and the total). libarchive turns names into NFC as it converts
- * them to the locale, so the names it returns are NFC.
+ * Streams the archive through a pipe into `bsdtar -xvOf -`, which therefore
+ * reads only local headers, data and data descriptors, as a network consumer
+ * would: it prints each name (`x name`) on stderr and the contents of all
+ * files back to back on stdout. From a pipe, bsdtar cannot know the size of
+ * an entry followed by a data descriptor before it has read it (nor print
+ * the name's line end before the data), so the contents are cut by the sizes
+ * the test expects, in archive order: any lost, extra or changed byte changes
+ * the hash of the entry where it happens, and extra bytes are counted.
+ * libarchive turns names into NFC as it converts them to the locale, so the
+ * names it returns are NFC.
  *
- * @param sizes expected uncompressed size by entry name
+ * @param sizes the expected uncompressed size of each entry, in archive
+ * order, 0 for directories
  */
 export async function readWithBsdtarPipe(
   path: string,
-  sizes: ReadonlyMap<string, number>,
+  sizes: readonly number[],
 ): Promise<BsdtarArchive> {
-  const names = await bsdtarList(path);
-  const nfcSizes = new Map(
-    [...sizes].map(([name, size]) => [name.normalize("NFC"), size]),
-  );
-  const entries = names.map((name) => {
-    const isDirectory = name.endsWith("/");
-    return {
-      name,
-      isDirectory,
-      want: isDirectory ? 0 : nfcSizes.get(name) ?? 0,
-      size: 0,
-      hash: createHash("sha256"),
-    };
-  });
   const child = new Deno.Command("bsdtar", {
-    args: ["-xOf", "-"],
+    args: ["-xvOf", "-"],
     env: TOOL_ENV,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  const slices = sizes.map((want) => ({
+    want,
+    size: 0,
+    hash: createHash("sha256"),
+  }));
   let current = 0;
-  let surplus = 0;
+  let extraBytes = 0;
   const consume = async () => {
     for await (let chunk of child.stdout) {
       while (chunk.length > 0) {
         while (
-          current < entries.length &&
-          entries[current]!.size >= entries[current]!.want
+          current < slices.length &&
+          slices[current]!.size >= slices[current]!.want
         ) current++;
-        const entry = entries[current];
-        if (entry === undefined) {
-          surplus += chunk.length;
+        const slice = slices[current];
+        if (slice === undefined) {
+          extraBytes += chunk.length;
           break;
         }
-        const take = Math.min(chunk.length, entry.want - entry.size);
-        entry.hash.update(chunk.subarray(0, take));
-        entry.size += take;
+        const take = Math.min(chunk.length, slice.want - slice.size);
+        slice.hash.update(chunk.subarray(0, take));
+        slice.size += take;
         chunk = chunk.subarray(take);
       }
     }
@@ -522,20 +492,25 @@ export async function readWithBsdtarPipe(
     child.status,
   ]);
   if (status.code !== 0) {
-    throw failed("bsdtar -xOf - (from a pipe)", {
+    throw failed("bsdtar -xvOf - (from a pipe)", {
       code: status.code,
       stdout: "",
       stderr,
     });
   }
+  const names = stderr.split("\n").filter((line) => line.startsWith("x "))
+    .map((line) => line.slice(2));
   return {
-    entries: entries.map(({ name, isDirectory, size, hash }) => ({
-      name,
-      isDirectory,
-      size,
-      sha256: hash.digest("hex"),
-    })),
-    extraBytes: surplus,
+    entries: names.map((name, i) => {
+      const slice = slices[i];
+      return {
+        name,
+        isDirectory: name.endsWith("/"),
+        size: slice?.size ?? 0,
+        sha256: slice?.hash.digest("hex") ?? EMPTY_SHA256,
+      };
+    }),
+    extraBytes,
   };
 }
 
@@ -763,7 +738,7 @@ function compareBsdtar(
     problems.add(
       reader,
       undefined,
-      `extracted ${bsdtar.extraBytes} bytes beyond the expected sizes of the entries it listed`,
+      `extracted ${bsdtar.extraBytes} bytes beyond the expected sizes of the entries`,
     );
   }
   const byName = problems.listing(
@@ -809,7 +784,7 @@ export async function assertOpensEverywhere(
   const { comment = "" } = options;
   const wants: Want[] = [];
   for (const entry of expected) wants.push(await wantOf(entry));
-  const sizes = new Map(wants.map((want) => [want.name, want.digest.size]));
+  const sizes = wants.map((want) => want.isDirectory ? 0 : want.digest.size);
   return await withArchiveFile(archive, async (path) => {
     const problems = new Problems();
     const attempt = async <T>(reading: Promise<T>) => {
