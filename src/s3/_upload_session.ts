@@ -73,6 +73,8 @@ export class UploadSession {
   #buffer: Uint8Array | undefined;
   #filled = 0;
   #partNumber = 1;
+  /** Buffers of parts already sent, ready for reuse. */
+  #spares: Uint8Array[] = [];
   #bytesRead = 0;
   #bytesDispatched = 0;
   #bytesUploaded = 0;
@@ -164,7 +166,7 @@ export class UploadSession {
         await this.#dispatch(this.#buffer);
         if (this.#failure !== undefined) throw await this.#cleanup;
       }
-      this.#buffer ??= new Uint8Array(this.#nextPartSize());
+      this.#buffer ??= this.#allocate(this.#nextPartSize());
       const length = Math.min(
         chunk.length - offset,
         this.#buffer.length - this.#filled,
@@ -209,6 +211,27 @@ export class UploadSession {
     await this.#cleanup;
   }
 
+  /** A part buffer: a spare one of the right size if there is one. */
+  #allocate(size: number): Uint8Array {
+    const index = this.#spares.findIndex((spare) => spare.length === size);
+    if (index < 0) return new Uint8Array(size);
+    return this.#spares.splice(index, 1)[0]!;
+  }
+
+  /**
+   * Keeps a sent part's buffer for the next part. Reuse keeps the process
+   * at (concurrency + 1) part buffers instead of leaving a fresh 8 MiB
+   * allocation per part for the garbage collector.
+   */
+  #recycle(bytes: Uint8Array): void {
+    const whole = bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength;
+    if (
+      whole && this.#failure === undefined &&
+      this.#spares.length < this.#options.concurrency
+    ) this.#spares.push(bytes);
+  }
+
   #nextPartSize(): number {
     const size = this.#plan.sizeOf(this.#partNumber);
     const { contentLength } = this.#options;
@@ -241,7 +264,10 @@ export class UploadSession {
     this.#digests[partNumber - 1] = digest;
     const task = this.#uploadPart(partNumber, bytes, digest);
     this.#inFlight.add(task);
-    task.then(() => this.#inFlight.delete(task));
+    task.then(() => {
+      this.#inFlight.delete(task);
+      this.#recycle(bytes);
+    });
   }
 
   async #createUpload(): Promise<void> {
