@@ -18,7 +18,11 @@ import {
   type ResolvedUploadOptions,
   resolveUploadOptions,
 } from "./_resolved_upload_options.ts";
-import { type PartSizePlan, planPartSizes } from "./_part_size_plan.ts";
+import {
+  MAX_PARTS,
+  type PartSizePlan,
+  planPartSizes,
+} from "./_part_size_plan.ts";
 import {
   describeError,
   RequestFailedError,
@@ -242,6 +246,13 @@ export class UploadSession {
 
   /** Sends `bytes` as the next part once a slot is free; starts the upload first if needed. */
   async #dispatch(bytes: Uint8Array): Promise<void> {
+    if (this.#partNumber > MAX_PARTS) {
+      this.#fail(
+        `expected the body to fit in ${MAX_PARTS} parts but it goes on past ${this.#bytesDispatched} bytes; pass a larger partSize`,
+        undefined,
+      );
+      return;
+    }
     const partNumber = this.#partNumber++;
     this.#buffer = undefined;
     this.#filled = 0;
@@ -424,6 +435,8 @@ export class UploadSession {
       );
     }
     await this.#abortStrays();
+    // onProgress may have failed the upload meanwhile; the cleanup reports that.
+    if (this.#failure !== undefined) return;
     this.#settle();
     this.#resolve({
       bucket: o.bucket,

@@ -651,3 +651,23 @@ Deno.test("uploadToS3() cancels the body when its options are invalid", async ()
   );
   assert.ok(cancelled instanceof TypeError);
 });
+
+Deno.test("uploadToS3() rejects, never resolves, when onProgress throws after a single PutObject", async () => {
+  const s3 = new RecordingS3();
+  let calls = 0;
+  const upload = new S3UploadStream(
+    options(s3, {
+      onProgress: ({ bytesUploaded }) => {
+        calls++;
+        if (bytesUploaded > 0) throw new Error("late listener failure");
+      },
+    }),
+  );
+  await patternStream(10).stream.pipeTo(upload).catch(() => {});
+  const error = await rejection(upload.result);
+  assert.equal(
+    error.message,
+    "Cannot upload to s3://bucket/out.zip: onProgress threw: late listener failure",
+  );
+  assert.equal(calls, 2);
+});
