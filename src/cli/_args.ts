@@ -1,0 +1,205 @@
+/**
+ * The command line, parsed with `node:util`'s `parseArgs` into a plan.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { CompressionMethod } from "../zip/zip_entry.ts";
+import { UsageError } from "./_cli_error.ts";
+import { parseSize } from "./_size.ts";
+import { parseTarget, type Target } from "./_target.ts";
+
+/** Everything the command line asked for. */
+export interface CliPlan {
+  /** Print the help text and exit. */
+  help: boolean;
+  /** Print the version and exit. */
+  version: boolean;
+  /** Paths to add, `-` for standard input. */
+  inputs: string[];
+  /** Where the archive goes. */
+  target: Target;
+  compression: CompressionMethod;
+  level: number;
+  comment: string | undefined;
+  exclude: string[];
+  followSymlinks: boolean;
+  stdinName: string;
+  endpoint: string | undefined;
+  region: string | undefined;
+  partSize: number | undefined;
+  concurrency: number | undefined;
+  /** `bar` draws the terminal bar or plain lines; `summary` only the last line; `none` nothing. */
+  progress: "bar" | "summary" | "none";
+}
+
+const LEVEL_FLAGS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+
+const OPTIONS = {
+  output: { type: "string", short: "o" },
+  level: { type: "string" },
+  store: { type: "boolean" },
+  comment: { type: "string" },
+  exclude: { type: "string", multiple: true },
+  "follow-symlinks": { type: "boolean" },
+  "stdin-name": { type: "string" },
+  endpoint: { type: "string" },
+  region: { type: "string" },
+  "part-size": { type: "string" },
+  concurrency: { type: "string" },
+  "no-progress": { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  ...Object.fromEntries(
+    LEVEL_FLAGS.map((digit) => [digit, { type: "boolean", short: digit }]),
+  ),
+} as const;
+
+/**
+ * Turns the arguments into a plan, or throws a {@linkcode UsageError} saying
+ * which argument is wrong and why.
+ */
+export function parseCliArgs(args: readonly string[]): CliPlan {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+  const { values, positionals, tokens } = parsed;
+  const help = values.help === true;
+  const version = values.version === true;
+  const progress = values.quiet === true
+    ? "none"
+    : values["no-progress"] === true
+    ? "summary"
+    : "bar";
+
+  // The last compression flag wins, as with zip(1): `-9 --store` stores.
+  let level = 6;
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (token.name === "store") level = 0;
+    else if (token.name === "level") level = parseLevel(token.value ?? "");
+    else if ((LEVEL_FLAGS as readonly string[]).includes(token.name)) {
+      if (token.rawName !== `-${token.name}`) {
+        throw new UsageError(`Unknown option "${token.rawName}"`);
+      }
+      level = Number(token.name);
+    }
+  }
+
+  const output = values.output;
+  const plan: CliPlan = {
+    help,
+    version,
+    inputs: positionals,
+    target: { kind: "stdout" },
+    compression: level === 0 ? "store" : "deflate",
+    level,
+    comment: values.comment,
+    exclude: values.exclude ?? [],
+    followSymlinks: values["follow-symlinks"] === true,
+    stdinName: values["stdin-name"] ?? "-",
+    endpoint: values.endpoint,
+    region: values.region,
+    partSize: values["part-size"] === undefined
+      ? undefined
+      : parsePartSize(values["part-size"]),
+    concurrency: values.concurrency === undefined
+      ? undefined
+      : parseConcurrency(values.concurrency),
+    progress,
+  };
+  if (help || version) return plan;
+
+  if (output === undefined) {
+    throw new UsageError(
+      "Missing the output: expected -o FILE, -o - or -o s3://bucket/key",
+    );
+  }
+  plan.target = parseTarget(output);
+  if (positionals.length === 0) {
+    throw new UsageError(
+      "Missing the paths to add: expected at least one file, directory or -",
+    );
+  }
+  if (positionals.filter((path) => path === "-").length > 1) {
+    throw new UsageError(
+      "Cannot read standard input twice: expected - at most once among the paths",
+    );
+  }
+  if (plan.stdinName === "" || plan.stdinName.endsWith("/")) {
+    throw new UsageError(
+      `Invalid --stdin-name "${plan.stdinName}": expected a file name`,
+    );
+  }
+  if (plan.target.kind !== "s3") {
+    for (const s3Only of ["endpoint", "region", "part-size", "concurrency"]) {
+      if (values[s3Only as keyof typeof values] !== undefined) {
+        throw new UsageError(
+          `Option --${s3Only} applies to s3:// targets only, but the output is ${output}`,
+        );
+      }
+    }
+  }
+  if (plan.endpoint !== undefined && !URL.canParse(plan.endpoint)) {
+    throw new UsageError(
+      `Invalid --endpoint "${plan.endpoint}": expected a URL such as http://127.0.0.1:8080`,
+    );
+  }
+  return plan;
+}
+
+function parseLevel(text: string): number {
+  const level = Number(text);
+  if (!/^\d$/.test(text) || !Number.isInteger(level)) {
+    throw new UsageError(
+      `Invalid --level "${text}": expected a whole number from 0 to 9`,
+    );
+  }
+  return level;
+}
+
+function parsePartSize(text: string): number {
+  const size = parseSize(text);
+  if (size === undefined || size < 1) {
+    throw new UsageError(
+      `Invalid --part-size "${text}": expected a size such as 8MiB, 16M or 5242880`,
+    );
+  }
+  return size;
+}
+
+function parseConcurrency(text: string): number {
+  const concurrency = Number(text);
+  if (!/^\d+$/.test(text) || concurrency < 1) {
+    throw new UsageError(
+      `Invalid --concurrency "${text}": expected a whole number of at least 1`,
+    );
+  }
+  return concurrency;
+}
+
+// parseArgs' own messages suggest Node-specific workarounds; say it plainly.
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /^Unknown option '([^']*)'/.exec(message);
+  if (unknown !== null) return `Unknown option "${unknown[1]}"`;
+  const missing = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(
+    message,
+  );
+  if (missing !== null) return `Option ${missing[1]} needs a value`;
+  const extra = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/
+    .exec(message);
+  if (extra !== null) return `Option ${extra[1]} does not take a value`;
+  return message;
+}

@@ -1,0 +1,46 @@
+/**
+ * The errors the CLI reports as one line and an exit code, never a stack trace.
+ *
+ * @module
+ */
+
+/** Exit code for a runtime failure. */
+export const EXIT_FAILURE = 1;
+/** Exit code for a usage error (bad arguments). */
+export const EXIT_USAGE = 2;
+
+/** A failure the CLI explains in one line; `exitCode` says how the process ends. */
+export class CliError extends Error {
+  /** The process exit code for this failure. */
+  readonly exitCode: number;
+
+  constructor(
+    message: string,
+    options: { exitCode?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "CliError";
+    this.exitCode = options.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+/** Bad command-line arguments: exit code 2, and a pointer to `--help`. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, { exitCode: EXIT_USAGE });
+    this.name = "UsageError";
+  }
+}
+
+/** The innermost {@linkcode CliError} along `error`'s chain of causes. */
+export function findCliError(error: unknown): CliError | undefined {
+  let found: CliError | undefined;
+  for (
+    let current: unknown = error, depth = 0;
+    current instanceof Error && depth < 16;
+    current = current.cause, depth++
+  ) {
+    if (current instanceof CliError) found = current;
+  }
+  return found;
+}

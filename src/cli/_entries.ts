@@ -1,0 +1,113 @@
+/**
+ * Turns walked inputs into `ZipEntry` values whose bytes are read only when
+ * the archive reaches them, reporting progress as they are read.
+ *
+ * @module
+ */
+
+import type { ZipEntry } from "../zip/zip_entry.ts";
+import { CliError } from "./_cli_error.ts";
+import type { InputItem } from "./_walk.ts";
+import { reason } from "./_walk.ts";
+
+const SYMLINK_TYPE = 0o120000;
+// Large reads keep the per-chunk cost of the CRC and the stream machinery low.
+const READ_CHUNK = 256 * 1024;
+
+/** What the entries report while the archive reads them. */
+export interface EntryObserver {
+  /** The archive starts on this item. */
+  entryStarted(item: InputItem): void;
+  /** Bytes of input were read. */
+  bytesRead(count: number): void;
+  /** The archive has finished with the item most recently started. */
+  entryFinished(): void;
+}
+
+/**
+ * Yields one entry per item, in order. The generator is resumed only when the
+ * archive asks for the next entry, that is when it is done with the previous
+ * one, which is when an entry counts as finished.
+ */
+export function* toZipEntries(
+  items: Iterable<InputItem>,
+  observer: EntryObserver,
+  stdin: () => ReadableStream<Uint8Array> = () => Deno.stdin.readable,
+): Generator<ZipEntry, void, undefined> {
+  for (const item of items) {
+    observer.entryStarted(item);
+    switch (item.kind) {
+      case "file":
+        yield {
+          name: item.name,
+          data: fileSource(item.path, observer),
+          size: item.size,
+          lastModified: item.mtime,
+          mode: item.mode,
+        };
+        break;
+      case "directory":
+        yield { name: item.name, lastModified: item.mtime, mode: item.mode };
+        break;
+      case "symlink":
+        yield {
+          name: item.name,
+          data: item.target,
+          lastModified: item.mtime,
+          mode: SYMLINK_TYPE | item.mode,
+        };
+        break;
+      case "stdin":
+        yield {
+          name: item.name,
+          data: stdin().pipeThrough(countBytes(observer)),
+        };
+        break;
+    }
+    observer.entryFinished();
+  }
+}
+
+/** A stream over a file that opens it on the first read and closes it at the end. */
+function fileSource(
+  path: string,
+  observer: EntryObserver,
+): ReadableStream<Uint8Array> {
+  let file: Deno.FsFile | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        file ??= await Deno.open(path, { read: true });
+        const buffer = new Uint8Array(READ_CHUNK);
+        const count = await file.read(buffer);
+        if (count === null) {
+          file.close();
+          controller.close();
+          return;
+        }
+        observer.bytesRead(count);
+        controller.enqueue(buffer.subarray(0, count));
+      } catch (error) {
+        file?.close();
+        file = undefined;
+        throw new CliError(`Cannot read "${path}": ${reason(error)}`, {
+          cause: error,
+        });
+      }
+    },
+    cancel() {
+      file?.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+function countBytes(
+  observer: EntryObserver,
+): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      observer.bytesRead(chunk.byteLength);
+      controller.enqueue(chunk);
+    },
+  });
+}

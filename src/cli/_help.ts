@@ -1,0 +1,59 @@
+/**
+ * The `--help` text, the single description of the command line.
+ *
+ * @module
+ */
+
+/** Printed by `zipstream --help`. */
+export const HELP =
+  `zipstream - write a ZIP archive as a stream: to a file, to stdout, or into S3
+
+Usage:
+  zipstream [options] <path>... -o <target>
+
+Arguments:
+  <path>               a file or directory to add, directories recursively, or -
+                       to read standard input as one entry; names keep the path
+                       as given, like zip -r (src/a.ts for src or src/a.ts, a.ts
+                       for . inside src; a leading / or ../ is dropped)
+
+Options:
+  -o, --output TARGET  FILE, - (standard output) or s3://bucket/key
+  -0 ... -9            deflate level; -0 stores without compression (default -6)
+  --level N            the same as -N
+  --store              the same as -0
+  --comment TEXT       the archive comment
+  --exclude GLOB       leave out matching paths (repeatable); a GLOB without / is
+                       matched against each name at any depth ('*.log',
+                       'node_modules'), one with / against the whole path
+  --follow-symlinks    add what symbolic links point to (default: store the links
+                       themselves, as links)
+  --stdin-name NAME    the entry name for - (default: -)
+
+S3 targets (credentials from the AWS SDK's standard chain: AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, instance roles):
+  --endpoint URL       an S3-compatible server, addressed path-style
+                       (default: $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS)
+  --region R           (default: $AWS_REGION, else the SDK's profile; us-east-1
+                       for an S3-compatible endpoint)
+  --part-size SIZE     multipart part size, e.g. 16MiB (default: chosen to fit
+                       the archive, at least 5MiB)
+  --concurrency N      parts uploaded at once (default: 4)
+
+Output:
+  --no-progress        no progress display; the summary line is still printed
+  -q, --quiet          print nothing but errors
+  -h, --help           show this help and exit
+  --version            show the version and exit
+
+Progress goes to stderr: a bar when it is a terminal, a plain line every few
+seconds otherwise, then a one-line summary.
+
+Exit status:
+  0    the archive was written completely
+  1    failure (unreadable input, write or upload error); a partial file is
+       removed and an S3 multipart upload is aborted
+  2    usage error
+  130  interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM; cleaned up
+       as for 1
+`;

@@ -1,0 +1,46 @@
+/**
+ * The one line printed when the archive is complete.
+ *
+ * @module
+ */
+
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatRate,
+} from "./_format.ts";
+
+/** What the summary reports. */
+export interface SummaryFacts {
+  entries: number;
+  bytesIn: number;
+  bytesOut: number;
+  elapsedMs: number;
+  /** Where the archive went, as the user wrote it. */
+  target: string;
+  /** For S3 targets: the object's size and ETag. */
+  object?: { size: number; etag: string } | undefined;
+}
+
+/**
+ * `zipstream: 3,214 entries, 212 MiB in, 98.1 MiB out (46.3%), 118 MiB/s,
+ * 1.8 s -> s3://demo/tree.zip (102,876,543 bytes, ETag "…")`
+ */
+export function formatSummary(facts: SummaryFacts): string {
+  const ratio = facts.bytesIn === 0
+    ? ""
+    : ` (${((facts.bytesOut / facts.bytesIn) * 100).toFixed(1)}%)`;
+  const seconds = facts.elapsedMs / 1000;
+  const rate = seconds > 0 ? facts.bytesIn / seconds : 0;
+  const object = facts.object === undefined
+    ? ""
+    : ` (${formatCount(facts.object.size)} bytes, ETag ${facts.object.etag})`;
+  return `zipstream: ${formatCount(facts.entries)} ${
+    facts.entries === 1 ? "entry" : "entries"
+  }, ${formatBytes(facts.bytesIn)} in, ${
+    formatBytes(facts.bytesOut)
+  } out${ratio}, ${formatRate(rate)}, ${
+    formatDuration(facts.elapsedMs)
+  } -> ${facts.target}${object}`;
+}

@@ -1,0 +1,238 @@
+/**
+ * Turns the paths on the command line into the list of things to archive,
+ * with the metadata (size, mtime, mode, link target) each entry needs.
+ *
+ * @module
+ */
+
+import { posix, resolve } from "node:path";
+import { CliError } from "./_cli_error.ts";
+import type { Excluder } from "./_glob.ts";
+
+/** One thing to archive, found on disk or standing for standard input. */
+export type InputItem =
+  | {
+    kind: "file";
+    name: string;
+    path: string;
+    size: number;
+    mtime: Date | undefined;
+    mode: number;
+  }
+  | {
+    kind: "directory";
+    name: string;
+    path: string;
+    mtime: Date | undefined;
+    mode: number;
+  }
+  | {
+    kind: "symlink";
+    name: string;
+    path: string;
+    target: string;
+    mtime: Date | undefined;
+    mode: number;
+  }
+  | { kind: "stdin"; name: string };
+
+/** How {@linkcode collectInputs} walks. */
+export interface WalkOptions {
+  /** Add what links point to instead of the links. */
+  followSymlinks: boolean;
+  /** Names to leave out. */
+  excluder: Excluder;
+  /** The entry name given to `-`. */
+  stdinName: string;
+  /** A file never to add (the archive being written), by device and inode. */
+  skip?: { dev: number; ino: number } | undefined;
+}
+
+/**
+ * The archive name for a command-line path, like zip -r: the path as given,
+ * normalised, without a leading `/`, `./` or `../`; `""` for `.` itself.
+ */
+export function archivePrefix(path: string): string {
+  const normalized = posix.normalize(path.replaceAll("\\", "/"))
+    .replace(/^(?:\.\.?\/|\/)+/, "")
+    .replace(/\/+$/, "");
+  return normalized === "." || normalized === ".." ? "" : normalized;
+}
+
+/**
+ * Walks every path (directories recursively, each directory's children in
+ * name order) and returns the items in archive order.
+ *
+ * @throws {CliError} naming the path and the reason when a path cannot be
+ * read, is a broken or looping link, or is neither file, directory nor link
+ */
+export async function collectInputs(
+  paths: readonly string[],
+  options: WalkOptions,
+): Promise<InputItem[]> {
+  const items: InputItem[] = [];
+  // Name -> the file it came from (resolved, to spot the same file given
+  // twice) and the path that led there (for messages).
+  const sources = new Map<string, { source: string; path: string }>();
+  const add = (item: InputItem, source: string, path: string): boolean => {
+    const previous = sources.get(item.name);
+    if (previous?.source === source) return false;
+    if (previous !== undefined) {
+      throw new CliError(
+        `Cannot add "${path}" as "${item.name}": "${previous.path}" already has that name in the archive`,
+      );
+    }
+    sources.set(item.name, { source, path });
+    items.push(item);
+    return true;
+  };
+
+  const visit = async (
+    path: string,
+    name: string,
+    ancestors: readonly string[],
+  ): Promise<void> => {
+    let info = await inspect(() => Deno.lstat(path), path);
+    if (info.isSymlink) {
+      const target = await inspect(() => Deno.readLink(path), path);
+      if (!options.followSymlinks) {
+        add(
+          {
+            kind: "symlink",
+            name,
+            path,
+            target,
+            mtime: info.mtime ?? undefined,
+            mode: permissions(info, 0o777),
+          },
+          resolve(path),
+          path,
+        );
+        return;
+      }
+      try {
+        info = await Deno.stat(path);
+      } catch (error) {
+        throw new CliError(
+          `Cannot add "${path}": ${
+            error instanceof Deno.errors.NotFound
+              ? `broken symbolic link to "${target}"`
+              : reason(error)
+          }`,
+          { cause: error },
+        );
+      }
+    }
+    const source = resolve(path);
+    if (info.isDirectory) {
+      const real = await inspect(() => Deno.realPath(path), path);
+      if (ancestors.includes(real)) {
+        throw new CliError(
+          `Cannot add "${path}": symbolic link loop back to "${real}"`,
+        );
+      }
+      if (name !== "") {
+        const added = add(
+          {
+            kind: "directory",
+            name: `${name}/`,
+            path,
+            mtime: info.mtime ?? undefined,
+            mode: permissions(info, 0o755),
+          },
+          source,
+          path,
+        );
+        if (!added) return;
+      }
+      const children: string[] = [];
+      await inspect(async () => {
+        for await (const child of Deno.readDir(path)) children.push(child.name);
+      }, path);
+      children.sort();
+      for (const child of children) {
+        const childName = name === "" ? child : `${name}/${child}`;
+        if (options.excluder.excludes(childName)) continue;
+        await visit(posix.join(path, child), childName, [...ancestors, real]);
+      }
+      return;
+    }
+    if (info.isFile) {
+      if (
+        options.skip !== undefined && info.dev === options.skip.dev &&
+        info.ino === options.skip.ino
+      ) return;
+      // Opening now makes an unreadable file fail before any byte is written,
+      // rather than halfway through the archive.
+      const file = await inspect(() => Deno.open(path, { read: true }), path);
+      file.close();
+      add(
+        {
+          kind: "file",
+          name,
+          path,
+          size: info.size,
+          mtime: info.mtime ?? undefined,
+          mode: permissions(info, 0o644),
+        },
+        source,
+        path,
+      );
+      return;
+    }
+    throw new CliError(
+      `Cannot add "${path}": it is ${
+        describeType(info)
+      }, not a file, directory or symbolic link`,
+    );
+  };
+
+  for (const path of paths) {
+    if (path === "-") {
+      add({ kind: "stdin", name: options.stdinName }, "-", "-");
+      continue;
+    }
+    const name = archivePrefix(path);
+    if (name !== "" && options.excluder.excludes(name)) continue;
+    await visit(path, name, []);
+  }
+  return items;
+}
+
+function permissions(info: Deno.FileInfo, fallback: number): number {
+  return info.mode === null ? fallback : info.mode & 0o7777;
+}
+
+function describeType(info: Deno.FileInfo): string {
+  if (info.isFifo) return "a named pipe";
+  if (info.isSocket) return "a socket";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  return "a special file";
+}
+
+/** Runs a file-system call, turning its failure into a one-line CliError. */
+async function inspect<T>(call: () => Promise<T>, path: string): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new CliError(`Cannot add "${path}": ${reason(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The operating system's reason, without Deno's "(os error 13): open '…'" tail. */
+export function reason(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotADirectory) return "not a directory";
+  if (error instanceof Deno.errors.FilesystemLoop) {
+    return "too many levels of symbolic links";
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/ \(os error \d+\).*$/s, "").replace(
+    /^\w/,
+    (c) => c.toLowerCase(),
+  );
+}

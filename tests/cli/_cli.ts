@@ -1,0 +1,124 @@
+/**
+ * Runs the `zipstream` command as a user would, in a child process, and builds
+ * the file trees the CLI tests archive.
+ *
+ * @module
+ */
+
+/** The command's entry point. */
+export const CLI_PATH = new URL("../../src/cli/mod.ts", import.meta.url)
+  .pathname;
+const CONFIG_PATH = new URL("../../deno.json", import.meta.url).pathname;
+
+/** What a finished run of the command gave. */
+export interface CliResult {
+  code: number;
+  stdout: Uint8Array;
+  stderr: string;
+}
+
+/** How to run the command. */
+export interface CliRunOptions {
+  cwd?: string;
+  stdin?: Uint8Array;
+  env?: Record<string, string>;
+  /** Prefix the command, e.g. with `setpriv` to drop root's file access. */
+  wrapper?: string[];
+}
+
+/** The `deno` arguments that run the command. */
+export function cliCommand(args: readonly string[]): string[] {
+  return ["run", "-A", "--config", CONFIG_PATH, CLI_PATH, ...args];
+}
+
+/** Runs `zipstream ARGS` to completion. */
+export async function runCli(
+  args: readonly string[],
+  options: CliRunOptions = {},
+): Promise<CliResult> {
+  const { wrapper = [] } = options;
+  const [program, ...prefix] = [...wrapper, Deno.execPath()];
+  const child = new Deno.Command(program as string, {
+    args: [...prefix, ...cliCommand(args)],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(options.stdin);
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  return { code, stdout, stderr: new TextDecoder().decode(stderr) };
+}
+
+/** A file, directory or link to create; `mode` and `mtime` are applied after. */
+export type TreeNode =
+  | { kind: "file"; path: string; data: string | Uint8Array; mode?: number }
+  | { kind: "dir"; path: string; mode?: number }
+  | { kind: "symlink"; path: string; target: string };
+
+/** Fixed times, so that archived times can be compared exactly. */
+export const TREE_MTIME = new Date("2021-03-04T05:06:08Z");
+
+/** Creates the nodes under `root`, everything but links with mtime {@linkcode TREE_MTIME}. */
+export async function makeTree(
+  root: string,
+  nodes: readonly TreeNode[],
+): Promise<void> {
+  for (const node of nodes) {
+    const path = `${root}/${node.path}`;
+    switch (node.kind) {
+      case "file":
+        if (typeof node.data === "string") {
+          await Deno.writeTextFile(path, node.data);
+        } else {
+          await Deno.writeFile(path, node.data);
+        }
+        break;
+      case "dir":
+        await Deno.mkdir(path, { recursive: true });
+        break;
+      case "symlink":
+        await Deno.symlink(node.target, path);
+        break;
+    }
+  }
+  for (const node of nodes) {
+    if (node.kind !== "symlink" && node.mode !== undefined) {
+      await Deno.chmod(`${root}/${node.path}`, node.mode);
+    }
+  }
+  await setTimes(root);
+}
+
+/** Gives everything below `root` (not links) the time {@linkcode TREE_MTIME}. */
+async function setTimes(dir: string): Promise<void> {
+  for await (const child of Deno.readDir(dir)) {
+    if (child.isSymlink) continue;
+    const path = `${dir}/${child.name}`;
+    if (child.isDirectory) await setTimes(path);
+    await Deno.utime(path, TREE_MTIME, TREE_MTIME);
+  }
+}
+
+/** Reads the Unix mtime (seconds) from a hex-encoded extra field's 0x5455 block. */
+export function extendedTimestamp(extraHex: string): number | undefined {
+  const extra = Uint8Array.from(
+    extraHex.match(/../g) ?? [],
+    (byte) => parseInt(byte, 16),
+  );
+  const view = new DataView(extra.buffer);
+  for (let offset = 0; offset + 4 <= extra.length;) {
+    const id = view.getUint16(offset, true);
+    const size = view.getUint16(offset + 2, true);
+    if (id === 0x5455 && size >= 5 && (extra[offset + 4]! & 1) === 1) {
+      return view.getUint32(offset + 5, true);
+    }
+    offset += 4 + size;
+  }
+  return undefined;
+}
