@@ -34,6 +34,9 @@ export interface CliPlan {
   progress: "bar" | "summary" | "none";
 }
 
+const MIN_PART_SIZE = 5 * 1024 ** 2;
+const MAX_PART_SIZE = 5 * 1024 ** 3;
+const MAX_CONCURRENCY = 64;
 const LEVEL_FLAGS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
 
 const OPTIONS = {
@@ -171,9 +174,14 @@ function parseLevel(text: string): number {
 
 function parsePartSize(text: string): number {
   const size = parseSize(text);
-  if (size === undefined || size < 1) {
+  if (size === undefined) {
     throw new UsageError(
       `Invalid --part-size "${text}": expected a size such as 8MiB, 16M or 5242880`,
+    );
+  }
+  if (size < MIN_PART_SIZE || size > MAX_PART_SIZE) {
+    throw new UsageError(
+      `Invalid --part-size "${text}": expected from 5MiB to 5GiB (S3's limits) but got ${size} bytes`,
     );
   }
   return size;
@@ -181,9 +189,9 @@ function parsePartSize(text: string): number {
 
 function parseConcurrency(text: string): number {
   const concurrency = Number(text);
-  if (!/^\d+$/.test(text) || concurrency < 1) {
+  if (!/^\d+$/.test(text) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
     throw new UsageError(
-      `Invalid --concurrency "${text}": expected a whole number of at least 1`,
+      `Invalid --concurrency "${text}": expected a whole number from 1 to ${MAX_CONCURRENCY}`,
     );
   }
   return concurrency;

@@ -36,9 +36,10 @@ AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, instance roles):
                        (default: $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS)
   --region R           (default: $AWS_REGION, else the SDK's profile; us-east-1
                        for an S3-compatible endpoint)
-  --part-size SIZE     multipart part size, e.g. 16MiB (default: chosen to fit
-                       the archive, at least 5MiB)
-  --concurrency N      parts uploaded at once (default: 4)
+  --part-size SIZE     multipart part size from 5MiB to 5GiB, e.g. 16MiB
+                       (default: 8MiB, raised as needed to fit 10,000 parts)
+  --concurrency N      parts uploaded at once, 1 to 64 (default: 4); memory
+                       holds at most (N + 1) parts
 
 Output:
   --no-progress        no progress display; the summary line is still printed

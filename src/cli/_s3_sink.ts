@@ -83,7 +83,11 @@ function describeUploadError(error: unknown, options: S3SinkOptions): string {
     current instanceof Error && messages.length < 4;
     current = current.cause
   ) {
-    if (!messages.includes(current.message)) messages.push(current.message);
+    // Wrappers often repeat their cause's message; say each thing once.
+    const message = current.message.replace(/\.$/, "");
+    if (!messages.some((previous) => previous.includes(message))) {
+      messages.push(message);
+    }
   }
   const detail = messages.join(": ") || String(error);
   return detail.includes(target)

@@ -402,8 +402,12 @@ const USAGE_ERRORS: [string[], string][] = [
     'Invalid --part-size "lots": expected a size such as 8MiB, 16M or 5242880',
   ],
   [
+    ["a", "-o", "s3://b/k.zip", "--part-size", "1MiB"],
+    'Invalid --part-size "1MiB": expected from 5MiB to 5GiB (S3\'s limits) but got 1048576 bytes',
+  ],
+  [
     ["a", "-o", "s3://b/k.zip", "--concurrency", "0"],
-    'Invalid --concurrency "0": expected a whole number of at least 1',
+    'Invalid --concurrency "0": expected a whole number from 1 to 64',
   ],
   [
     ["a", "-o", "s3://b/k.zip", "--endpoint", "not a url"],

@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
+import {
+  getObjectStream,
+  pendingUploads,
+  s3Endpoint,
+  withBucket,
+} from "../s3/_local_s3.ts";
+import { cliCommand, makeTree, runCli, type TreeNode } from "./_cli.ts";
+
+const CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: "test:tester",
+  AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_REGION: "us-east-1",
+};
+
+const TREE: TreeNode[] = [
+  { kind: "dir", path: "site/assets", mode: 0o755 },
+  { kind: "file", path: "site/index.html", data: "<h1>Hello</h1>\n" },
+  {
+    kind: "file",
+    path: "site/assets/app.js",
+    data: "console.log('hi');\n".repeat(500),
+    mode: 0o640,
+  },
+  { kind: "file", path: "site/assets/ünï.css", data: "body { margin: 0 }\n" },
+  { kind: "dir", path: "site/empty" },
+  { kind: "symlink", path: "site/home.html", target: "index.html" },
+];
+
+const EXPECTED = [
+  { name: "site/", mode: 0o40755 },
+  { name: "site/assets/", mode: 0o40755 },
+  {
+    name: "site/assets/app.js",
+    data: "console.log('hi');\n".repeat(500),
+    mode: 0o100640,
+  },
+  {
+    name: "site/assets/ünï.css",
+    data: "body { margin: 0 }\n",
+    mode: 0o100644,
+  },
+  { name: "site/empty/", mode: 0o40755 },
+  { name: "site/home.html", data: "index.html", mode: 0o120777 },
+  { name: "site/index.html", data: "<h1>Hello</h1>\n", mode: 0o100644 },
+];
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+async function download(
+  client: Parameters<typeof getObjectStream>[0],
+  bucket: string,
+  key: string,
+  path: string,
+): Promise<void> {
+  const file = await Deno.open(path, { write: true, createNew: true });
+  await (await getObjectStream(client, bucket, key)).pipeTo(file.writable);
+}
+
+for (const compression of [[], ["--store"]]) {
+  const how = compression.length === 0
+    ? "deflated"
+    : "stored (with an exact Content-Length)";
+  Deno.test(`zipstream uploads a ${how} archive to s3://bucket/key that every reader opens`, async () => {
+    const endpoint = s3Endpoint();
+    await withBucket(async (client, bucket) => {
+      await withTempDir(async (dir) => {
+        await makeTree(dir, TREE);
+        const key = "backups/site.zip";
+        const result = await runCli(
+          [
+            ...compression,
+            "site",
+            "-o",
+            `s3://${bucket}/${key}`,
+            "--endpoint",
+            endpoint,
+          ],
+          { cwd: dir, env: CREDENTIALS },
+        );
+        assert.equal(result.code, 0, result.stderr);
+        const head = await client.send(
+          new HeadObjectCommand({ Bucket: bucket, Key: key }),
+        );
+        const size = head.ContentLength?.toLocaleString("en-US");
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `^zipstream: 7 entries, [\\d.]+ KiB in, [\\d.]+ KiB out \\([\\d.]+%\\), .* -> ${
+              escape(`s3://${bucket}/${key} (${size} bytes, ETag ${head.ETag})`)
+            }\n$`,
+          ),
+        );
+        await download(client, bucket, key, `${dir}/site.zip`);
+        await assertOpensEverywhere(`${dir}/site.zip`, EXPECTED);
+        assert.deepEqual(await pendingUploads(client, bucket, key), []);
+      });
+    });
+  });
+}
+
+Deno.test("zipstream finds an S3-compatible server through AWS_ENDPOINT_URL", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, TREE);
+      const result = await runCli(
+        ["site", "-o", `s3://${bucket}/site.zip`, "--quiet"],
+        { cwd: dir, env: { ...CREDENTIALS, AWS_ENDPOINT_URL: endpoint } },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, "");
+      await download(client, bucket, "site.zip", `${dir}/site.zip`);
+      await assertOpensEverywhere(`${dir}/site.zip`, EXPECTED);
+    });
+  });
+});
+
+Deno.test("zipstream exits 1 with a one-line error naming a bucket that does not exist", async () => {
+  const endpoint = s3Endpoint();
+  await withTempDir(async (dir) => {
+    await makeTree(dir, TREE);
+    const bucket = `zipstream-missing-${crypto.randomUUID().slice(0, 8)}`;
+    const result = await runCli(
+      ["site", "-o", `s3://${bucket}/site.zip`, "--endpoint", endpoint],
+      { cwd: dir, env: CREDENTIALS },
+    );
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 2, result.stderr);
+    assert.match(
+      lines[0]!,
+      new RegExp(`^zipstream: .*s3://${bucket}/site\\.zip.*NoSuchBucket`),
+    );
+    assert.equal(
+      lines[1],
+      `zipstream: aborted the upload to s3://${bucket}/site.zip; nothing was stored`,
+    );
+  });
+});
+
+Deno.test("zipstream aborts the multipart upload on SIGINT, leaving nothing pending, and exits 130", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      const key = "interrupted.zip";
+      const child = new Deno.Command(Deno.execPath(), {
+        args: cliCommand([
+          "-",
+          "--store",
+          "-o",
+          `s3://${bucket}/${key}`,
+          "--endpoint",
+          endpoint,
+          "--part-size",
+          "5MiB",
+          "--no-progress",
+        ]),
+        cwd: dir,
+        env: CREDENTIALS,
+        stdin: "piped",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const stderr = new Response(child.stderr).text();
+      // More than one part, so the upload is a multipart one; standard input
+      // stays open, so the archive cannot finish before the signal.
+      const writer = child.stdin.getWriter();
+      await writer.write(new Uint8Array(12 << 20));
+      while ((await pendingUploads(client, bucket, key)).length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      child.kill("SIGINT");
+      const status = await child.status;
+      await writer.close().catch(() => {});
+      assert.equal(status.code, 130, await stderr);
+      assert.equal(
+        await stderr,
+        `zipstream: Interrupted by SIGINT; aborted the upload to s3://${bucket}/${key}; nothing was stored\n`,
+      );
+      assert.deepEqual(await pendingUploads(client, bucket, key), []);
+      await assert.rejects(
+        client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+        (error: Error) => error.name === "NotFound",
+      );
+    });
+  });
+});
