@@ -8,6 +8,7 @@
  *     deno task bench:compare --quick         # smoke sizes (under a minute)
  *     deno task bench:compare --workloads W1,W3 --peers zipstream,archiver
  *     deno task bench:compare --no-verify --runs 5 --json results.json
+ *     deno task bench:compare --micro --workloads none   # CRC-32 and deflate MB/s
  *
  * Every flag can also come from the environment as `ZIPSTREAM_BENCH_<FLAG>`
  * (`--w1-size` is `ZIPSTREAM_BENCH_W1_SIZE`; `ZIPSTREAM_BENCH_QUICK=1`).
@@ -55,6 +56,7 @@ const FLAGS = {
   timeout: { type: "string" },
   "no-verify": { type: "boolean" },
   json: { type: "string" },
+  micro: { type: "boolean" },
 } as const;
 
 /** Reads a flag, falling back to `ZIPSTREAM_BENCH_<FLAG>`. */
@@ -139,6 +141,7 @@ const chunk = parseSize(option(values, "chunk") ?? "64KiB", "chunk");
 const timeoutSeconds = Number(option(values, "timeout") ?? "900");
 const verify = !["1", "true"].includes(option(values, "no-verify") ?? "");
 const jsonPath = option(values, "json");
+const micro = ["1", "true"].includes(option(values, "micro") ?? "");
 
 for (const peer of [...peers, ...w4Peers]) {
   if (!ALL_PEERS.includes(peer)) {
@@ -478,7 +481,7 @@ console.log(
     formatSize(chunk)
   } input chunks; MB = 10^6 bytes.\n`,
 );
-console.log(rows.join("\n"));
+if (variants.length > 0) console.log(rows.join("\n"));
 if (jsonPath) {
   Deno.writeTextFileSync(
     jsonPath,
@@ -496,4 +499,63 @@ if (jsonPath) {
       2,
     ),
   );
+}
+
+interface BenchReport {
+  benches: {
+    group: string;
+    name: string;
+    results: { ok?: { min: number; avg: number } }[];
+  }[];
+}
+
+/**
+ * The CRC-32 and deflate micro benchmarks, as MB/s: `deno bench` reports
+ * time per call, and each group name says how many bytes a call processes.
+ */
+async function microTable(): Promise<string> {
+  const { stdout, code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bench",
+      "-A",
+      "--no-lock",
+      "--json",
+      `${BENCH_DIR}crc32_bench.ts`,
+      `${BENCH_DIR}deflate_bench.ts`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `Cannot run the micro benchmarks: deno bench exited with ${code}: ${
+        new TextDecoder().decode(stderr).slice(0, 500)
+      }`,
+    );
+  }
+  const report = JSON.parse(new TextDecoder().decode(stdout)) as BenchReport;
+  const lines = [
+    "| group | engine | MB/s (fastest call) | MB/s (mean) |",
+    "|---|---|--:|--:|",
+  ];
+  for (const bench of report.benches) {
+    const size = /of (\d+) (B|KiB|MiB)/.exec(bench.group);
+    const ok = bench.results[0]?.ok;
+    if (!size || !ok) continue;
+    const bytes = parseSize(
+      `${size[1]}${size[2] === "B" ? "" : size[2]}`,
+      "micro",
+    );
+    const rate = (ns: number) => (bytes / ns * 1e3).toFixed(0);
+    lines.push(
+      `| ${bench.group} | ${bench.name} | ${rate(ok.min)} | ${rate(ok.avg)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+if (micro) {
+  log("micro benchmarks (deno bench)");
+  console.log(`\n${await microTable()}`);
 }
