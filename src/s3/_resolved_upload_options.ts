@@ -10,6 +10,13 @@ import type { S3ClientLike } from "./s3_client_like.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
 import type { RetryPolicy } from "./_retry.ts";
 import {
+  checkInteger,
+  failer,
+  isStringRecord,
+  resolveRetryPolicy,
+  show,
+} from "./_option_checks.ts";
+import {
   DEFAULT_PART_SIZE,
   MAX_PART_SIZE,
   MAX_UPLOAD_SIZE,
@@ -19,7 +26,6 @@ import {
 /** S3's longest key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
 const MAX_CONCURRENCY = 64;
-const MAX_ATTEMPTS = 100;
 
 /** Every option checked, every default filled in. */
 export interface ResolvedUploadOptions {
@@ -71,21 +77,11 @@ export function resolveUploadOptions(
     storageClass,
     retry = {},
   } = options;
-  const target = typeof bucket === "string" && typeof key === "string"
-    ? `s3://${bucket}/${key}`
-    : "S3";
-  const fail = (
-    Kind: typeof TypeError | typeof RangeError,
-    name: string,
-    expected: string,
-    value: unknown,
-  ): never => {
-    throw new Kind(
-      `Cannot upload to ${target}: expected option "${name}" to be ${expected} but got ${
-        show(value)
-      }`,
-    );
-  };
+  const fail = failer(
+    typeof bucket === "string" && typeof key === "string"
+      ? `upload to s3://${bucket}/${key}`
+      : "upload to S3",
+  );
 
   if (
     typeof client !== "object" || client === null ||
@@ -146,21 +142,7 @@ export function resolveUploadOptions(
   ) {
     fail(TypeError, "storageClass", "a non-empty string", storageClass);
   }
-  if (typeof retry !== "object" || retry === null) {
-    fail(TypeError, "retry", "an object", retry);
-  }
-  const {
-    attempts = 5,
-    baseDelay = 250,
-    maxDelay = 20_000,
-    timeout = 60_000,
-    timeoutPerMiB = 1_000,
-  } = retry;
-  checkInteger("retry.attempts", attempts, 1, MAX_ATTEMPTS, fail);
-  checkNumber("retry.baseDelay", baseDelay, 0, fail);
-  checkNumber("retry.maxDelay", maxDelay, baseDelay, fail);
-  checkNumber("retry.timeout", timeout, 1, fail);
-  checkNumber("retry.timeoutPerMiB", timeoutPerMiB, 0, fail);
+  const policy = resolveRetryPolicy(retry, fail);
 
   return {
     client,
@@ -178,68 +160,6 @@ export function resolveUploadOptions(
       ? new URLSearchParams(tagging).toString()
       : tagging,
     storageClass,
-    retry: { attempts, baseDelay, maxDelay, timeout, timeoutPerMiB },
+    retry: policy,
   };
-}
-
-type Fail = (
-  Kind: typeof TypeError | typeof RangeError,
-  name: string,
-  expected: string,
-  value: unknown,
-) => never;
-
-function checkInteger(
-  name: string,
-  value: unknown,
-  min: number,
-  max: number,
-  fail: Fail,
-): void {
-  if (typeof value !== "number") {
-    fail(TypeError, name, "a number", value);
-  } else if (!Number.isSafeInteger(value) || value < min || value > max) {
-    fail(RangeError, name, `an integer from ${min} to ${max}`, value);
-  }
-}
-
-function checkNumber(
-  name: string,
-  value: unknown,
-  min: number,
-  fail: Fail,
-): void {
-  if (typeof value !== "number") {
-    fail(TypeError, name, "a number", value);
-  } else if (!Number.isFinite(value) || value < min) {
-    fail(RangeError, name, `a finite number of at least ${min}`, value);
-  }
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return typeof value === "object" && value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((item) => typeof item === "string");
-}
-
-const SHOWN_LENGTH = 80;
-
-/** A short rendering of a received value for an error message. */
-function show(value: unknown): string {
-  const text = render(value);
-  return text.length > SHOWN_LENGTH
-    ? `${text.slice(0, SHOWN_LENGTH)}...`
-    : text;
-}
-
-function render(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (value === null || typeof value !== "object") return String(value);
-  if (Array.isArray(value)) return "an array";
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
 }

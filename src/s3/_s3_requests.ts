@@ -15,12 +15,18 @@ import {
   CreateMultipartUploadCommand,
   type CreateMultipartUploadCommandInput,
   type CreateMultipartUploadCommandOutput,
+  GetObjectCommand,
+  type GetObjectCommandInput,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   type HeadObjectCommandInput,
   type HeadObjectCommandOutput,
   ListMultipartUploadsCommand,
   type ListMultipartUploadsCommandInput,
   type ListMultipartUploadsCommandOutput,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
+  type ListObjectsV2CommandOutput,
   ListPartsCommand,
   type ListPartsCommandInput,
   type ListPartsCommandOutput,
@@ -170,6 +176,34 @@ export class S3Requests {
     );
   }
 
+  /**
+   * Opens an object for reading. `signal` stays attached to the answer's body
+   * after this returns: aborting it ends the body too.
+   */
+  getObject(
+    input: GetObjectCommandInput,
+    signal: AbortSignal,
+  ): Promise<GetObjectCommandOutput> {
+    return this.#send(
+      "GetObject",
+      0,
+      signal,
+      () => new GetObjectCommand(input),
+    );
+  }
+
+  listObjectsV2(
+    input: ListObjectsV2CommandInput,
+    signal: AbortSignal,
+  ): Promise<ListObjectsV2CommandOutput> {
+    return this.#send(
+      "ListObjectsV2",
+      0,
+      signal,
+      () => new ListObjectsV2Command(input),
+    );
+  }
+
   listParts(
     input: ListPartsCommandInput,
     signal: AbortSignal,
@@ -190,8 +224,10 @@ export class S3Requests {
     command: () =>
       | AbortMultipartUploadCommand
       | CreateMultipartUploadCommand
+      | GetObjectCommand
       | HeadObjectCommand
       | ListMultipartUploadsCommand
+      | ListObjectsV2Command
       | ListPartsCommand
       | PutObjectCommand
       | UploadPartCommand,

@@ -4,20 +4,37 @@
  * bounded memory with backpressure, part sizes that reach 5 TiB for streams
  * of unknown length, retries with backoff, per-part Content-MD5, a CRC-32 and
  * size of the whole object computed on the way, and an aborted upload on any
- * failure.
+ * failure. `s3Entries` turns the objects under a prefix into ZIP entries,
+ * read lazily with read-ahead and resumed where a GET broke, so that a
+ * bucket folder zips into the bucket without touching the disk.
  *
- * @example
- * ```ts ignore
- * import { S3Client } from "@aws-sdk/client-s3";
+ * @example Zipping entries straight into S3 (a client double stands in for `new S3Client({...})`)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createHash } from "node:crypto";
+ * import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
  * import { zip } from "@zipstream/zipstream";
  * import { uploadToS3 } from "@zipstream/zipstream/s3";
  *
- * const result = await uploadToS3(zip(entries), {
- *   client: new S3Client({}),
- *   bucket: "exports",
- *   key: "report.zip",
- * });
- * console.log(result.size, result.crc32.toString(16));
+ * let stored: Uint8Array = new Uint8Array();
+ * const client = {
+ *   send(command: object) {
+ *     if (command instanceof PutObjectCommand) {
+ *       stored = command.input.Body as Uint8Array;
+ *       // S3's ETag of a single PutObject: the MD5 of its bytes.
+ *       const md5 = createHash("md5").update(stored).digest("hex");
+ *       return Promise.resolve({ ETag: `"${md5}"` });
+ *     }
+ *     const head = command instanceof HeadObjectCommand;
+ *     return Promise.resolve(head ? { ContentLength: stored.length } : {});
+ *   },
+ * };
+ * const result = await uploadToS3(
+ *   zip([{ name: "hello.txt", data: "Hello, S3!" }]),
+ *   { client, bucket: "exports", key: "hello.zip" },
+ * );
+ * assert.equal(result.size, stored.length);
+ * assert.deepEqual([...stored.subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04]);
  * ```
  *
  * @module
@@ -32,4 +49,6 @@ export type {
   UploadProgress,
 } from "./upload_options.ts";
 export type { UploadResult } from "./upload_result.ts";
-export type { S3ClientLike, S3UploadCommand } from "./s3_client_like.ts";
+export type { S3ClientLike, S3Command } from "./s3_client_like.ts";
+export { s3Entries } from "./s3_entries.ts";
+export type { S3EntriesOptions } from "./s3_entries_options.ts";

@@ -1,5 +1,5 @@
 /**
- * The one method of the SDK's `S3Client` that uploads need.
+ * The one method of the SDK's `S3Client` that zipstream needs.
  *
  * @module
  */
@@ -8,26 +8,30 @@ import type {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 
-/** Every command an upload sends. */
-export type S3UploadCommand =
+/** Every command zipstream sends: those of uploads and of `s3Entries()`. */
+export type S3Command =
   | AbortMultipartUploadCommand
   | CompleteMultipartUploadCommand
   | CreateMultipartUploadCommand
   | HeadObjectCommand
+  | GetObjectCommand
   | ListMultipartUploadsCommand
+  | ListObjectsV2Command
   | ListPartsCommand
   | PutObjectCommand
   | UploadPartCommand;
 
 /**
- * What an upload asks of its client: `send(command, { abortSignal })`
+ * What zipstream asks of its client: `send(command, { abortSignal })`
  * answering with the command's output. An `S3Client` from
  * `@aws-sdk/client-s3` is one; so is a test double that records the commands
  * and answers them itself, which is how zipstream's own tests run without
@@ -58,7 +62,7 @@ export interface S3ClientLike {
    * @returns The command's output, e.g. `UploadPartCommandOutput`.
    */
   send(
-    command: S3UploadCommand,
+    command: S3Command,
     options?: { abortSignal?: AbortSignal },
   ): Promise<unknown>;
 }

@@ -29,7 +29,9 @@ export type FaultAction =
   /** Never answer; hold the connection until the client gives up. */
   | { kind: "stall" }
   /** Forward the whole request, let the server act on it, then close without its answer. */
-  | { kind: "lose-answer" };
+  | { kind: "lose-answer" }
+  /** Forward the request, pass on the first `bytes` of the answer (head included), then close. */
+  | { kind: "cut-answer"; bytes: number };
 
 /** A fault for the next `times` requests that `match` picks. */
 export interface FaultRule {
@@ -44,6 +46,8 @@ export interface ProxyLogEntry {
   path: string;
   query: string;
   action: FaultAction["kind"] | "pass";
+  /** The request's Range header, if any. */
+  range: string | undefined;
   /** Body bytes forwarded to the server. */
   bodyBytesForwarded: number;
 }
@@ -156,6 +160,7 @@ export class FaultProxy {
       path: request.path,
       query: request.query.toString(),
       action: action?.kind ?? "pass",
+      range: request.headers.get("range") ?? undefined,
       bodyBytesForwarded: 0,
     };
     this.log.push(entry);
@@ -196,7 +201,11 @@ export class FaultProxy {
         await drain(upstream, Infinity);
         return;
       }
-      await pipe(upstream, client);
+      await pipe(
+        upstream,
+        client,
+        action?.kind === "cut-answer" ? action.bytes : Infinity,
+      );
     } finally {
       closeQuietly(upstream);
       this.#connections.delete(upstream);
@@ -293,13 +302,19 @@ async function forward(
   return sent;
 }
 
-/** Copies everything from `from` to `to` until `from` ends. */
-async function pipe(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+/** Copies from `from` to `to` until `from` ends or `limit` bytes went. */
+async function pipe(
+  from: Deno.Conn,
+  to: Deno.Conn,
+  limit: number,
+): Promise<void> {
   const buffer = new Uint8Array(BUFFER_SIZE);
-  for (;;) {
+  for (let sent = 0; sent < limit;) {
     const n = await from.read(buffer);
     if (n === null) return;
-    await writeAll(to, buffer.subarray(0, n));
+    const passed = buffer.subarray(0, Math.min(n, limit - sent));
+    await writeAll(to, passed);
+    sent += passed.length;
   }
 }
 

@@ -10,15 +10,17 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
-import type { S3ClientLike, S3UploadCommand } from "../../src/s3/mod.ts";
+import type { S3ClientLike, S3Command } from "../../src/s3/mod.ts";
 
 /** One recorded call: the command's name and a copy of its input (bodies as lengths). */
 export interface RecordedCall {
@@ -34,9 +36,16 @@ export type FaultDecision = undefined | Error | "hang";
 /** Decides the fault for the `n`-th call (1-based) of its command. */
 export type FaultHook = (call: RecordedCall, n: number) => FaultDecision;
 
+/** How a GetObject body misbehaves: error after some bytes, or stop sending. */
+export interface BodyFault {
+  breakAfter?: number;
+  stallAfter?: number;
+}
+
 interface StoredObject {
   bytes: Uint8Array;
   etag: string;
+  lastModified?: Date;
   contentType: unknown;
   metadata: unknown;
 }
@@ -80,6 +89,12 @@ export class RecordingS3 implements S3ClientLike {
   readonly peak = new Map<string, number>();
   /** When set, UploadPart answers wait until `release()` is called. */
   gate: PromiseWithResolvers<void> | undefined;
+  /** Faults of GetObject bodies, by the GetObject call and its number. */
+  bodyFault: (call: RecordedCall, n: number) => BodyFault = () => ({});
+  /** Bytes of GetObject bodies handed out so far. */
+  bodyBytesServed = 0;
+  /** GetObject bodies cancelled by their reader before their end. */
+  bodiesCancelled = 0;
   /** Called whenever a call arrives, e.g. to wait for the n-th. */
   onCall: (call: RecordedCall) => void = () => {};
   #nextId = 1;
@@ -96,7 +111,7 @@ export class RecordingS3 implements S3ClientLike {
   }
 
   async send(
-    command: S3UploadCommand,
+    command: S3Command,
     options: { abortSignal?: AbortSignal } = {},
   ): Promise<unknown> {
     const name = command.constructor.name.replace(/Command$/, "");
@@ -125,7 +140,7 @@ export class RecordingS3 implements S3ClientLike {
         await abortable(this.gate.promise, options.abortSignal);
       }
       options.abortSignal?.throwIfAborted();
-      return this.#answer(command, body);
+      return this.#answer(command, body, call, n);
     } finally {
       this.active.set(name, (this.active.get(name) ?? 1) - 1);
     }
@@ -138,7 +153,70 @@ export class RecordingS3 implements S3ClientLike {
     gate?.resolve();
   }
 
-  #answer(command: S3UploadCommand, body: unknown): unknown {
+  /** Stores an object directly, as if uploaded earlier. */
+  putObject(
+    key: string,
+    bytes: Uint8Array,
+    lastModified = new Date(0),
+  ): string {
+    const etag = `"${md5Hex(bytes)}"`;
+    this.objects.set(key, {
+      bytes,
+      etag,
+      lastModified,
+      contentType: undefined,
+      metadata: undefined,
+    });
+    return etag;
+  }
+
+  #answer(
+    command: S3Command,
+    body: unknown,
+    call: RecordedCall,
+    n: number,
+  ): unknown {
+    if (command instanceof ListObjectsV2Command) {
+      const prefix = command.input.Prefix ?? "";
+      const keys = [...this.objects.keys()].filter((key) =>
+        key.startsWith(prefix)
+      ).sort();
+      const start = Number(command.input.ContinuationToken ?? "0");
+      const end = start + (command.input.MaxKeys ?? 1000);
+      return {
+        Contents: keys.slice(start, end).map((key) => {
+          const object = this.objects.get(key)!;
+          return {
+            Key: key,
+            Size: object.bytes.length,
+            ETag: object.etag,
+            LastModified: object.lastModified,
+          };
+        }),
+        IsTruncated: end < keys.length,
+        ...(end < keys.length ? { NextContinuationToken: String(end) } : {}),
+      };
+    }
+    if (command instanceof GetObjectCommand) {
+      const object = this.objects.get(command.input.Key!);
+      if (object === undefined) throw s3Error("NoSuchKey", 404);
+      if (
+        command.input.IfMatch !== undefined &&
+        command.input.IfMatch !== object.etag
+      ) throw s3Error("PreconditionFailed", 412);
+      const range = /^bytes=(\d+)-$/.exec(command.input.Range ?? "");
+      const bytes = object.bytes.subarray(
+        range === null ? 0 : Number(range[1]),
+      );
+      return {
+        ETag: object.etag,
+        ContentLength: bytes.length,
+        Body: {
+          transformToWebStream: () =>
+            this.#bodyStream(bytes, this.bodyFault(call, n)),
+        },
+      };
+    }
     if (command instanceof PutObjectCommand) {
       const bytes = body as Uint8Array;
       const etag = `"${md5Hex(bytes)}"`;
@@ -235,6 +313,41 @@ export class RecordingS3 implements S3ClientLike {
       return { ContentLength: object.bytes.length, ETag: object.etag };
     }
     throw new TypeError(`RecordingS3 cannot answer ${String(command)}`);
+  }
+
+  #bodyStream(bytes: Uint8Array, fault: BodyFault): ReadableStream<Uint8Array> {
+    let offset = 0;
+    return new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        if (fault.breakAfter !== undefined && offset >= fault.breakAfter) {
+          controller.error(connectionReset());
+          return;
+        }
+        if (fault.stallAfter !== undefined && offset >= fault.stallAfter) {
+          return new Promise<void>(() => {});
+        }
+        if (offset >= bytes.length) {
+          controller.close();
+          return;
+        }
+        const limit = Math.min(
+          fault.breakAfter ?? Infinity,
+          fault.stallAfter ?? Infinity,
+        );
+        const end = Math.min(
+          bytes.length,
+          offset + 64 * 1024,
+          Math.max(limit, offset + 1),
+        );
+        const chunk = bytes.slice(offset, end);
+        offset = end;
+        this.bodyBytesServed += chunk.length;
+        controller.enqueue(chunk);
+      },
+      cancel: () => {
+        this.bodiesCancelled++;
+      },
+    }, { highWaterMark: 0 });
   }
 
   #upload(uploadId: string | undefined): PendingUpload {

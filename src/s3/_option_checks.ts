@@ -1,0 +1,106 @@
+/**
+ * The checks every options object of `src/s3` runs: numbers in range,
+ * records of strings, retry settings, and how a rejected value is shown.
+ *
+ * @module
+ */
+
+import type { RetryOptions } from "./upload_options.ts";
+import type { RetryPolicy } from "./_retry.ts";
+
+const MAX_ATTEMPTS = 100;
+const SHOWN_LENGTH = 80;
+
+/** Throws the error for option `name`: expected `expected`, got `value`. */
+export type Fail = (
+  Kind: typeof TypeError | typeof RangeError,
+  name: string,
+  expected: string,
+  value: unknown,
+) => never;
+
+/** A {@linkcode Fail} whose messages begin with `Cannot <attempt>: `. */
+export function failer(attempt: string): Fail {
+  return (Kind, name, expected, value) => {
+    throw new Kind(
+      `Cannot ${attempt}: expected option "${name}" to be ${expected} but got ${
+        show(value)
+      }`,
+    );
+  };
+}
+
+export function checkInteger(
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  fail: Fail,
+): void {
+  if (typeof value !== "number") {
+    fail(TypeError, name, "a number", value);
+  } else if (!Number.isSafeInteger(value) || value < min || value > max) {
+    fail(RangeError, name, `an integer from ${min} to ${max}`, value);
+  }
+}
+
+export function checkNumber(
+  name: string,
+  value: unknown,
+  min: number,
+  fail: Fail,
+): void {
+  if (typeof value !== "number") {
+    fail(TypeError, name, "a number", value);
+  } else if (!Number.isFinite(value) || value < min) {
+    fail(RangeError, name, `a finite number of at least ${min}`, value);
+  }
+}
+
+export function isStringRecord(
+  value: unknown,
+): value is Record<string, string> {
+  return typeof value === "object" && value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((item) => typeof item === "string");
+}
+
+/** Checks `retry` and fills in the defaults documented on `RetryOptions`. */
+export function resolveRetryPolicy(retry: unknown, fail: Fail): RetryPolicy {
+  if (typeof retry !== "object" || retry === null) {
+    fail(TypeError, "retry", "an object", retry);
+  }
+  const {
+    attempts = 5,
+    baseDelay = 250,
+    maxDelay = 20_000,
+    timeout = 60_000,
+    timeoutPerMiB = 1_000,
+  } = retry as RetryOptions;
+  checkInteger("retry.attempts", attempts, 1, MAX_ATTEMPTS, fail);
+  checkNumber("retry.baseDelay", baseDelay, 0, fail);
+  checkNumber("retry.maxDelay", maxDelay, baseDelay, fail);
+  checkNumber("retry.timeout", timeout, 1, fail);
+  checkNumber("retry.timeoutPerMiB", timeoutPerMiB, 0, fail);
+  return { attempts, baseDelay, maxDelay, timeout, timeoutPerMiB };
+}
+
+/** A short rendering of a received value for an error message. */
+export function show(value: unknown): string {
+  const text = render(value);
+  return text.length > SHOWN_LENGTH
+    ? `${text.slice(0, SHOWN_LENGTH)}...`
+    : text;
+}
+
+function render(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (value === null || typeof value !== "object") return String(value);
+  if (Array.isArray(value)) return "an array";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
