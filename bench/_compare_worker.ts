@@ -41,6 +41,8 @@ export const PEERS: Record<string, () => Promise<{ run: Peer }>> = {
   "zip.js": () => import("./_peer_zipjs.ts"),
   archiver: () => import("./_peer_archiver.ts"),
   yazl: () => import("./_peer_yazl.ts"),
+  "s3:zipstream": () => import("./_peer_s3_zipstream.ts"),
+  "s3:lib-storage": () => import("./_peer_s3_lib_storage.ts"),
 };
 
 /** The process's peak RSS so far, from the kernel's high-water mark. */

@@ -16,8 +16,8 @@ import {
   type Sink,
 } from "./_job.ts";
 
-/** Writes `job` with zipstream's `zip()`. */
-export function run(job: Job, sink: Sink): Promise<void> {
+/** `job` as zipstream's `zip()` archive stream. */
+export function archive(job: Job): ReadableStream<Uint8Array> {
   function* entries(): Generator<ZipEntry> {
     for (const entry of jobEntries(job)) {
       yield {
@@ -34,5 +34,10 @@ export function run(job: Job, sink: Sink): Promise<void> {
       };
     }
   }
-  return drainWeb(zip(entries()), sink);
+  return zip(entries());
+}
+
+/** Writes `job` with zipstream's `zip()`. */
+export function run(job: Job, sink: Sink): Promise<void> {
+  return drainWeb(archive(job), sink);
 }

@@ -10,6 +10,9 @@
  *     deno task bench:compare --no-verify --runs 5 --json results.json
  *     deno task bench:compare --micro --workloads none   # CRC-32 and deflate MB/s
  *
+ * W5 (uploads) runs when the local S3 server is up, i.e. under
+ * `bash scripts/with_s3_server.sh deno task bench:compare`.
+ *
  * Every flag can also come from the environment as `ZIPSTREAM_BENCH_<FLAG>`
  * (`--w1-size` is `ZIPSTREAM_BENCH_W1_SIZE`; `ZIPSTREAM_BENCH_QUICK=1`).
  * Sizes accept `KiB`, `MiB` and `GiB` suffixes.
@@ -52,6 +55,7 @@ const FLAGS = {
   "w3-entry-size": { type: "string" },
   "w4-sizes": { type: "string" },
   "w4-peers": { type: "string" },
+  "w5-size": { type: "string" },
   chunk: { type: "string" },
   timeout: { type: "string" },
   "no-verify": { type: "boolean" },
@@ -97,6 +101,8 @@ interface Variant {
   /** Arguments for the small archive `unzip -t` checks; none skips it. */
   verifyArgs?: string[];
   peers: string[];
+  /** The library the others are compared with. */
+  reference: string;
   /** Report entries per second instead of MB/s. */
   perEntry: boolean;
   entries: number;
@@ -113,7 +119,9 @@ const values = parseArgs({ args: Deno.args, options: FLAGS }).values as Record<
 >;
 const quick = ["1", "true"].includes(option(values, "quick") ?? "");
 const runs = Number(option(values, "runs") ?? (quick ? "1" : "3"));
-const workloads = (option(values, "workloads") ?? "W1,W2,W3,W4").split(",");
+const s3Endpoint = Deno.env.get("ZIPSTREAM_S3_ENDPOINT");
+const workloads = (option(values, "workloads") ??
+  (s3Endpoint ? "W1,W2,W3,W4,W5" : "W1,W2,W3,W4")).split(",");
 const peers = (option(values, "peers") ?? ALL_PEERS.join(",")).split(",");
 const w1Size = parseSize(
   option(values, "w1-size") ?? (quick ? "64MiB" : "1GiB"),
@@ -137,6 +145,10 @@ const w4Sizes = (option(values, "w4-sizes") ??
     parseSize(s, "w4-sizes")
   );
 const w4Peers = (option(values, "w4-peers") ?? "zipstream,archiver").split(",");
+const w5Size = parseSize(
+  option(values, "w5-size") ?? (quick ? "32MiB" : "256MiB"),
+  "w5-size",
+);
 const chunk = parseSize(option(values, "chunk") ?? "64KiB", "chunk");
 const timeoutSeconds = Number(option(values, "timeout") ?? "900");
 const verify = !["1", "true"].includes(option(values, "no-verify") ?? "");
@@ -173,6 +185,7 @@ if (workloads.includes("W1")) {
       "--declare-size",
     ],
     peers,
+    reference: "zipstream",
     perEntry: false,
     entries: 1,
   });
@@ -200,6 +213,7 @@ if (workloads.includes("W2")) {
         `--level=${level}`,
       ],
       peers: peers.filter((peer) => peer !== "client-zip"),
+      reference: "zipstream",
       perEntry: false,
       entries: w2Entries,
     });
@@ -222,6 +236,7 @@ if (workloads.includes("W3")) {
     // The entry count is what breaks readers, so the check keeps it.
     verifyArgs: w3,
     peers,
+    reference: "zipstream",
     perEntry: true,
     entries: w3Entries,
   });
@@ -239,11 +254,39 @@ if (workloads.includes("W4")) {
         "--method=store",
       ],
       peers: w4Peers,
+      reference: "zipstream",
       perEntry: false,
       entries: 1,
     });
   }
 }
+if (workloads.includes("W5")) {
+  const w5 = (size: number) => [
+    "--pool=random",
+    "--shape=stream",
+    "--entries=1",
+    `--entry-size=${size}`,
+    "--method=store",
+    "--declare-size",
+  ];
+  variants.push({
+    workload: "W5",
+    label: `zip() of 1 × ${formatSize(w5Size)} into local S3, defaults`,
+    args: w5(w5Size),
+    verifyArgs: w5(MIB),
+    peers: ["s3:zipstream", "s3:lib-storage"],
+    reference: "s3:zipstream",
+    perEntry: false,
+    entries: 1,
+  });
+}
+
+// W5 writes into one bucket for the session, deleted at the end.
+const s3 = workloads.includes("W5")
+  ? await import("./_s3_target.ts")
+  : undefined;
+const bucket = s3 ? await s3.createBucket() : undefined;
+if (s3 && bucket) Deno.env.set(s3.BUCKET_VARIABLE, bucket);
 
 const workDir = Deno.makeTempDirSync({ prefix: "zipstream_bench_" });
 Deno.writeFileSync(`${workDir}/random.bin`, randomBytes(RANDOM_POOL_LENGTH));
@@ -389,6 +432,7 @@ for (let run = 0; run < runs; run++) {
   }
 }
 Deno.removeSync(workDir, { recursive: true });
+if (s3 && bucket) await s3.deleteBucket(bucket);
 
 function median(numbers: number[]): number {
   const sorted = numbers.toSorted((a, b) => a - b);
@@ -411,7 +455,7 @@ const rows: string[] = [
 const mib = (bytes: number) => (bytes / MIB).toFixed(1);
 for (const [index, variant] of variants.entries()) {
   const byPeer = results[index]!;
-  const ours = byPeer.get("zipstream");
+  const ours = byPeer.get(variant.reference);
   const floors = new Map<string, number>();
   for (const floor of ["input", "python-input"]) {
     const ok = (byPeer.get(floor) ?? []).flatMap((m) =>
