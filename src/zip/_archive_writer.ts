@@ -11,7 +11,11 @@ import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
 import { dataDescriptor } from "./_data_descriptor.ts";
 import { createDeflater, deflateBytes } from "./_deflater.ts";
 import { endRecords } from "./_end_of_central_directory.ts";
-import { inMemoryEntryLayout, streamedEntryLayout } from "./_entry_layout.ts";
+import {
+  dataDescriptorLength,
+  inMemoryEntryLayout,
+  streamedEntryLayout,
+} from "./_entry_layout.ts";
 import type { Method } from "./_entry_fields.ts";
 import { nameKey } from "./_entry_name.ts";
 import { checkChunk } from "./_entry_source.ts";
@@ -26,6 +30,7 @@ import {
 import type { ResolvedOptions } from "./_resolved_options.ts";
 import { crc32 } from "./crc32.ts";
 import type { ZipEntry } from "./zip_entry.ts";
+import type { WrittenEntry } from "./written_entry.ts";
 
 /** Output is handed on in batches of about this many bytes. */
 const OUTPUT_BLOCK_SIZE = 64 * 1024;
@@ -63,15 +68,25 @@ export class ArchiveWriter {
       for (;;) {
         const entry = await this.#nextEntry();
         if (entry === undefined) break;
+        const record = this.#options.resumeEntries.get(entry.name);
         if (entry.body.kind === "bytes") {
           this.#writeInMemory(entry, entry.body.bytes);
+        } else if (
+          record !== undefined && record.end <= this.#options.resumeOffset
+        ) {
+          await this.#skipStreamed(entry, entry.body.open, record);
         } else {
           yield* this.#writeStreamed(entry, entry.body.open);
         }
         if (this.#readyBytes >= OUTPUT_BLOCK_SIZE) yield this.#take();
       }
       this.#writeEnd();
-      yield this.#take();
+      if (this.#options.resumeOffset > this.#offset) {
+        throw new RangeError(
+          `Cannot resume the archive: expected resume.offset within its ${this.#offset} bytes but received ${this.#options.resumeOffset}`,
+        );
+      }
+      if (this.#readyBytes > 0) yield this.#take();
     } catch (error) {
       if (!this.#cancelled) await this.#stop(error);
       throw error;
@@ -156,6 +171,78 @@ export class ArchiveWriter {
         layout.zip64,
       ),
     );
+    this.#written(entry, offset, crc, bytes.length, payload.length);
+  }
+
+  /**
+   * Accounts for an entry the earlier run of a resumed archive wrote in
+   * full, without reading its data: the record gives what its central
+   * directory header needs, and the layout, which depends only on the entry,
+   * gives its length, so a changed entry list is caught here.
+   */
+  async #skipStreamed(
+    entry: ResolvedEntry,
+    open: () => PullSource<unknown>,
+    record: WrittenEntry,
+  ): Promise<void> {
+    const layout = streamedEntryLayout(entry);
+    const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
+    const header = layout.usesDataDescriptor
+      ? localFileHeader(fields, 0, 0, 0, layout.zip64)
+      : localFileHeader(
+        fields,
+        record.crc32,
+        record.size,
+        record.size,
+        layout.zip64,
+      );
+    const descriptorLength = dataDescriptorLength(layout);
+    const end = this.#offset + header.length + record.compressedSize +
+      descriptorLength;
+    const sizeChanged = entry.size !== undefined && entry.size !== record.size;
+    const crcChanged = entry.crc32 !== undefined &&
+      entry.crc32 !== record.crc32;
+    if (
+      record.offset !== this.#offset || record.end !== end || sizeChanged ||
+      crcChanged
+    ) {
+      throw new Error(
+        `Cannot resume the archive at ${
+          JSON.stringify(entry.name)
+        }: expected it at bytes ${this.#offset}-${end} as recorded at ${record.offset}-${record.end}, with the recorded size and CRC; the entries or options have changed`,
+      );
+    }
+    await Promise.allSettled([open().cancel("already written")]);
+    this.#throwIfCancelled();
+    this.#offset = end;
+    this.#central.add(
+      centralDirectoryHeader(
+        fields,
+        record.crc32,
+        record.compressedSize,
+        record.size,
+        record.offset,
+        layout.zip64,
+      ),
+    );
+    this.#options.onEntry?.(record);
+  }
+
+  #written(
+    entry: ResolvedEntry,
+    offset: number,
+    crc: number,
+    size: number,
+    compressedSize: number,
+  ): void {
+    this.#options.onEntry?.({
+      name: entry.name,
+      offset,
+      end: this.#offset,
+      crc32: crc,
+      size,
+      compressedSize,
+    });
   }
 
   async *#writeStreamed(
@@ -251,6 +338,7 @@ export class ArchiveWriter {
         layout.zip64,
       ),
     );
+    this.#written(entry, offset, crc, size, compressedSize);
   }
 
   #writeEnd(): void {
@@ -265,9 +353,16 @@ export class ArchiveWriter {
     }
   }
 
-  /** Queues bytes for output, packing small pieces into shared blocks. */
-  #emit(bytes: Uint8Array): void {
-    this.#offset += bytes.length;
+  /**
+   * Queues bytes for output, packing small pieces into shared blocks. Bytes
+   * before the resume offset only advance the offset.
+   */
+  #emit(archiveBytes: Uint8Array): void {
+    const start = this.#offset;
+    this.#offset += archiveBytes.length;
+    const skipped = this.#options.resumeOffset - start;
+    if (skipped >= archiveBytes.length) return;
+    const bytes = skipped > 0 ? archiveBytes.subarray(skipped) : archiveBytes;
     this.#readyBytes += bytes.length;
     if (bytes.length >= PASS_THROUGH_SIZE) {
       this.#flushBlock();

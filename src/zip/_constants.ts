@@ -82,6 +82,5 @@ export const UINT32_MAX = 0xffffffff;
 export const DOS_EPOCH_YEAR = 1980;
 export const DOS_MAX_YEAR = 2107;
 
-/** Info-ZIP "UT" times are signed 32-bit Unix seconds. */
-export const INT32_MIN = -0x80000000;
+/** The largest Info-ZIP "UT" time every reader agrees on: signed 32-bit Unix seconds. */
 export const INT32_MAX = 0x7fffffff;

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { METHOD_DEFLATE, METHOD_STORE, UINT32_MAX } from "./_constants.ts";
+import {
+  DATA_DESCRIPTOR_LENGTH,
+  DATA_DESCRIPTOR_ZIP64_LENGTH,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+  UINT32_MAX,
+} from "./_constants.ts";
 import { deflateBound } from "./_deflater.ts";
 import type { ResolvedEntry } from "./_resolved_entry.ts";
 import type { Method } from "./_entry_fields.ts";
@@ -65,4 +71,10 @@ export function inMemoryEntryLayout(
     usesDataDescriptor: false,
     zip64: size >= UINT32_MAX || compressedSize >= UINT32_MAX,
   };
+}
+
+/** The length of the data descriptor that follows an entry with this layout. */
+export function dataDescriptorLength(layout: EntryLayout): number {
+  if (!layout.usesDataDescriptor) return 0;
+  return layout.zip64 ? DATA_DESCRIPTOR_ZIP64_LENGTH : DATA_DESCRIPTOR_LENGTH;
 }

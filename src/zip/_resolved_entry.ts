@@ -12,7 +12,6 @@ import {
   FLAG_DATA_DESCRIPTOR,
   FLAG_UTF8,
   INT32_MAX,
-  INT32_MIN,
   MAX_MODE,
   MSDOS_DIRECTORY_ATTRIBUTE,
   S_IFDIR,
@@ -267,9 +266,10 @@ function timeFields(name: string, lastModified: unknown): TimeFields {
   const fields = {
     dosDate: date,
     dosTime: time,
-    // The extended timestamp is a signed 32-bit count of seconds: outside
-    // 1901-2038 it cannot be written, and the DOS fields stand alone.
-    timestampExtra: seconds >= INT32_MIN && seconds <= INT32_MAX
+    // The extended timestamp is a 32-bit count of seconds that Info-ZIP
+    // reads as signed but 7-Zip as unsigned (1969 would show as 2096), so
+    // only 1970-2038 is written; outside it the DOS fields stand alone.
+    timestampExtra: seconds >= 0 && seconds <= INT32_MAX
       ? extendedTimestampExtra(seconds)
       : NO_BYTES,
   };

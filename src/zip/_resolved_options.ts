@@ -13,6 +13,7 @@ import {
   epochMilliseconds,
 } from "./_resolved_entry.ts";
 import type { ZipOptions } from "./zip_options.ts";
+import type { ResumePoint, WrittenEntry } from "./written_entry.ts";
 
 const DEFAULT_LEVEL = 6;
 
@@ -20,6 +21,11 @@ const DEFAULT_LEVEL = 6;
 export interface ResolvedOptions {
   readonly defaults: EntryDefaults;
   readonly commentBytes: Uint8Array;
+  readonly onEntry: ((entry: WrittenEntry) => void) | undefined;
+  /** The first archive byte to emit. */
+  readonly resumeOffset: number;
+  /** Records of entries that need not be read again, by name. */
+  readonly resumeEntries: ReadonlyMap<string, WrittenEntry>;
 }
 
 /**
@@ -41,7 +47,16 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     level = DEFAULT_LEVEL,
     comment = "",
     lastModified = Date.now(),
+    onEntry,
+    resume = { offset: 0 },
   } = options;
+  if (onEntry !== undefined && typeof onEntry !== "function") {
+    throw new TypeError(
+      `Cannot create the archive: invalid option onEntry: expected a function but received ${
+        describe(onEntry)
+      }`,
+    );
+  }
   checkCompression(undefined, compression);
   checkLevel(undefined, level);
   if (typeof comment !== "string") {
@@ -57,7 +72,11 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
       `Cannot create the archive: invalid option comment: expected at most ${UINT16_MAX} bytes of UTF-8 but received ${commentBytes.length}`,
     );
   }
+  const { resumeOffset, resumeEntries } = resolveResume(resume);
   return {
+    onEntry,
+    resumeOffset,
+    resumeEntries,
     defaults: {
       compression,
       level,
@@ -65,4 +84,27 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     },
     commentBytes,
   };
+}
+
+function resolveResume(
+  resume: ResumePoint,
+): { resumeOffset: number; resumeEntries: Map<string, WrittenEntry> } {
+  if (typeof resume !== "object" || resume === null) {
+    throw new TypeError(
+      `Cannot create the archive: invalid option resume: expected an object but received ${
+        describe(resume)
+      }`,
+    );
+  }
+  const { offset, entries = [] } = resume;
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new RangeError(
+      `Cannot create the archive: invalid option resume.offset: expected a non-negative safe integer but received ${
+        describe(offset)
+      }`,
+    );
+  }
+  const resumeEntries = new Map<string, WrittenEntry>();
+  for (const entry of entries) resumeEntries.set(entry.name, entry);
+  return { resumeOffset: offset, resumeEntries };
 }

@@ -27,4 +27,5 @@ export type {
   ZipEntrySource,
 } from "./zip_entry.ts";
 export type { ZipOptions } from "./zip_options.ts";
+export type { ResumePoint, WrittenEntry } from "./written_entry.ts";
 export { ZipStream } from "./zip_stream.ts";

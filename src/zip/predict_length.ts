@@ -5,13 +5,10 @@
  */
 
 import { centralDirectoryHeader } from "./_central_directory_header.ts";
-import {
-  DATA_DESCRIPTOR_LENGTH,
-  DATA_DESCRIPTOR_ZIP64_LENGTH,
-  METHOD_STORE,
-} from "./_constants.ts";
+import { METHOD_STORE } from "./_constants.ts";
 import { endRecords } from "./_end_of_central_directory.ts";
 import {
+  dataDescriptorLength,
   type EntryLayout,
   inMemoryEntryLayout,
   streamedEntryLayout,
@@ -98,11 +95,7 @@ export function predictLength(
     const size = knownStoredSize(known);
     const layout = predictedLayout(known, size);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);
-    const descriptorLength = !layout.usesDataDescriptor
-      ? 0
-      : layout.zip64
-      ? DATA_DESCRIPTOR_ZIP64_LENGTH
-      : DATA_DESCRIPTOR_LENGTH;
+    const descriptorLength = dataDescriptorLength(layout);
     // The CRC does not change any record's length, so zero stands in for it.
     centralSize +=
       centralDirectoryHeader(fields, 0, size, size, offset, layout.zip64)

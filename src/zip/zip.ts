@@ -68,11 +68,8 @@ export function zip(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const { done, value } = await batches.next();
-      if (done) {
-        controller.close();
-        return;
-      }
-      for (const chunk of value) controller.enqueue(chunk);
+      if (done) controller.close();
+      else for (const chunk of value) controller.enqueue(chunk);
     },
     cancel: (reason) => writer.cancel(reason),
   }, { highWaterMark: 0 });

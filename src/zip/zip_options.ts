@@ -5,6 +5,7 @@
  */
 
 import type { CompressionMethod } from "./zip_entry.ts";
+import type { ResumePoint, WrittenEntry } from "./written_entry.ts";
 
 /** Options that apply to the whole archive and give entries their defaults. */
 export interface ZipOptions {
@@ -28,4 +29,16 @@ export interface ZipOptions {
    * @default {the time the archive starts}
    */
   lastModified?: Date | number;
+  /**
+   * Called once each entry has been written, with what the central directory
+   * records of it. Keep these to resume the archive later.
+   */
+  onEntry?: (entry: WrittenEntry) => void;
+  /**
+   * Produce the archive from `resume.offset` on, skipping the data of the
+   * entries recorded in `resume.entries` that end before it. The bytes are
+   * those a full run would produce from that offset, provided the entries
+   * and options are the same.
+   */
+  resume?: ResumePoint;
 }
