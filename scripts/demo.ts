@@ -38,8 +38,12 @@ if (flags.help) {
 }
 const big = flags.big === true;
 
+const bold = Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined
+  ? (text: string) => `\x1b[1m${text}\x1b[0m`
+  : (text: string) => text;
+
 function say(line: string): void {
-  console.log(`\x1b[1mdemo:\x1b[0m ${line}`);
+  console.log(`${bold("demo:")} ${line}`);
 }
 
 function fail(message: string): never {

@@ -27,6 +27,8 @@ export interface ProgressTotals {
   bytes: number | undefined;
   /** Entries the archive will hold. */
   entries: number;
+  /** Whether archive bytes are uploaded (then shown as "sent"), as for S3 targets. */
+  uploads?: boolean;
 }
 
 const TICK_MS = 200;
@@ -41,6 +43,7 @@ export class Progress {
   #started = performance.now();
   #bytesIn = 0;
   #bytesOut = 0;
+  #bytesSent = 0;
   #entriesDone = 0;
   #current = "";
   #samples: { time: number; bytes: number }[] = [];
@@ -54,11 +57,12 @@ export class Progress {
     if (style === "off") return;
     if (style === "bar") {
       const known = totals.bytes !== undefined;
+      const sent = totals.uploads === true ? " | {sent} sent" : "";
       this.#bar = new cliProgress.SingleBar({
         stream: process.stderr,
         format: known
-          ? "{bar} {percentage}% | {done} of {total_bytes} | {rate} | ETA {eta_text} | {entries} | {current}"
-          : "{done} | {rate} | {entries} | {current}",
+          ? `{bar} {percentage}% | {done} of {total_bytes} | {rate} | ETA {eta_text}${sent} | {entries} | {current}`
+          : `{done} | {rate}${sent} | {entries} | {current}`,
         barsize: 24,
         hideCursor: true,
         // Without this the bar wraps on narrow terminals and each redraw adds a line.
@@ -110,6 +114,11 @@ export class Progress {
   /** `count` more archive bytes were produced. */
   bytesWritten(count: number): void {
     this.#bytesOut += count;
+  }
+
+  /** The upload has accepted `total` archive bytes so far. */
+  bytesUploaded(total: number): void {
+    this.#bytesSent = total;
   }
 
   /** Stops redrawing; the bar, if any, is left showing its last state. */
@@ -177,6 +186,7 @@ export class Progress {
       eta_text: this.#eta(),
       entries: this.#entries(),
       current: shorten(this.#current, CURRENT_WIDTH),
+      sent: formatBytes(this.#bytesSent),
     };
   }
 

@@ -125,6 +125,7 @@ async function run(
         0,
       ),
     entries: items.length,
+    uploads: target.kind === "s3",
   });
   const entries = toZipEntries(items, {
     entryStarted: (item) => progress.entryStarted(item.name),
@@ -160,7 +161,7 @@ async function run(
           concurrency: plan.concurrency,
           contentLength: exactLength(items, options),
           signal: interrupt.signal,
-          onUploaded: () => {},
+          onUploaded: (bytes) => progress.bytesUploaded(bytes),
         });
         break;
     }
