@@ -169,7 +169,8 @@ export class Progress {
     const rate = this.#rate();
     if (this.#totals.bytes === undefined || rate <= 0) return "-";
     const left = Math.max(0, this.#totals.bytes - this.#bytesIn);
-    return formatDuration((left / rate) * 1000);
+    // Whole seconds: an ETA in milliseconds only flickers.
+    return left === 0 ? "0 s" : formatDuration(Math.ceil(left / rate) * 1000);
   }
 
   #entries(): string {

@@ -571,3 +571,55 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     });
   });
 }
+
+/** Runs the command with a terminal as stdout and stderr, through util-linux's `script`. */
+async function runOnTerminal(args: string[], cwd: string) {
+  const command = [Deno.execPath(), ...cliCommand(args)]
+    .map((word) => `'${word.replaceAll("'", `'\\''`)}'`)
+    .join(" ");
+  const output = await new Deno.Command("script", {
+    args: ["-qec", command, "/dev/null"],
+    cwd,
+    env: { TERM: "xterm", COLUMNS: "120" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    screen: new TextDecoder().decode(output.stdout).replaceAll("\r\n", "\n"),
+  };
+}
+
+Deno.test("zipstream draws a progress bar on a terminal, then the summary line", async () => {
+  await withTempDir(async (dir) => {
+    await makeTree(dir, TREE);
+    const { code, screen } = await runOnTerminal(
+      ["project", "-o", "out.zip"],
+      dir,
+    );
+    assert.equal(code, 0, screen);
+    assert.ok(
+      screen.includes("\x1b[?25l"),
+      "the cursor is hidden while the bar is drawn",
+    );
+    assert.match(
+      screen,
+      /[█░]{24} 100% \| [\d.]+ KiB of [\d.]+ KiB \| .* \| 11\/11 entries \| /,
+    );
+    assert.ok(screen.includes("\x1b[?25h"), "the cursor is shown again");
+    assert.match(screen, /\nzipstream: 11 entries, .* -> out\.zip\n$/);
+  });
+});
+
+Deno.test("zipstream refuses to write an archive to a terminal, with exit code 2", async () => {
+  await withTempDir(async (dir) => {
+    await makeTree(dir, TREE);
+    const { code, screen } = await runOnTerminal(["project", "-o", "-"], dir);
+    assert.equal(code, 2);
+    assert.equal(
+      screen,
+      "zipstream: Refusing to write a ZIP archive to a terminal: redirect standard output or give -o FILE\nTry 'zipstream --help' for more information\n",
+    );
+  });
+});
