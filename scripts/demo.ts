@@ -114,36 +114,46 @@ interface Server {
 async function startServer(): Promise<Server> {
   say("starting a local S3 server (OpenStack Swift + s3api) on 127.0.0.1 ...");
   const started = performance.now();
+  // A fresh server of our own, whatever server settings this shell has
+  // (e.g. when run inside scripts/with_s3_server.sh).
+  const env = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([name]) =>
+      !/^(SWIFT_DIR|S3_PORT|SWIFT_\w+_PORT|MEMCACHED_PORT)$/.test(name)
+    ),
+  );
   const output = await new Deno.Command("bash", {
     args: [`${ROOT}scripts/s3_server_start.sh`],
-    env: { S3_BUCKET: BUCKET },
+    clearEnv: true,
+    env: { ...env, S3_BUCKET: BUCKET },
     stdout: "piped",
     stderr: "inherit",
   }).output();
   if (output.code !== 0) {
     fail("The local S3 server did not start (its message is above)");
   }
-  const env: Record<string, string> = {};
+  const server: Record<string, string> = {};
   for (const line of new TextDecoder().decode(output.stdout).split("\n")) {
     const match = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (match !== null) env[match[1]!] = match[2]!;
+    if (match !== null) server[match[1]!] = match[2]!;
   }
-  if (env.ZIPSTREAM_S3_ENDPOINT === undefined || env.SWIFT_DIR === undefined) {
+  if (
+    server.ZIPSTREAM_S3_ENDPOINT === undefined || server.SWIFT_DIR === undefined
+  ) {
     fail("The local S3 server started but did not say where it listens");
   }
   say(
-    `server ready at ${env.ZIPSTREAM_S3_ENDPOINT} in ${
+    `server ready at ${server.ZIPSTREAM_S3_ENDPOINT} in ${
       seconds(performance.now() - started)
     }, bucket "${BUCKET}"`,
   );
   let stopped = false;
   return {
-    env,
+    env: server,
     async stop() {
       if (stopped) return;
       stopped = true;
       await new Deno.Command("bash", {
-        args: [`${ROOT}scripts/s3_server_stop.sh`, env.SWIFT_DIR!],
+        args: [`${ROOT}scripts/s3_server_stop.sh`, server.SWIFT_DIR!],
         stdout: "inherit",
         stderr: "inherit",
       }).output();
