@@ -132,12 +132,6 @@ export class Progress {
     }
   }
 
-  /** Writes one line to standard error, below the bar if one is showing. */
-  note(line: string): void {
-    if (this.#style === "off") return;
-    writeLine(line);
-  }
-
   #tick(): void {
     const now = performance.now();
     this.#samples.push({ time: now, bytes: this.#bytesIn });

@@ -46,13 +46,15 @@ export interface WalkOptions {
   stdinName: string;
   /** A file never to add (the archive being written), by device and inode. */
   skip?: { dev: number; ino: number } | undefined;
+  /** Stops the walk (Ctrl-C on a tree that takes long to walk). */
+  signal?: AbortSignal;
 }
 
 /**
  * The archive name for a command-line path, like zip -r: the path as given,
  * normalised, without a leading `/`, `./` or `../`; `""` for `.` itself.
  */
-export function archivePrefix(path: string): string {
+function archivePrefix(path: string): string {
   const normalized = posix.normalize(path.replaceAll("\\", "/"))
     .replace(/^(?:\.\.?\/|\/)+/, "")
     .replace(/\/+$/, "");
@@ -92,6 +94,7 @@ export async function collectInputs(
     name: string,
     ancestors: readonly string[],
   ): Promise<void> => {
+    options.signal?.throwIfAborted();
     let info = await inspect(() => Deno.lstat(path), path);
     if (info.isSymlink) {
       const target = await inspect(() => Deno.readLink(path), path);

@@ -106,6 +106,7 @@ async function run(
     excluder: new Excluder(plan.exclude),
     stdinName: plan.stdinName,
     skip: target.kind === "file" ? await identify(target.path) : undefined,
+    signal: interrupt.signal,
   });
   const options: ZipOptions = {
     compression: plan.compression,
