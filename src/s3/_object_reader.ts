@@ -145,11 +145,14 @@ export class ObjectReader {
   async #next(): Promise<Uint8Array | undefined> {
     const { bucket, key, size } = this.#object;
     if (this.#ended) return undefined;
-    if (this.#offset === size && size === 0) {
-      this.#ended = true;
-      return undefined;
-    }
     for (let failures = 0;;) {
+      // Also catches a body that broke after its last byte: a GET from there
+      // would be answered 416 Range Not Satisfiable.
+      if (this.#body === undefined && this.#offset === size) {
+        this.#ended = true;
+        return undefined;
+      }
+      this.#signal.throwIfAborted();
       try {
         this.#body ??= await this.#open();
         const { done, value } = await this.#readWithin(this.#body);
@@ -214,6 +217,7 @@ export class ObjectReader {
     body: ReadableStreamDefaultReader<Uint8Array>,
   ): Promise<ReadableStreamReadResult<Uint8Array>> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new Error(
@@ -222,11 +226,15 @@ export class ObjectReader {
         error.name = "TimeoutError";
         reject(error);
       }, this.#policy.timeout);
+      onAbort = () => reject(this.#signal.reason);
+      if (this.#signal.aborted) onAbort();
+      this.#signal.addEventListener("abort", onAbort, { once: true });
     });
     try {
       return await Promise.race([body.read(), stalled]);
     } finally {
       clearTimeout(timer);
+      this.#signal.removeEventListener("abort", onAbort!);
     }
   }
 

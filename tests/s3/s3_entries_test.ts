@@ -272,3 +272,31 @@ Deno.test("s3Entries() rejects options it cannot use, naming the option and the 
       'Cannot list s3:///: expected option "bucket" to be a non-empty string but got ""',
   });
 });
+
+Deno.test("s3Entries() does not ask again for a body that broke just after its last byte", async () => {
+  const s3 = new RecordingS3();
+  const data = bytesOf(100 * KIB, 3);
+  s3.putObject("data/whole.bin", data);
+  s3.bodyFault = () => ({ breakAfter: data.length });
+  const [entry] = await Array.fromAsync(s3Entries(options(s3)));
+  assert.deepEqual(await bytesOfEntry(entry!), data);
+  assert.equal(s3.commands.filter((c) => c === "GetObject").length, 1);
+});
+
+Deno.test("s3Entries() stops a stalled read at once when its signal aborts", async () => {
+  const s3 = new RecordingS3();
+  s3.putObject("data/stuck.bin", bytesOf(100 * KIB, 4));
+  s3.bodyFault = () => ({ stallAfter: 10 * KIB });
+  const controller = new AbortController();
+  const [entry] = await Array.fromAsync(
+    s3Entries(
+      options(s3, { signal: controller.signal, retry: { timeout: 60_000 } }),
+    ),
+  );
+  const reader = (entry!.data as ReadableStream<Uint8Array>).getReader();
+  await reader.read();
+  const pending = reader.read();
+  controller.abort(new Error("archive cancelled"));
+  await assert.rejects(pending, { message: "archive cancelled" });
+  assert.equal(s3.commands.filter((c) => c === "GetObject").length, 1);
+});
