@@ -32,6 +32,7 @@ import type { WorkerResult } from "./_compare_worker.ts";
 const BENCH_DIR = new URL(".", import.meta.url).pathname;
 const ALL_PEERS = [
   "zipstream",
+  "zipstream-portable",
   "client-zip",
   "fflate",
   "zip.js",
