@@ -192,9 +192,12 @@ export class Progress {
       : `${percent(this.#bytesIn, total)} ${formatBytes(this.#bytesIn)} of ${
         formatBytes(total)
       }`;
+    const sent = this.#totals.uploads === true
+      ? `, ${formatBytes(this.#bytesSent)} sent`
+      : "";
     return `zipstream: ${amount}, ${
       formatRate(this.#rate())
-    }, ETA ${this.#eta()}, ${this.#entries()}, ${this.#current}`;
+    }, ETA ${this.#eta()}${sent}, ${this.#entries()}, ${this.#current}`;
   }
 }
 

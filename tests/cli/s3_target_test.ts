@@ -190,3 +190,53 @@ Deno.test("zipstream aborts the multipart upload on SIGINT, leaving nothing pend
     });
   });
 });
+
+Deno.test("zipstream's progress lines for an S3 target count the bytes sent", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: cliCommand([
+          "-",
+          "-o",
+          `s3://${bucket}/progress.zip`,
+          "--endpoint",
+          endpoint,
+        ]),
+        cwd: dir,
+        env: CREDENTIALS,
+        stdin: "piped",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new Uint8Array(1 << 20));
+      // Standard input stays open until the first progress line is out.
+      const lines = child.stderr.pipeThrough(new TextDecoderStream())
+        .getReader();
+      let seen = "";
+      while (!seen.includes("\n")) {
+        const { value, done } = await lines.read();
+        if (done) break;
+        seen += value;
+      }
+      await writer.close();
+      for (;;) {
+        const { value, done } = await lines.read();
+        if (done) break;
+        seen += value;
+      }
+      const status = await child.status;
+      assert.equal(status.code, 0, seen);
+      const [first] = seen.split("\n");
+      assert.match(
+        first!,
+        /^zipstream: [\d.]+ [KM]iB, [\d.]+ [KMG]?i?B\/s, ETA -, [\d.]+ [KM]?i?B sent, 0\/1 entries, -$/,
+      );
+      const head = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: "progress.zip" }),
+      );
+      assert.ok((head.ContentLength ?? 0) > 0);
+    });
+  });
+});
