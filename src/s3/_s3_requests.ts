@@ -38,18 +38,16 @@ import {
   type UploadPartCommandOutput,
 } from "@aws-sdk/client-s3";
 import type { S3ClientLike } from "./s3_client_like.ts";
-import { type RetryHooks, type RetryPolicy, withRetries } from "./_retry.ts";
+import { type RetryPolicy, withRetries } from "./_retry.ts";
 
 /** Sends an upload's requests through one client with one retry policy. */
 export class S3Requests {
   #client: S3ClientLike;
   #policy: RetryPolicy;
-  #hooks: RetryHooks;
 
-  constructor(client: S3ClientLike, policy: RetryPolicy, hooks: RetryHooks) {
+  constructor(client: S3ClientLike, policy: RetryPolicy) {
     this.#client = client;
     this.#policy = policy;
-    this.#hooks = hooks;
   }
 
   /** Puts a whole object; `check` vets each answer inside its attempt, so that a failed check is retried. */
@@ -148,7 +146,6 @@ export class S3Requests {
           throw error;
         }
       },
-      this.#hooks,
     );
   }
 
@@ -252,7 +249,6 @@ export class S3Requests {
         check(output);
         return output;
       },
-      this.#hooks,
     );
   }
 }

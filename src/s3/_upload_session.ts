@@ -23,11 +23,7 @@ import {
   type PartSizePlan,
   planPartSizes,
 } from "./_part_size_plan.ts";
-import {
-  describeError,
-  RequestFailedError,
-  type RetryHooks,
-} from "./_retry.ts";
+import { describeError, RequestFailedError } from "./_retry.ts";
 import { errorName, S3Requests } from "./_s3_requests.ts";
 import {
   bareEtag,
@@ -100,12 +96,11 @@ export class UploadSession {
   /**
    * @throws {TypeError | RangeError} Invalid options.
    */
-  constructor(options: UploadOptions, hooks: RetryHooks = {}) {
+  constructor(options: UploadOptions) {
     this.#options = resolveUploadOptions(options);
     this.#requests = new S3Requests(
       this.#options.client,
       this.#options.retry,
-      hooks,
     );
     this.#plan = planPartSizes(
       this.#options.partSize,

@@ -148,7 +148,7 @@ function resolve(options: S3EntriesOptions): Resolved {
   }
   const policy = resolveRetryPolicy(retry, fail);
   return {
-    requests: new S3Requests(client, policy, {}),
+    requests: new S3Requests(client, policy),
     bucket,
     prefix,
     compression,
