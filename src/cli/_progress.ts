@@ -35,6 +35,8 @@ const TICK_MS = 200;
 const LINE_INTERVAL_MS = 2000;
 const RATE_WINDOW_MS = 5000;
 const CURRENT_WIDTH = 40;
+// Measured roughly: one more small file costs about as long as reading 64 KiB.
+const ENTRY_COST = 64 * 1024;
 
 /** Tracks the work done and shows it on standard error. */
 export class Progress {
@@ -46,7 +48,7 @@ export class Progress {
   #bytesSent = 0;
   #entriesDone = 0;
   #current = "";
-  #samples: { time: number; bytes: number }[] = [];
+  #samples: { time: number; bytes: number; work: number }[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastLine = 0;
   #bar: cliProgress.SingleBar | undefined;
@@ -134,7 +136,7 @@ export class Progress {
 
   #tick(): void {
     const now = performance.now();
-    this.#samples.push({ time: now, bytes: this.#bytesIn });
+    this.#samples.push({ time: now, bytes: this.#bytesIn, work: this.#work() });
     while (
       this.#samples.length > 2 &&
       (this.#samples[0]?.time ?? now) < now - RATE_WINDOW_MS
@@ -149,20 +151,36 @@ export class Progress {
     }
   }
 
+  /** Bytes read per second, over the last few seconds. */
   #rate(): number {
+    return this.#perSecond("bytes");
+  }
+
+  #perSecond(field: "bytes" | "work"): number {
     const first = this.#samples[0];
     const last = this.#samples[this.#samples.length - 1];
     if (first !== undefined && last !== undefined && last.time > first.time) {
-      return (last.bytes - first.bytes) / ((last.time - first.time) / 1000);
+      return (last[field] - first[field]) / ((last.time - first.time) / 1000);
     }
     const seconds = this.elapsed / 1000;
-    return seconds > 0 ? this.#bytesIn / seconds : 0;
+    const done = field === "bytes" ? this.#bytesIn : this.#work();
+    return seconds > 0 ? done / seconds : 0;
+  }
+
+  /**
+   * Work done in byte equivalents. Each entry costs as much as reading
+   * ENTRY_COST bytes, so that the ETA of 70,000 tiny files is not computed
+   * from their few bytes alone, nor that of one huge file from its one entry.
+   */
+  #work(): number {
+    return this.#bytesIn + this.#entriesDone * ENTRY_COST;
   }
 
   #eta(): string {
-    const rate = this.#rate();
+    const rate = this.#perSecond("work");
     if (this.#totals.bytes === undefined || rate <= 0) return "-";
-    const left = Math.max(0, this.#totals.bytes - this.#bytesIn);
+    const total = this.#totals.bytes + this.#totals.entries * ENTRY_COST;
+    const left = Math.max(0, total - this.#work());
     // Whole seconds: an ETA in milliseconds only flickers.
     return left === 0 ? "0 s" : formatDuration(Math.ceil(left / rate) * 1000);
   }
