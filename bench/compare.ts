@@ -133,7 +133,8 @@ const w2Size = parseSize(
   "w2-size",
 );
 const w2Levels = (option(values, "w2-levels") ?? "6,1").split(",").map(Number);
-const w2Entries = Number(option(values, "w2-entries") ?? "1");
+// Several counts (e.g. "1,8") measure one big entry and entries in parallel.
+const w2Entries = (option(values, "w2-entries") ?? "1").split(",").map(Number);
 const w3Entries = Number(
   option(values, "w3-entries") ?? (quick ? "20000" : "100000"),
 );
@@ -192,32 +193,28 @@ if (workloads.includes("W1")) {
   });
 }
 if (workloads.includes("W2")) {
-  for (const level of w2Levels) {
-    const each = Math.floor(w2Size / w2Entries);
-    variants.push({
-      workload: "W2",
-      label: `${w2Entries} × ${formatSize(each)} log text, deflate L${level}`,
-      args: [
+  for (const count of w2Entries) {
+    for (const level of w2Levels) {
+      const each = Math.floor(w2Size / count);
+      const w2 = (size: number) => [
         "--pool=text",
         "--shape=stream",
-        `--entries=${w2Entries}`,
-        `--entry-size=${each}`,
+        `--entries=${count}`,
+        `--entry-size=${size}`,
         "--method=deflate",
         `--level=${level}`,
-      ],
-      verifyArgs: [
-        "--pool=text",
-        "--shape=stream",
-        `--entries=${w2Entries}`,
-        `--entry-size=${MIB}`,
-        "--method=deflate",
-        `--level=${level}`,
-      ],
-      peers: peers.filter((peer) => peer !== "client-zip"),
-      reference: "zipstream",
-      perEntry: false,
-      entries: w2Entries,
-    });
+      ];
+      variants.push({
+        workload: "W2",
+        label: `${count} × ${formatSize(each)} log text, deflate L${level}`,
+        args: w2(each),
+        verifyArgs: w2(MIB),
+        peers: peers.filter((peer) => peer !== "client-zip"),
+        reference: "zipstream",
+        perEntry: false,
+        entries: count,
+      });
+    }
   }
 }
 if (workloads.includes("W3")) {
@@ -420,12 +417,15 @@ async function unzipTest(path: string, entries: number): Promise<string> {
   return "ok";
 }
 
+/** Levels share a check; entry counts do not (they take other code paths). */
+const verdictKey = (variant: Variant, peer: string) =>
+  `${variant.workload}|${variant.entries}|${peer}`;
 const verdicts = new Map<string, string>();
 if (verify) {
   for (const variant of variants) {
     if (!variant.verifyArgs) continue;
     for (const peer of variant.peers) {
-      const key = `${variant.workload}|${peer}`;
+      const key = verdictKey(variant, peer);
       if (verdicts.has(key)) continue;
       const path = `${workDir}/verify.zip`;
       // Exists even when the library fails before writing, for the cleanup.
@@ -517,7 +517,7 @@ for (const [index, variant] of variants.entries()) {
       rows.push(
         `| ${workload} | ${name} | error: ${
           error.replaceAll("|", "/")
-        } | | | | | ${verdicts.get(`${variant.workload}|${peer}`) ?? ""} |`,
+        } | | | | | ${verdicts.get(verdictKey(variant, peer)) ?? ""} |`,
       );
       continue;
     }
@@ -546,7 +546,7 @@ for (const [index, variant] of variants.entries()) {
         isFloor ? "—" : median(ok.map((r) => r.bytesOut)).toLocaleString("en"),
         mib(rss),
         isFloor || floor === undefined ? "—" : mib(rss - floor),
-        verdicts.get(`${variant.workload}|${peer}`) ?? "",
+        verdicts.get(verdictKey(variant, peer)) ?? "",
         "",
       ].join(" | ").trim(),
     );
@@ -573,7 +573,7 @@ if (jsonPath) {
         verdicts: Object.fromEntries(
           variant.peers.map((
             p,
-          ) => [p, verdicts.get(`${variant.workload}|${p}`)]),
+          ) => [p, verdicts.get(verdictKey(variant, p))]),
         ),
         results: Object.fromEntries(results[index]!),
       })),
