@@ -429,6 +429,8 @@ export class UploadSession {
         `HeadObject reports ${head.ContentLength} bytes but ${this.#bytesRead} were sent`,
       );
     }
+    // A stray upload left here holds no parts (none were sent to it), so it
+    // does not fail an upload that succeeded.
     await this.#abortStrays();
     // onProgress may have failed the upload meanwhile; the cleanup reports that.
     if (this.#failure !== undefined) return;
@@ -488,14 +490,12 @@ export class UploadSession {
         await this.#abortUpload(this.#uploadId);
         outcome = "; the multipart upload was aborted";
       } catch (error) {
-        const reason = error instanceof RequestFailedError
-          ? error.message
-          : describeError(error);
-        outcome =
-          `; aborting it failed too, so its parts may remain (${reason})`;
+        outcome = `; aborting it failed too, so its parts may remain (${
+          reasonOf(error)
+        })`;
       }
     }
-    await this.#abortStrays();
+    outcome += await this.#abortStrays();
     const o = this.#options;
     const cause = failure.cause instanceof RequestFailedError
       ? failure.cause.cause
@@ -550,11 +550,11 @@ export class UploadSession {
   /**
    * Aborts the uploads that CreateMultipartUpload attempts whose answers were
    * lost may have created: same key, not ours, begun since our first attempt
-   * (give or take clock skew). Only runs after such a loss, and never fails
-   * the upload: it tidies what it can find.
+   * (give or take clock skew). Only runs after such a loss. Returns what it
+   * could not tidy, for a failed upload's message; such strays hold no parts.
    */
-  async #abortStrays(): Promise<void> {
-    if (!this.#lostCreateAnswer) return;
+  async #abortStrays(): Promise<string> {
+    if (!this.#lostCreateAnswer) return "";
     const o = this.#options;
     const since = this.#createStartedAt - CLOCK_SKEW_MS;
     const strays: string[] = [];
@@ -578,12 +578,22 @@ export class UploadSession {
           UploadIdMarker: listing.NextUploadIdMarker,
         };
       }
-    } catch {
-      // Without permission to list uploads there is nothing more to find.
+    } catch (error) {
+      return `; an upload begun by a CreateMultipartUpload whose answer was lost may remain, without parts (${
+        reasonOf(error)
+      })`;
     }
+    const failed: string[] = [];
     for (const uploadId of strays) {
-      await this.#abortUpload(uploadId).catch(() => {});
+      await this.#abortUpload(uploadId).catch((error) =>
+        failed.push(`${uploadId}: ${reasonOf(error)}`)
+      );
     }
+    return failed.length === 0
+      ? ""
+      : `; uploads begun by CreateMultipartUpload attempts whose answers were lost remain, without parts (${
+        failed.join("; ")
+      })`;
   }
 
   #settle(): void {
@@ -592,6 +602,13 @@ export class UploadSession {
       signal.removeEventListener("abort", this.#onSignalAbort);
     }
   }
+}
+
+/** One line for an error in an outcome: a request's failure says its operation and attempts. */
+function reasonOf(error: unknown): string {
+  return error instanceof RequestFailedError
+    ? error.message
+    : describeError(error);
 }
 
 function unwrap(error: unknown): unknown {
