@@ -13,6 +13,7 @@ import { reason } from "./_walk.ts";
 const SYMLINK_TYPE = 0o120000;
 // Large reads keep the per-chunk cost of the CRC and the stream machinery low.
 const READ_CHUNK = 256 * 1024;
+const END_PROBE = 4096;
 
 /** What the entries report while the archive reads them. */
 export interface EntryObserver {
@@ -29,10 +30,47 @@ export interface EntryObserver {
  * archive asks for the next entry, that is when it is done with the previous
  * one, which is when an entry counts as finished.
  */
-export function* toZipEntries(
+export function toZipEntries(
   items: Iterable<InputItem>,
   observer: EntryObserver,
-  stdin: () => ReadableStream<Uint8Array> = () => Deno.stdin.readable,
+): Generator<ZipEntry, void, undefined> {
+  return entries(items, observer, {
+    file: (path, size) => fileSource(path, size, observer),
+    stdin: () => Deno.stdin.readable.pipeThrough(countBytes(observer)),
+  });
+}
+
+/**
+ * The entries as {@linkcode toZipEntries} gives them, but with one unread
+ * placeholder stream for all data read from files or standard input: the
+ * same shapes, so `predictLength` computes the real archive's length, without
+ * opening anything or making a stream per file.
+ */
+export function entryShapes(
+  items: Iterable<InputItem>,
+): Generator<ZipEntry, void, undefined> {
+  const placeholder = new ReadableStream<Uint8Array>();
+  return entries(items, SILENT, {
+    file: () => placeholder,
+    stdin: () => placeholder,
+  });
+}
+
+const SILENT: EntryObserver = {
+  entryStarted() {},
+  bytesRead() {},
+  entryFinished() {},
+};
+
+interface Sources {
+  file(path: string, size: number): ReadableStream<Uint8Array>;
+  stdin(): ReadableStream<Uint8Array>;
+}
+
+function* entries(
+  items: Iterable<InputItem>,
+  observer: EntryObserver,
+  sources: Sources,
 ): Generator<ZipEntry, void, undefined> {
   for (const item of items) {
     observer.entryStarted(item);
@@ -40,7 +78,7 @@ export function* toZipEntries(
       case "file":
         yield {
           name: item.name,
-          data: fileSource(item.path, observer),
+          data: sources.file(item.path, item.size),
           size: item.size,
           lastModified: item.mtime,
           mode: item.mode,
@@ -60,7 +98,7 @@ export function* toZipEntries(
       case "stdin":
         yield {
           name: item.name,
-          data: stdin().pipeThrough(countBytes(observer)),
+          data: sources.stdin(),
         };
         break;
     }
@@ -71,20 +109,29 @@ export function* toZipEntries(
 /** A stream over a file that opens it on the first read and closes it at the end. */
 function fileSource(
   path: string,
+  size: number,
   observer: EntryObserver,
 ): ReadableStream<Uint8Array> {
   let file: Deno.FsFile | undefined;
+  let read = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         file ??= await Deno.open(path, { read: true });
-        const buffer = new Uint8Array(READ_CHUNK);
+        // Buffers sized to what is left: a chunk keeps its whole buffer alive,
+        // and 70,000 tiny files each holding 256 KiB would cost gigabytes
+        // until collected. Past the expected end, a small read finds the end
+        // (or the growth that the archive then reports as a size mismatch).
+        const buffer = new Uint8Array(
+          Math.max(0, Math.min(READ_CHUNK, size - read)) || END_PROBE,
+        );
         const count = await file.read(buffer);
         if (count === null) {
           file.close();
           controller.close();
           return;
         }
+        read += count;
         observer.bytesRead(count);
         controller.enqueue(buffer.subarray(0, count));
       } catch (error) {

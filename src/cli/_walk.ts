@@ -16,14 +16,14 @@ export type InputItem =
     name: string;
     path: string;
     size: number;
-    mtime: Date | undefined;
+    mtime: number | undefined;
     mode: number;
   }
   | {
     kind: "directory";
     name: string;
     path: string;
-    mtime: Date | undefined;
+    mtime: number | undefined;
     mode: number;
   }
   | {
@@ -31,7 +31,7 @@ export type InputItem =
     name: string;
     path: string;
     target: string;
-    mtime: Date | undefined;
+    mtime: number | undefined;
     mode: number;
   }
   | { kind: "stdin"; name: string };
@@ -73,20 +73,21 @@ export async function collectInputs(
   options: WalkOptions,
 ): Promise<InputItem[]> {
   const items: InputItem[] = [];
-  // Name -> the file it came from (resolved, to spot the same file given
-  // twice) and the path that led there (for messages).
-  const sources = new Map<string, { source: string; path: string }>();
-  const add = (item: InputItem, source: string, path: string): boolean => {
+  // Name -> the path that gave it. Only on a clash are paths resolved, to
+  // tell the same file given twice (skipped) from two files (an error);
+  // storing resolved paths for every entry would double the walk's memory.
+  const sources = new Map<string, string>();
+  const add = (item: InputItem, path: string): boolean => {
     const previous = sources.get(item.name);
-    if (previous?.source === source) return false;
-    if (previous !== undefined) {
-      throw new CliError(
-        `Cannot add "${path}" as "${item.name}": "${previous.path}" already has that name in the archive`,
-      );
+    if (previous === undefined) {
+      sources.set(item.name, path);
+      items.push(item);
+      return true;
     }
-    sources.set(item.name, { source, path });
-    items.push(item);
-    return true;
+    if (previous === path || resolve(previous) === resolve(path)) return false;
+    throw new CliError(
+      `Cannot add "${path}" as "${item.name}": "${previous}" already has that name in the archive`,
+    );
   };
 
   const visit = async (
@@ -105,10 +106,9 @@ export async function collectInputs(
             name,
             path,
             target,
-            mtime: info.mtime ?? undefined,
+            mtime: info.mtime?.getTime(),
             mode: permissions(info, 0o777),
           },
-          resolve(path),
           path,
         );
         return;
@@ -126,7 +126,6 @@ export async function collectInputs(
         );
       }
     }
-    const source = resolve(path);
     if (info.isDirectory) {
       const real = await inspect(() => Deno.realPath(path), path);
       if (ancestors.includes(real)) {
@@ -140,10 +139,9 @@ export async function collectInputs(
             kind: "directory",
             name: `${name}/`,
             path,
-            mtime: info.mtime ?? undefined,
+            mtime: info.mtime?.getTime(),
             mode: permissions(info, 0o755),
           },
-          source,
           path,
         );
         if (!added) return;
@@ -153,10 +151,11 @@ export async function collectInputs(
         for await (const child of Deno.readDir(path)) children.push(child.name);
       }, path);
       children.sort();
+      const inside = [...ancestors, real];
       for (const child of children) {
         const childName = name === "" ? child : `${name}/${child}`;
         if (options.excluder.excludes(childName)) continue;
-        await visit(posix.join(path, child), childName, [...ancestors, real]);
+        await visit(posix.join(path, child), childName, inside);
       }
       return;
     }
@@ -175,10 +174,9 @@ export async function collectInputs(
           name,
           path,
           size: info.size,
-          mtime: info.mtime ?? undefined,
+          mtime: info.mtime?.getTime(),
           mode: permissions(info, 0o644),
         },
-        source,
         path,
       );
       return;
@@ -192,7 +190,7 @@ export async function collectInputs(
 
   for (const path of paths) {
     if (path === "-") {
-      add({ kind: "stdin", name: options.stdinName }, "-", "-");
+      add({ kind: "stdin", name: options.stdinName }, "-");
       continue;
     }
     const name = archivePrefix(path);

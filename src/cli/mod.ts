@@ -15,11 +15,10 @@
 
 import denoConfig from "../../deno.json" with { type: "json" };
 import { predictLength, zip } from "../zip/mod.ts";
-import type { ZipEntry } from "../zip/zip_entry.ts";
 import type { ZipOptions } from "../zip/zip_options.ts";
 import { parseCliArgs } from "./_args.ts";
 import { EXIT_FAILURE, findCliError, UsageError } from "./_cli_error.ts";
-import { toZipEntries } from "./_entries.ts";
+import { entryShapes, toZipEntries } from "./_entries.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
 import { Excluder } from "./_glob.ts";
 import { HELP } from "./_help.ts";
@@ -190,15 +189,8 @@ function exactLength(
     options.compression !== "store" ||
     items.some((item) => item.kind === "stdin")
   ) return undefined;
-  const silent = {
-    entryStarted() {},
-    bytesRead() {},
-    entryFinished() {},
-  };
-  // The same entry shapes as the real run, so the prediction matches byte for byte.
-  const entries: ZipEntry[] = [...toZipEntries(items, silent)];
   try {
-    return predictLength(entries, options);
+    return predictLength(entryShapes(items), options);
   } catch {
     return undefined;
   }
