@@ -134,13 +134,14 @@ export class UploadSession {
   /** The sink's `write`: copies the chunk into parts, sending full ones. */
   async write(chunk: Uint8Array): Promise<void> {
     if (!(chunk instanceof Uint8Array)) {
+      const received = chunk === null
+        ? "null"
+        : typeof chunk === "object"
+        ? Object.prototype.toString.call(chunk)
+        : `a ${typeof chunk}`;
       this.#fail(
-        "expected the source to give Uint8Array chunks",
-        new TypeError(
-          `Cannot upload a chunk: expected a Uint8Array but got ${
-            chunk === null ? "null" : typeof chunk
-          }`,
-        ),
+        `expected the source to give Uint8Array chunks but got ${received}`,
+        undefined,
       );
     }
     if (this.#failure !== undefined) throw await this.#cleanup;

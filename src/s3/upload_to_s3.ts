@@ -55,10 +55,14 @@ export async function uploadToS3(
   body: ReadableStream<Uint8Array>,
   options: UploadOptions,
 ): Promise<UploadResult> {
-  if (!(body instanceof ReadableStream)) {
+  if (!(body instanceof ReadableStream) || body.locked) {
     throw new TypeError(
-      `Cannot upload to S3: expected the body to be a ReadableStream but got ${
-        body === null ? "null" : typeof body
+      `Cannot upload to S3: expected the body to be an unlocked ReadableStream but got ${
+        body instanceof ReadableStream
+          ? "a locked one"
+          : body === null
+          ? "null"
+          : typeof body
       }`,
     );
   }
@@ -69,7 +73,13 @@ export async function uploadToS3(
     await body.cancel(error).catch(() => {});
     throw error;
   }
-  // The pipe's own rejection repeats what `result` reports, after cleanup.
-  await body.pipeTo(upload).catch(() => {});
+  try {
+    await body.pipeTo(upload);
+  } catch (error) {
+    // Usually the upload failed and `result` says why, after cleanup. Should
+    // the pipe have failed without touching the upload, end it here so that
+    // `result` settles.
+    await upload.abort(error).catch(() => {});
+  }
   return await upload.result;
 }

@@ -671,3 +671,28 @@ Deno.test("uploadToS3() rejects, never resolves, when onProgress throws after a 
   );
   assert.equal(calls, 2);
 });
+
+Deno.test("uploadToS3() refuses a locked body before sending anything", async () => {
+  const s3 = new RecordingS3();
+  const body = patternStream(10).stream;
+  body.getReader();
+  await assert.rejects(uploadToS3(body, options(s3)), {
+    name: "TypeError",
+    message:
+      "Cannot upload to S3: expected the body to be an unlocked ReadableStream but got a locked one",
+  });
+  assert.deepEqual(s3.commands, []);
+});
+
+Deno.test("S3UploadStream fails the upload on a chunk that is not a Uint8Array", async () => {
+  const s3 = new RecordingS3();
+  const upload = new S3UploadStream(options(s3));
+  const writer = upload.getWriter();
+  await assert.rejects(writer.write("text" as unknown as Uint8Array));
+  const error = await rejection(upload.result);
+  assert.equal(
+    error.message,
+    "Cannot upload to s3://bucket/out.zip: expected the source to give Uint8Array chunks but got a string",
+  );
+  assert.deepEqual(s3.commands, []);
+});
