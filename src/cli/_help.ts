@@ -26,8 +26,8 @@ Options:
   --exclude GLOB       leave out matching paths (repeatable); a GLOB without / is
                        matched against each name at any depth ('*.log',
                        'node_modules'), one with / against the whole path
-  --follow-symlinks    add what symbolic links point to (default: store the links
-                       themselves, as links)
+  --follow-symlinks    add what symbolic links point to, failing on a broken link
+                       (default: store the links themselves, as links)
   --stdin-name NAME    the entry name for - (default: -)
 
 S3 targets (credentials from the AWS SDK's standard chain: AWS_ACCESS_KEY_ID and

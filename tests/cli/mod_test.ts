@@ -315,6 +315,24 @@ Deno.test("zipstream exits 1 naming an unreadable file, and writes no archive", 
   });
 });
 
+Deno.test("zipstream exits 1 naming an unreadable directory", async () => {
+  await withTempDir(async (dir) => {
+    await makeTree(dir, [{ kind: "dir", path: "d/locked" }]);
+    await Deno.chmod(`${dir}/d/locked`, 0o000);
+    const wrapper = Deno.uid() === 0
+      ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+      : [];
+    const result = await runCli(["d", "-o", "out.zip"], { cwd: dir, wrapper });
+    await Deno.chmod(`${dir}/d/locked`, 0o755);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      'zipstream: Cannot add "d/locked": permission denied\n',
+    );
+    await assert.rejects(Deno.stat(`${dir}/out.zip`), Deno.errors.NotFound);
+  });
+});
+
 Deno.test("zipstream --follow-symlinks exits 1 naming a broken link and its target", async () => {
   await withTempDir(async (dir) => {
     await makeTree(dir, TREE);
