@@ -235,8 +235,11 @@ async function run(command: string, args: string[]): Promise<Output> {
   };
 }
 
+/** The end of a tool's output, without the lines that report success. */
 function lastLines(text: string, count = 15): string {
-  const lines = text.trimEnd().split("\n");
+  const lines = text.trimEnd().split("\n").filter((line) =>
+    !/^\s+testing: .*\s+OK$/.test(line) && !/^x [^:]*$/.test(line)
+  );
   const shown = lines.slice(-count).join("\n");
   return lines.length > count ? `...\n${shown}` : shown;
 }
