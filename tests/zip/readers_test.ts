@@ -633,3 +633,31 @@ Deno.test("ZipStream fed from a stream of entries gives an archive every reader 
     })),
   );
 });
+
+Deno.test("every reader opens deflated streams of many megabytes, compressible or not", async () => {
+  const random = pseudoRandom(8 * 1024 * 1024, 19);
+  const text = prose(300_000);
+  const mixed = new Uint8Array(random.length + text.length);
+  mixed.set(text);
+  mixed.set(random, text.length);
+  await assertOpensEverywhere(
+    zip([
+      {
+        name: "random.bin",
+        data: ReadableStream.from(chunked(random, 65_536)),
+        level: 1,
+      },
+      {
+        name: "prose.txt",
+        data: asyncChunks(chunked(text, 100_000)),
+        level: 9,
+      },
+      { name: "mixed.bin", data: syncChunks(chunked(mixed, 1 << 20)) },
+    ], OPTIONS),
+    [
+      { name: "random.bin", data: random },
+      { name: "prose.txt", data: text },
+      { name: "mixed.bin", data: mixed },
+    ],
+  );
+});
