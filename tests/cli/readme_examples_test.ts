@@ -236,3 +236,41 @@ Deno.test("README shows the same --help text as zipstream --help", async () => {
     "README.md has a text block equal to the output of zipstream --help",
   );
 });
+
+Deno.test("README's ways to run the command work: deno task zipstream, and deno install", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const task = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "zipstream", "--version"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(task.code, 0, new TextDecoder().decode(task.stderr));
+  assert.match(
+    new TextDecoder().decode(task.stdout),
+    /^zipstream \d+\.\d+\.\d+\n$/,
+  );
+
+  const install = /`(deno install -g -A -n zipstream [^`]+)`/.exec(README);
+  assert.ok(install !== null, "README shows a deno install command");
+  await withTempDir(async (dir) => {
+    const args = install[1]!.split(" ").slice(1);
+    const installed = await new Deno.Command(Deno.execPath(), {
+      args: [...args.slice(0, 2), "--root", dir, ...args.slice(2)],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(installed.code, 0, new TextDecoder().decode(installed.stderr));
+    const run = await new Deno.Command(`${dir}/bin/zipstream`, {
+      args: ["--version"],
+      cwd: dir,
+      stdout: "piped",
+    }).output();
+    assert.equal(run.code, 0);
+    assert.match(
+      new TextDecoder().decode(run.stdout),
+      /^zipstream \d+\.\d+\.\d+\n$/,
+    );
+  });
+});
