@@ -143,53 +143,55 @@ Deno.test("zipstream exits 1 with a one-line error naming a bucket that does not
   });
 });
 
-Deno.test("zipstream aborts the multipart upload on SIGINT, leaving nothing pending, and exits 130", async () => {
-  const endpoint = s3Endpoint();
-  await withBucket(async (client, bucket) => {
-    await withTempDir(async (dir) => {
-      const key = "interrupted.zip";
-      const child = new Deno.Command(Deno.execPath(), {
-        args: cliCommand([
-          "-",
-          "--store",
-          "-o",
-          `s3://${bucket}/${key}`,
-          "--endpoint",
-          endpoint,
-          "--part-size",
-          "5MiB",
-          "--no-progress",
-        ]),
-        cwd: dir,
-        env: CREDENTIALS,
-        stdin: "piped",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const stderr = new Response(child.stderr).text();
-      // More than one part, so the upload is a multipart one; standard input
-      // stays open, so the archive cannot finish before the signal.
-      const writer = child.stdin.getWriter();
-      await writer.write(new Uint8Array(12 << 20));
-      while ((await pendingUploads(client, bucket, key)).length === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      child.kill("SIGINT");
-      const status = await child.status;
-      await writer.close().catch(() => {});
-      assert.equal(status.code, 130, await stderr);
-      assert.equal(
-        await stderr,
-        `zipstream: Interrupted by SIGINT; aborted the upload to s3://${bucket}/${key}; nothing was stored\n`,
-      );
-      assert.deepEqual(await pendingUploads(client, bucket, key), []);
-      await assert.rejects(
-        client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
-        (error: Error) => error.name === "NotFound",
-      );
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`zipstream aborts the multipart upload on ${signal}, leaving nothing pending, and exits ${code}`, async () => {
+    const endpoint = s3Endpoint();
+    await withBucket(async (client, bucket) => {
+      await withTempDir(async (dir) => {
+        const key = `interrupted-${signal}.zip`;
+        const child = new Deno.Command(Deno.execPath(), {
+          args: cliCommand([
+            "-",
+            "--store",
+            "-o",
+            `s3://${bucket}/${key}`,
+            "--endpoint",
+            endpoint,
+            "--part-size",
+            "5MiB",
+            "--no-progress",
+          ]),
+          cwd: dir,
+          env: CREDENTIALS,
+          stdin: "piped",
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        const stderr = new Response(child.stderr).text();
+        // More than one part, so the upload is a multipart one; standard input
+        // stays open, so the archive cannot finish before the signal.
+        const writer = child.stdin.getWriter();
+        await writer.write(new Uint8Array(12 << 20));
+        while ((await pendingUploads(client, bucket, key)).length === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        child.kill(signal);
+        const status = await child.status;
+        await writer.close().catch(() => {});
+        assert.equal(status.code, code, await stderr);
+        assert.equal(
+          await stderr,
+          `zipstream: Interrupted by ${signal}; aborted the upload to s3://${bucket}/${key}; nothing was stored\n`,
+        );
+        assert.deepEqual(await pendingUploads(client, bucket, key), []);
+        await assert.rejects(
+          client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+          (error: Error) => error.name === "NotFound",
+        );
+      });
     });
   });
-});
+}
 
 Deno.test("zipstream's progress lines for an S3 target count the bytes sent", async () => {
   const endpoint = s3Endpoint();
