@@ -122,3 +122,18 @@ export function extendedTimestamp(extraHex: string): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * Polls `check` until it holds. The bound only keeps a broken build from
+ * hanging the suite; it is far beyond any normal wait.
+ */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+): Promise<void> {
+  for (let attempt = 0; attempt < 3000; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Gave up waiting until ${what}`);
+}

@@ -13,6 +13,7 @@ import {
   runCli,
   TREE_MTIME,
   type TreeNode,
+  waitUntil,
 } from "./_cli.ts";
 
 const encoder = new TextEncoder();
@@ -569,11 +570,12 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
       }
       await writer.write(noise);
       // The archive has started once its file holds the first bytes.
-      while (
-        ((await Deno.stat(`${dir}/out.zip`).catch(() => null))?.size ?? 0) === 0
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitUntil(
+        "out.zip holds the first bytes",
+        async () =>
+          ((await Deno.stat(`${dir}/out.zip`).catch(() => null))?.size ?? 0) >
+            0,
+      );
       child.kill(signal);
       const [status, stderr] = await Promise.all([
         child.status,

@@ -7,7 +7,13 @@ import {
   s3Endpoint,
   withBucket,
 } from "../s3/_local_s3.ts";
-import { cliCommand, makeTree, runCli, type TreeNode } from "./_cli.ts";
+import {
+  cliCommand,
+  makeTree,
+  runCli,
+  type TreeNode,
+  waitUntil,
+} from "./_cli.ts";
 
 const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: "test:tester",
@@ -172,9 +178,10 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
         // stays open, so the archive cannot finish before the signal.
         const writer = child.stdin.getWriter();
         await writer.write(new Uint8Array(12 << 20));
-        while ((await pendingUploads(client, bucket, key)).length === 0) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await waitUntil(
+          "the multipart upload has started",
+          async () => (await pendingUploads(client, bucket, key)).length > 0,
+        );
         child.kill(signal);
         const status = await child.status;
         await writer.close().catch(() => {});
