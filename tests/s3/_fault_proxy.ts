@@ -75,7 +75,7 @@ export function isCreate(request: ProxiedRequest): boolean {
   return request.method === "POST" && request.query.has("uploads");
 }
 
-/** The proxy. Start with {@linkcode FaultProxy.start}, end with `close()`. */
+/** The proxy. Start with `FaultProxy.start(endpoint)`, end with `close()`. */
 export class FaultProxy {
   /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
   readonly endpoint: string;
@@ -88,27 +88,24 @@ export class FaultProxy {
   #tasks = new Set<Promise<void>>();
   #accepting: Promise<void>;
 
-  private constructor(listener: Deno.Listener, upstream: URL) {
-    this.#listener = listener;
-    const address = listener.addr as Deno.NetAddr;
-    this.endpoint = `http://127.0.0.1:${address.port}`;
-    this.#upstream = {
-      hostname: upstream.hostname,
-      port: Number(upstream.port),
-    };
-    this.#accepting = this.#accept();
-  }
-
-  /** Listens on a free port of 127.0.0.1, forwarding to `upstream`. */
-  static start(upstream: string): FaultProxy {
+  /** Listens on a free port of 127.0.0.1, forwarding to `upstream` (also on 127.0.0.1). */
+  constructor(upstream: string) {
     const url = new URL(upstream);
-    if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") {
+    if (url.hostname !== "127.0.0.1") {
       throw new RangeError(
         `Cannot proxy to ${upstream}: expected a server on 127.0.0.1`,
       );
     }
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    return new FaultProxy(listener, url);
+    this.#upstream = { hostname: url.hostname, port: Number(url.port) };
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const address = this.#listener.addr as Deno.NetAddr;
+    this.endpoint = `http://127.0.0.1:${address.port}`;
+    this.#accepting = this.#accept();
+  }
+
+  /** Starts a proxy to `upstream`; see the constructor. */
+  static start(upstream: string): FaultProxy {
+    return new FaultProxy(upstream);
   }
 
   /** Adds a fault for the next `times` matching requests. */
