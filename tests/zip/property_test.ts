@@ -13,6 +13,7 @@ import {
   readWithPython,
   withArchiveFile,
 } from "../_readers.ts";
+import { asyncChunks, chunked } from "../_data.ts";
 
 /** Fixed, so that a failure names a seed that replays it exactly. */
 const SEED = 20_260_304;
@@ -151,28 +152,6 @@ const specs: fc.Arbitrary<Spec[]> = fc.array(
   });
   return out;
 });
-
-function chunked(
-  data: Uint8Array<ArrayBuffer>,
-  sizes: number[],
-): Uint8Array<ArrayBuffer>[] {
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  for (let start = 0, i = 0; start < data.length; i++) {
-    const size = sizes[i % sizes.length]!;
-    chunks.push(data.subarray(start, start + size));
-    start += size;
-  }
-  return chunks;
-}
-
-async function* asyncChunks(
-  chunks: Uint8Array<ArrayBuffer>[],
-): AsyncGenerator<Uint8Array> {
-  for (const chunk of chunks) {
-    await Promise.resolve();
-    yield chunk;
-  }
-}
 
 /** A fresh entry for `spec`: stream sources can be read only once. */
 function toEntry(spec: Spec, sizes?: number[]): ZipEntry {

@@ -5,21 +5,11 @@ import {
   type ExpectedEntry,
   type PythonEntry,
 } from "../_readers.ts";
+import { asyncChunks, bytesOf, chunked, pseudoRandom } from "../_data.ts";
 
 const FIXED_TIME = Date.UTC(2026, 2, 4, 5, 6, 8);
 const OPTIONS = { lastModified: FIXED_TIME };
 const encoder = new TextEncoder();
-
-/** Bytes that look random to deflate, the same for the same seed. */
-function pseudoRandom(length: number, seed: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
-}
 
 /** Text that deflate shrinks well. */
 function prose(lines: number): Uint8Array<ArrayBuffer> {
@@ -31,32 +21,8 @@ function prose(lines: number): Uint8Array<ArrayBuffer> {
   );
 }
 
-function chunked(
-  data: Uint8Array<ArrayBuffer>,
-  size: number,
-): Uint8Array<ArrayBuffer>[] {
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  for (let start = 0; start < data.length; start += size) {
-    chunks.push(data.subarray(start, start + size));
-  }
-  return chunks;
-}
-
-async function* asyncChunks(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const chunk of chunks) {
-    await Promise.resolve();
-    yield chunk;
-  }
-}
-
 function* syncChunks(chunks: Uint8Array[]): Generator<Uint8Array> {
   yield* chunks;
-}
-
-async function bytesOf(
-  stream: ReadableStream<Uint8Array>,
-): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 function entryNamed(entries: PythonEntry[], name: string): PythonEntry {

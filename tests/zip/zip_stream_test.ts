@@ -6,40 +6,15 @@ import {
   type ZipEntry,
   ZipStream,
 } from "../../mod.ts";
+import { bytesOf, chunked, pseudoRandom } from "../_data.ts";
 
 const MIB = 1024 * 1024;
 const FIXED_TIME = { lastModified: Date.UTC(2026, 0, 1) };
-
-async function bytesOf(
-  stream: ReadableStream<Uint8Array>,
-): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 async function lengthOf(stream: ReadableStream<Uint8Array>): Promise<number> {
   let length = 0;
   for await (const chunk of stream) length += chunk.length;
   return length;
-}
-
-function pseudoRandom(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
-}
-
-function* split(bytes: Uint8Array, sizes: number[]): Generator<Uint8Array> {
-  let offset = 0;
-  let i = 0;
-  while (offset < bytes.length) {
-    const size = sizes[i++ % sizes.length]!;
-    yield bytes.subarray(offset, offset + size);
-    offset += size;
-  }
 }
 
 /** The signatures found at the record boundaries of an archive, as a quick structural check. */
@@ -200,9 +175,13 @@ Deno.test("zip() gives the same bytes for the same input, whatever the chunking"
   for (const sizes of chunkings) {
     archives.push(
       await bytesOf(zip([
-        { name: "text.log", data: split(text, sizes) },
-        { name: "noise.bin", data: split(noise, sizes), compression: "store" },
-        { name: "noise.z", data: split(noise, sizes), level: 1 },
+        { name: "text.log", data: chunked(text, sizes) },
+        {
+          name: "noise.bin",
+          data: chunked(noise, sizes),
+          compression: "store",
+        },
+        { name: "noise.z", data: chunked(noise, sizes), level: 1 },
       ], FIXED_TIME)),
     );
   }
@@ -267,7 +246,7 @@ const PREDICTABLE: [string, () => ZipEntry[]][] = [
     { name: "empty.txt", compression: "deflate" },
   ]],
   ["streams with a declared size, with and without crc32", () => [
-    { name: "s.bin", data: split(new Uint8Array(5000), [999]), size: 5000 },
+    { name: "s.bin", data: chunked(new Uint8Array(5000), [999]), size: 5000 },
     {
       name: "c.bin",
       data: [new Uint8Array(4)],
