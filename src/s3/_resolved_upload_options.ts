@@ -159,7 +159,8 @@ export function resolveUploadOptions(
     tagging: typeof tagging === "object"
       ? new URLSearchParams(tagging).toString()
       : tagging,
-    storageClass,
+    // The SDK types the known classes; S3-compatible servers may have others.
+    storageClass: storageClass as StorageClass | undefined,
     retry: policy,
   };
 }

@@ -4,31 +4,16 @@
  * @module
  */
 
-import type {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  ListPartsCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
-
-/** Every command zipstream sends: those of uploads and of `s3Entries()`. */
-export type S3Command =
-  | AbortMultipartUploadCommand
-  | CompleteMultipartUploadCommand
-  | CreateMultipartUploadCommand
-  | HeadObjectCommand
-  | GetObjectCommand
-  | ListMultipartUploadsCommand
-  | ListObjectsV2Command
-  | ListPartsCommand
-  | PutObjectCommand
-  | UploadPartCommand;
+/**
+ * A command as `send` receives it: an instance of one of the SDK's command
+ * classes (`PutObjectCommand`, `UploadPartCommand`, `GetObjectCommand`, ...),
+ * of which zipstream reads nothing but the class and `input`. Structural, so
+ * that this package's public types do not depend on the SDK's.
+ */
+export interface S3Command {
+  /** The command's parameters, e.g. `{ Bucket, Key, UploadId, PartNumber, Body }`. */
+  readonly input: object;
+}
 
 /**
  * What zipstream asks of its client: `send(command, { abortSignal })`

@@ -52,6 +52,8 @@ export class S3UploadError extends Error {
   readonly partNumber: number | undefined;
 
   /**
+   * Makes the error; uploads throw it, callers rarely need to.
+   *
    * @param message What was attempted and what went wrong.
    * @param options The bucket, key, upload ID, part number and cause.
    */

@@ -57,6 +57,8 @@ export class S3UploadStream extends WritableStream<Uint8Array> {
   readonly result: Promise<UploadResult>;
 
   /**
+   * Checks the options; nothing is sent before the first write (or close).
+   *
    * @param options Where to upload and how; see {@linkcode UploadOptions}.
    * @throws {TypeError} An option of the wrong type.
    * @throws {RangeError} An option out of range.

@@ -4,7 +4,6 @@
  * @module
  */
 
-import type { StorageClass } from "@aws-sdk/client-s3";
 import type { S3ClientLike } from "./s3_client_like.ts";
 
 /** How an upload's progress is reported to `onProgress`. */
@@ -142,7 +141,7 @@ export interface UploadOptions {
    *
    * @default {undefined} (the bucket's default)
    */
-  storageClass?: StorageClass;
+  storageClass?: string;
   /**
    * Retry and timeout settings.
    *
