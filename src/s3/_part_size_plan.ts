@@ -25,7 +25,7 @@ export const DEFAULT_PART_SIZE = 8 * MIB;
 export const UNKNOWN_LENGTH_CAPACITY = 5 * 1024 * 1024 * MIB;
 /**
  * Parts kept at the caller's part size before growth starts, so that streams
- * up to 1,000 parts (8 GiB at the default) use no more memory than asked.
+ * up to 1,000 parts (7.8 GiB at the default) use no more memory than asked.
  */
 export const FIXED_SIZE_PARTS = 1_000;
 

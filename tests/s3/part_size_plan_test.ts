@@ -110,3 +110,25 @@ Deno.test("planPartSizes() keeps every known length within S3's limits", () => {
     ),
   );
 });
+
+/** The size of the part that carries byte `total` of a stream of unknown length. */
+function partSizeAt(total: number, partSize = DEFAULT_PART_SIZE): number {
+  const plan = planPartSizes(partSize, undefined);
+  let sent = 0;
+  for (let part = 1;; part++) {
+    sent += plan.sizeOf(part);
+    if (sent >= total) return plan.sizeOf(part);
+  }
+}
+
+Deno.test("planPartSizes() grows the default parts of an unknown length as UploadOptions documents", () => {
+  assert.equal(partSizeAt(7 * GIB), DEFAULT_PART_SIZE);
+  const at100GiB = partSizeAt(100 * GIB) / MIB;
+  assert.ok(at100GiB > 145 && at100GiB < 165, `${at100GiB} MiB`);
+  const at1TiB = partSizeAt(1024 * GIB) / MIB;
+  assert.ok(at1TiB > 505 && at1TiB < 525, `${at1TiB} MiB`);
+  assert.equal(
+    Math.round(planPartSizes(DEFAULT_PART_SIZE, 1024 * GIB).sizeOf(1) / MIB),
+    105,
+  );
+});
