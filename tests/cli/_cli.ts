@@ -137,3 +137,52 @@ export async function waitUntil(
   }
   throw new Error(`Gave up waiting until ${what}`);
 }
+
+/** How long a CLI may take to exit after a signal before the test gives up on it. */
+const EXIT_WATCHDOG_MS = 30_000;
+
+/**
+ * Sends `signal` and waits for the CLI to exit. A CLI still running after
+ * `EXIT_WATCHDOG_MS` is killed, so a hang fails the test (exit 137) instead
+ * of hanging the suite.
+ */
+export async function signalAndWait(
+  child: Deno.ChildProcess,
+  signal: Deno.Signal,
+): Promise<Deno.CommandStatus> {
+  child.kill(signal);
+  const watchdog = setTimeout(() => killQuietly(child), EXIT_WATCHDOG_MS);
+  try {
+    return await child.status;
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+/**
+ * Runs `body` with a spawned CLI and makes sure the CLI is gone afterwards,
+ * even when `body` fails before it could stop it.
+ */
+export async function withChild<T>(
+  child: Deno.ChildProcess,
+  body: (child: Deno.ChildProcess) => Promise<T>,
+): Promise<T> {
+  let exited = false;
+  const status = child.status.then(() => {
+    exited = true;
+  });
+  try {
+    return await body(child);
+  } finally {
+    if (!exited) killQuietly(child);
+    await status;
+  }
+}
+
+function killQuietly(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // It exited between the check and the kill.
+  }
+}

@@ -11,9 +11,11 @@ import {
   extendedTimestamp,
   makeTree,
   runCli,
+  signalAndWait,
   TREE_MTIME,
   type TreeNode,
   waitUntil,
+  withChild,
 } from "./_cli.ts";
 
 const encoder = new TextEncoder();
@@ -561,33 +563,34 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
         stdout: "null",
         stderr: "piped",
       }).spawn();
-      const writer = child.stdin.getWriter();
-      // Incompressible bytes reach the file at once, while deflate would
-      // hold back most of a run of zeros.
-      const noise = new Uint8Array(1 << 20);
-      for (let i = 0; i < 16; i++) {
-        crypto.getRandomValues(noise.subarray(i * 65536, (i + 1) * 65536));
-      }
-      await writer.write(noise);
-      // The archive has started once its file holds the first bytes.
-      await waitUntil(
-        "out.zip holds the first bytes",
-        async () =>
-          ((await Deno.stat(`${dir}/out.zip`).catch(() => null))?.size ?? 0) >
-            0,
-      );
-      child.kill(signal);
-      const [status, stderr] = await Promise.all([
-        child.status,
-        new Response(child.stderr).text(),
-      ]);
-      await writer.close().catch(() => {});
-      assert.equal(status.code, code, stderr);
-      assert.equal(
-        stderr,
-        `zipstream: Interrupted by ${signal}; removed the incomplete out.zip\n`,
-      );
-      await assert.rejects(Deno.stat(`${dir}/out.zip`), Deno.errors.NotFound);
+      await withChild(child, async () => {
+        const writer = child.stdin.getWriter();
+        // Incompressible bytes reach the file at once, while deflate would
+        // hold back most of a run of zeros.
+        const noise = new Uint8Array(1 << 20);
+        for (let i = 0; i < 16; i++) {
+          crypto.getRandomValues(noise.subarray(i * 65536, (i + 1) * 65536));
+        }
+        await writer.write(noise);
+        // The archive has started once its file holds the first bytes.
+        await waitUntil(
+          "out.zip holds the first bytes",
+          async () =>
+            ((await Deno.stat(`${dir}/out.zip`).catch(() => null))?.size ?? 0) >
+              0,
+        );
+        const [status, stderr] = await Promise.all([
+          signalAndWait(child, signal),
+          new Response(child.stderr).text(),
+        ]);
+        await writer.close().catch(() => {});
+        assert.equal(status.code, code, stderr);
+        assert.equal(
+          stderr,
+          `zipstream: Interrupted by ${signal}; removed the incomplete out.zip\n`,
+        );
+        await assert.rejects(Deno.stat(`${dir}/out.zip`), Deno.errors.NotFound);
+      });
     });
   });
 }

@@ -11,8 +11,10 @@ import {
   cliCommand,
   makeTree,
   runCli,
+  signalAndWait,
   type TreeNode,
   waitUntil,
+  withChild,
 } from "./_cli.ts";
 
 const CREDENTIALS = {
@@ -173,28 +175,29 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
           stdout: "null",
           stderr: "piped",
         }).spawn();
-        const stderr = new Response(child.stderr).text();
-        // More than one part, so the upload is a multipart one; standard input
-        // stays open, so the archive cannot finish before the signal.
-        const writer = child.stdin.getWriter();
-        await writer.write(new Uint8Array(12 << 20));
-        await waitUntil(
-          "the multipart upload has started",
-          async () => (await pendingUploads(client, bucket, key)).length > 0,
-        );
-        child.kill(signal);
-        const status = await child.status;
-        await writer.close().catch(() => {});
-        assert.equal(status.code, code, await stderr);
-        assert.equal(
-          await stderr,
-          `zipstream: Interrupted by ${signal}; aborted the upload to s3://${bucket}/${key}; nothing was stored\n`,
-        );
-        assert.deepEqual(await pendingUploads(client, bucket, key), []);
-        await assert.rejects(
-          client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
-          (error: Error) => error.name === "NotFound",
-        );
+        await withChild(child, async () => {
+          const stderr = new Response(child.stderr).text();
+          // More than one part, so the upload is a multipart one; standard input
+          // stays open, so the archive cannot finish before the signal.
+          const writer = child.stdin.getWriter();
+          await writer.write(new Uint8Array(12 << 20));
+          await waitUntil(
+            "the multipart upload has started",
+            async () => (await pendingUploads(client, bucket, key)).length > 0,
+          );
+          const status = await signalAndWait(child, signal);
+          await writer.close().catch(() => {});
+          assert.equal(status.code, code, await stderr);
+          assert.equal(
+            await stderr,
+            `zipstream: Interrupted by ${signal}; aborted the upload to s3://${bucket}/${key}; nothing was stored\n`,
+          );
+          assert.deepEqual(await pendingUploads(client, bucket, key), []);
+          await assert.rejects(
+            client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+            (error: Error) => error.name === "NotFound",
+          );
+        });
       });
     });
   });
