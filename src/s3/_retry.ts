@@ -71,13 +71,12 @@ const RETRYABLE_CODES = new Set([
   "PartChecksumMismatch",
 ]);
 
-/** Errors without an HTTP status that are still permanent: configuration, not transport. */
-const PERMANENT_CODES = new Set([
-  "CredentialsProviderError",
-  "TypeError",
-  "RangeError",
-  "SyntaxError",
-]);
+/**
+ * Errors without an HTTP status that are still permanent: configuration, not
+ * transport. (Not TypeError: fetch-based request handlers report a dropped
+ * connection as `TypeError: Failed to fetch`.)
+ */
+const PERMANENT_CODES = new Set(["CredentialsProviderError", "RangeError"]);
 
 interface ErrorShape {
   name?: unknown;

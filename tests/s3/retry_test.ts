@@ -41,6 +41,7 @@ Deno.test("isRetryable() retries throttling, server errors, timeouts and dropped
       s3Error("RequestTimeout", 400),
       s3Error("BadDigest", 400),
       connectionReset(),
+      new TypeError("Failed to fetch"),
       Object.assign(new Error("timed out"), { name: "TimeoutError" }),
     ]
   ) {
@@ -57,7 +58,7 @@ Deno.test("isRetryable() does not retry client errors, Not Implemented or config
       s3Error("NoSuchUpload", 404),
       s3Error("EntityTooSmall", 400),
       s3Error("NotImplemented", 501),
-      new TypeError("bad input"),
+      new RangeError("listing and body disagree"),
       Object.assign(new Error("no credentials"), {
         name: "CredentialsProviderError",
       }),
