@@ -8,6 +8,7 @@ import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { predictLength, zip, type ZipEntry } from "../../mod.ts";
 import {
   S3UploadError,
+  S3UploadStream,
   type UploadOptions,
   uploadToS3,
 } from "../../src/s3/mod.ts";
@@ -276,5 +277,28 @@ Deno.test("uploadToS3() reports bad credentials clearly and leaves nothing behin
     } finally {
       wrong.destroy();
     }
+  });
+});
+
+Deno.test("zip(entries).pipeTo(new S3UploadStream(...)) uploads an archive the readers open", async () => {
+  await withBucket(async (client, bucket) => {
+    const entries: ZipEntry[] = [
+      { name: "a.txt", data: "piped straight into S3\n".repeat(1000) },
+      {
+        name: "b/c.bin",
+        data: await new Response(randomStream(6 * MIB, 11).stream).bytes(),
+      },
+    ];
+    const upload = new S3UploadStream(
+      options(client, bucket, { key: "piped.zip" }),
+    );
+    await zip(entries).pipeTo(upload);
+    const result = await upload.result;
+    assert.equal(result.key, "piped.zip");
+    assert.equal(await headSize(client, bucket, "piped.zip"), result.size);
+    await assertOpensEverywhere(
+      await getObjectStream(client, bucket, "piped.zip"),
+      expectedOf(entries),
+    );
   });
 });
