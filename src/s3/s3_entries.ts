@@ -23,10 +23,11 @@ const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 
 /**
  * Lists `s3://bucket/prefix` with ListObjectsV2 and gives one `ZipEntry` per
- * object: named by its key without the prefix, sized and dated from the
- * listing, its `data` a stream that GETs the object only when the archive
- * (or read-ahead) needs it. Keys ending in `/` become directories; the key
- * equal to the prefix itself is skipped.
+ * object: named by its key after the prefix's last `/` (so `photos/` names
+ * `photos/a.jpg` as `a.jpg`, and `photos/a` names it `a.jpg` too), sized and
+ * dated from the listing, its `data` a stream that GETs the object only when
+ * the archive (or read-ahead) needs it. Keys ending in `/` become
+ * directories; the key equal to a prefix ending in `/` is skipped.
  *
  * While the archive reads one object, the next `readAhead` ones are fetched
  * within `readAheadBytes`. A body that breaks mid-object is resumed with a
@@ -220,7 +221,9 @@ function entryOf(
   const { bucket, prefix, compression } = resolved;
   const key = object.Key;
   if (key === undefined || !key.startsWith(prefix)) return undefined;
-  const name = key.slice(prefix.length).replace(/^\/+/, "");
+  // Cutting at the last `/` rather than at the prefix's end keeps names whole
+  // for a prefix that ends inside one (`logs/2024-` gives `2024-01.txt`).
+  const name = key.slice(prefix.lastIndexOf("/") + 1).replace(/^\/+/, "");
   if (name === "") return undefined;
   const lastModified = object.LastModified === undefined
     ? {}

@@ -16,8 +16,10 @@ export interface S3EntriesOptions {
   bucket: string;
   /**
    * Only keys that start with this become entries, named by the rest of the
-   * key: with `"photos/"`, `photos/2024/a.jpg` becomes `2024/a.jpg`. End it
-   * with `/` to take a folder.
+   * key after the prefix's last `/`: with `"photos/"`, `photos/2024/a.jpg`
+   * becomes `2024/a.jpg`; with `"photos/2024"`, it becomes `2024/a.jpg`, and
+   * `photos/2024-old.jpg` (which that prefix also matches) `2024-old.jpg`.
+   * End it with `/` to take a folder.
    *
    * @default {""} (the whole bucket)
    */

@@ -59,6 +59,22 @@ Deno.test("s3Entries() names entries by their key after the prefix, sized and da
   assert.deepEqual(s3.commands, ["ListObjectsV2"]);
 });
 
+Deno.test("s3Entries() names keys from the last / of a prefix that ends inside a name", async () => {
+  const s3 = new RecordingS3();
+  s3.putObject("logs/2024", bytesOf(1, 1));
+  s3.putObject("logs/2024-01.txt", bytesOf(2, 2));
+  s3.putObject("logs/2024/03.txt", bytesOf(3, 3));
+  s3.putObject("logs/2025.txt", bytesOf(4, 4));
+  const entries = await Array.fromAsync(
+    s3Entries(options(s3, { prefix: "logs/2024" })),
+  );
+  assert.deepEqual(entries.map(({ name, size }) => [name, size]), [
+    ["2024", 1],
+    ["2024-01.txt", 2],
+    ["2024/03.txt", 3],
+  ]);
+});
+
 Deno.test("s3Entries() follows ListObjectsV2 pages to the end of the prefix", async () => {
   const s3 = new RecordingS3();
   for (let i = 0; i < 7; i++) s3.putObject(`data/${i}.txt`, bytesOf(i, i));
