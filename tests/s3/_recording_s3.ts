@@ -95,6 +95,8 @@ export class RecordingS3 implements S3ClientLike {
   bodyBytesServed = 0;
   /** GetObject bodies cancelled by their reader before their end. */
   bodiesCancelled = 0;
+  /** Parts per ListParts page (S3 gives up to 1,000). */
+  listPartsPageSize = 1000;
   /** Called whenever a call arrives, e.g. to wait for the n-th. */
   onCall: (call: RecordedCall) => void = () => {};
   #nextId = 1;
@@ -290,8 +292,19 @@ export class RecordingS3 implements S3ClientLike {
     }
     if (command instanceof ListPartsCommand) {
       const upload = this.#upload(command.input.UploadId);
+      const after = Number(command.input.PartNumberMarker ?? "0");
+      const numbers = [...upload.parts.keys()].filter((n) => n > after)
+        .sort((a, b) => a - b);
+      const page = numbers.slice(0, this.listPartsPageSize);
+      const truncated = numbers.length > page.length;
       return {
-        Parts: [...upload.parts.keys()].map((PartNumber) => ({ PartNumber })),
+        Parts: page.map((PartNumber) => ({
+          PartNumber,
+          ETag: upload.parts.get(PartNumber)!.etag,
+          Size: upload.parts.get(PartNumber)!.bytes.length,
+        })),
+        IsTruncated: truncated,
+        ...(truncated ? { NextPartNumberMarker: String(page.at(-1)) } : {}),
       };
     }
     if (command instanceof ListMultipartUploadsCommand) {
