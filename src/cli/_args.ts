@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import type { CompressionMethod } from "../zip/zip_entry.ts";
 import { UsageError } from "./_cli_error.ts";
+import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
 import { parseSize } from "./_size.ts";
 import { parseTarget, type Target } from "./_target.ts";
 
@@ -28,6 +29,10 @@ export interface CliPlan {
   stdinName: string;
   endpoint: string | undefined;
   region: string | undefined;
+  /** The server of `s3://` paths, when it is not `endpoint`'s. */
+  sourceEndpoint: string | undefined;
+  /** The region of `s3://` paths, when it is not `region`. */
+  sourceRegion: string | undefined;
   partSize: number | undefined;
   concurrency: number | undefined;
   /** `bar` draws the terminal bar or plain lines; `summary` only the last line; `none` nothing. */
@@ -49,6 +54,8 @@ const OPTIONS = {
   "stdin-name": { type: "string" },
   endpoint: { type: "string" },
   region: { type: "string" },
+  "source-endpoint": { type: "string" },
+  "source-region": { type: "string" },
   "part-size": { type: "string" },
   concurrency: { type: "string" },
   "no-progress": { type: "boolean" },
@@ -114,6 +121,8 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     stdinName: values["stdin-name"] ?? "-",
     endpoint: values.endpoint,
     region: values.region,
+    sourceEndpoint: values["source-endpoint"],
+    sourceRegion: values["source-region"],
     partSize: values["part-size"] === undefined
       ? undefined
       : parsePartSize(values["part-size"]),
@@ -145,8 +154,14 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       `Invalid --stdin-name "${plan.stdinName}": expected a file name`,
     );
   }
+  // Checked here so that a bad one is a usage error before anything is listed.
+  const s3Sources = positionals.filter(isS3Uri).map(parseS3Uri);
   if (plan.target.kind !== "s3") {
-    for (const s3Only of ["endpoint", "region", "part-size", "concurrency"]) {
+    // --endpoint and --region also serve s3:// paths.
+    const targetOnly = s3Sources.length > 0
+      ? ["part-size", "concurrency"]
+      : ["endpoint", "region", "part-size", "concurrency"];
+    for (const s3Only of targetOnly) {
       if (values[s3Only as keyof typeof values] !== undefined) {
         throw new UsageError(
           `Option --${s3Only} applies to s3:// targets only, but the output is ${output}`,
@@ -154,10 +169,26 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       }
     }
   }
-  if (plan.endpoint !== undefined && !URL.canParse(plan.endpoint)) {
-    throw new UsageError(
-      `Invalid --endpoint "${plan.endpoint}": expected a URL such as http://127.0.0.1:8080`,
-    );
+  if (s3Sources.length === 0) {
+    for (const sourceOnly of ["source-endpoint", "source-region"]) {
+      if (values[sourceOnly as keyof typeof values] !== undefined) {
+        throw new UsageError(
+          `Option --${sourceOnly} applies to s3:// paths only, but no path is one`,
+        );
+      }
+    }
+  }
+  for (
+    const [option, url] of [
+      ["endpoint", plan.endpoint],
+      ["source-endpoint", plan.sourceEndpoint],
+    ]
+  ) {
+    if (url !== undefined && !URL.canParse(url)) {
+      throw new UsageError(
+        `Invalid --${option} "${url}": expected a URL such as http://127.0.0.1:8080`,
+      );
+    }
   }
   return plan;
 }

@@ -7,6 +7,7 @@
 
 import type { ZipEntry } from "../zip/zip_entry.ts";
 import { CliError } from "./_cli_error.ts";
+import { objectSource, type S3ObjectItem } from "./_s3_source.ts";
 import type { InputItem } from "./_walk.ts";
 import { reason } from "./_walk.ts";
 
@@ -15,10 +16,13 @@ const SYMLINK_TYPE = 0o120000;
 const READ_CHUNK = 256 * 1024;
 const END_PROBE = 4096;
 
+/** One thing to archive: found on disk, standing for standard input, or an S3 object. */
+export type ArchiveItem = InputItem | S3ObjectItem;
+
 /** What the entries report while the archive reads them. */
 export interface EntryObserver {
   /** The archive starts on this item. */
-  entryStarted(item: InputItem): void;
+  entryStarted(item: ArchiveItem): void;
   /** Bytes of input were read. */
   bytesRead(count: number): void;
   /** The archive has finished with the item most recently started. */
@@ -31,12 +35,13 @@ export interface EntryObserver {
  * one, which is when an entry counts as finished.
  */
 export function toZipEntries(
-  items: Iterable<InputItem>,
+  items: Iterable<ArchiveItem>,
   observer: EntryObserver,
 ): Generator<ZipEntry, void, undefined> {
   return entries(items, observer, {
     file: (path, size) => fileSource(path, size, observer),
     stdin: () => Deno.stdin.readable.pipeThrough(countBytes(observer)),
+    object: (item) => objectSource(item, (count) => observer.bytesRead(count)),
   });
 }
 
@@ -47,12 +52,13 @@ export function toZipEntries(
  * opening anything or making a stream per file.
  */
 export function entryShapes(
-  items: Iterable<InputItem>,
+  items: Iterable<ArchiveItem>,
 ): Generator<ZipEntry, void, undefined> {
   const placeholder = new ReadableStream<Uint8Array>();
   return entries(items, SILENT, {
     file: () => placeholder,
     stdin: () => placeholder,
+    object: () => placeholder,
   });
 }
 
@@ -65,10 +71,11 @@ const SILENT: EntryObserver = {
 interface Sources {
   file(path: string, size: number): ReadableStream<Uint8Array>;
   stdin(): ReadableStream<Uint8Array>;
+  object(item: S3ObjectItem): ReadableStream<Uint8Array>;
 }
 
 function* entries(
-  items: Iterable<InputItem>,
+  items: Iterable<ArchiveItem>,
   observer: EntryObserver,
   sources: Sources,
 ): Generator<ZipEntry, void, undefined> {
@@ -99,6 +106,15 @@ function* entries(
         yield {
           name: item.name,
           data: sources.stdin(),
+        };
+        break;
+      case "object":
+        yield {
+          ...item.entry,
+          name: item.name,
+          ...(item.entry.data === undefined
+            ? {}
+            : { data: sources.object(item) }),
         };
         break;
     }

@@ -16,6 +16,13 @@ Arguments:
                        to read standard input as one entry; names keep the path
                        as given, like zip -r (src/a.ts for src or src/a.ts, a.ts
                        for . inside src; a leading / or ../ is dropped)
+  s3://bucket/prefix/  the objects under an S3 prefix, named like a directory's
+                       files: from the prefix's last folder on (s3://b/x/logs/
+                       gives logs/a.txt; s3://b/ gives the keys as they are);
+                       s3://bucket/key adds one object by its last segment
+                       (s3://b/x/a.txt gives a.txt); without a final /, the
+                       object if it exists, else the folder; a prefix with no
+                       objects is an error
 
 Options:
   -o, --output TARGET  FILE, - (standard output) or s3://bucket/key
@@ -23,15 +30,17 @@ Options:
   --level N            the same as -N
   --store              the same as -0
   --comment TEXT       the archive comment
-  --exclude GLOB       leave out matching paths (repeatable); a GLOB without / is
-                       matched against each name at any depth ('*.log',
-                       'node_modules'), one with / against the whole path
+  --exclude GLOB       leave out matching files and objects (repeatable); a GLOB
+                       without / is matched against each name at any depth
+                       ('*.log', 'node_modules'), one with / against the whole
+                       archive name
   --follow-symlinks    add what symbolic links point to, failing on a broken link
                        (default: store the links themselves, as links)
   --stdin-name NAME    the entry name for - (default: -)
 
-S3 targets (credentials from the AWS SDK's standard chain: AWS_ACCESS_KEY_ID and
-AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, instance roles):
+S3 targets and s3:// paths (credentials from the AWS SDK's standard chain:
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials,
+instance roles):
   --endpoint URL       an S3-compatible server, addressed path-style
                        (default: $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS)
   --region R           (default: $AWS_REGION, else the SDK's profile; us-east-1
@@ -40,6 +49,10 @@ AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, instance roles):
                        (default: 8MiB, raised as needed to fit 10,000 parts)
   --concurrency N      parts uploaded at once, 1 to 64 (default: 4); memory
                        holds at most (N + 1) parts
+  --source-endpoint URL
+                       the server of the s3:// paths, when it is not the
+                       target's (default: the one --endpoint gives)
+  --source-region R    the region of the s3:// paths (default: as --region)
 
 Output:
   --no-progress        no progress display; the summary line is still printed

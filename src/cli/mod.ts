@@ -17,18 +17,19 @@ import denoConfig from "../../deno.json" with { type: "json" };
 import { predictLength, zip } from "../zip/mod.ts";
 import type { ZipOptions } from "../zip/zip_options.ts";
 import { parseCliArgs } from "./_args.ts";
+import { collectArchiveItems } from "./_archive_items.ts";
 import { EXIT_FAILURE, findCliError, UsageError } from "./_cli_error.ts";
-import { entryShapes, toZipEntries } from "./_entries.ts";
+import { type ArchiveItem, entryShapes, toZipEntries } from "./_entries.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
 import { Excluder } from "./_glob.ts";
 import { HELP } from "./_help.ts";
 import { Interrupt } from "./_interrupt.ts";
 import { Progress, type ProgressStyle, writeLine } from "./_progress.ts";
 import { type S3Object, writeToS3 } from "./_s3_sink.ts";
+import { S3Sources } from "./_s3_source.ts";
 import { formatSummary } from "./_summary.ts";
 import { describeTarget } from "./_target.ts";
 import type { CliPlan } from "./_args.ts";
-import { collectInputs, type InputItem } from "./_walk.ts";
 
 /**
  * Runs the `zipstream` command with `args` (without the program name) and
@@ -100,13 +101,21 @@ async function run(
       "Refusing to write a ZIP archive to a terminal: redirect standard output or give -o FILE",
     );
   }
-  const items = await collectInputs(plan.inputs, {
+  const excluder = new Excluder(plan.exclude);
+  // Its client lives until the archive is written: the objects are read then.
+  using sources = new S3Sources({
+    endpoint: plan.sourceEndpoint ?? plan.endpoint,
+    region: plan.sourceRegion ?? plan.region,
+    excluder,
+    signal: interrupt.signal,
+  });
+  const items = await collectArchiveItems(plan.inputs, {
     followSymlinks: plan.followSymlinks,
-    excluder: new Excluder(plan.exclude),
+    excluder,
     stdinName: plan.stdinName,
     skip: target.kind === "file" ? await identify(target.path) : undefined,
     signal: interrupt.signal,
-  });
+  }, sources);
   const options: ZipOptions = {
     compression: plan.compression,
     level: plan.level,
@@ -121,7 +130,9 @@ async function run(
     bytes: items.some((item) => item.kind === "stdin")
       ? undefined
       : items.reduce(
-        (sum, item) => sum + (item.kind === "file" ? item.size : 0),
+        (sum, item) =>
+          sum +
+          (item.kind === "file" || item.kind === "object" ? item.size : 0),
         0,
       ),
     entries: items.length,
@@ -182,7 +193,7 @@ async function run(
 
 /** The archive's length when `predictLength` can know it (stored entries of known size). */
 function exactLength(
-  items: readonly InputItem[],
+  items: readonly ArchiveItem[],
   options: ZipOptions,
 ): number | undefined {
   if (
