@@ -10,6 +10,7 @@ import {
   DeleteObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import {
@@ -112,8 +113,8 @@ Deno.test("README opens with exactly the demo and test commands", () => {
   assert.ok(config.tasks.test, "deno.json has a test task");
 });
 
-Deno.test("README has the three library examples and one shell example", () => {
-  assert.equal(blocksOf("ts").length, 3);
+Deno.test("README has the four library examples and one shell example", () => {
+  assert.equal(blocksOf("ts").length, 4);
   assert.equal(blocksOf("sh").length, 2);
 });
 
@@ -180,9 +181,53 @@ Deno.test("README example: Deno.serve() answers with a Content-Length equal to t
   });
 });
 
+/** The objects under `reports/2026/` that the README's bucket examples zip. */
+const REPORTS = [
+  { key: "reports/2026/q1/a.csv", data: "quarter,revenue\nQ1,100\n" },
+  { key: "reports/2026/q2/b.csv", data: "quarter,revenue\nQ2,120\n" },
+  { key: "reports/2026/summary.txt", data: "" },
+];
+
+async function putReports(client: S3Client): Promise<void> {
+  for (const { key, data } of REPORTS) {
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: data }),
+    );
+  }
+}
+
+Deno.test("README example: s3Entries() zips a bucket folder into the bucket with its exact length", async () => {
+  const endpoint = s3Endpoint();
+  await withReadmeBucket(async (client) => {
+    await putReports(client);
+    await withTempDir(async (dir) => {
+      const stdout = await runExample(blocksOf("ts")[3]!, dir, {
+        ...CREDENTIALS,
+        AWS_ENDPOINT_URL: endpoint,
+      });
+      const head = await client.send(
+        new HeadObjectCommand({
+          Bucket: BUCKET,
+          Key: "exports/reports-2026.zip",
+        }),
+      );
+      assert.equal(stdout, `3 objects, ${head.ContentLength} bytes\n`);
+      await download(client, "exports/reports-2026.zip", `${dir}/r.zip`);
+      await assertOpensEverywhere(
+        `${dir}/r.zip`,
+        REPORTS.map(({ key, data }) => ({
+          name: key.slice("reports/2026/".length),
+          data,
+        })),
+      );
+    });
+  });
+});
+
 Deno.test("README example: the zipstream command lines all work as shown", async () => {
   const endpoint = s3Endpoint();
   await withReadmeBucket(async (client) => {
+    await putReports(client);
     await withTempDir(async (dir) => {
       await makeTree(dir, [
         { kind: "dir", path: "src" },
@@ -224,6 +269,14 @@ Deno.test("README example: the zipstream command lines all work as shown", async
       await assertOpensEverywhere(`${dir}/access.zip`, [
         { name: "access.log", data: "GET / 200\n".repeat(100) },
       ]);
+      await download(client, "exports/2026.zip", `${dir}/2026.zip`);
+      await assertOpensEverywhere(
+        `${dir}/2026.zip`,
+        REPORTS.map(({ key, data }) => ({
+          name: key.slice("reports/".length),
+          data,
+        })),
+      );
     });
   });
 });
