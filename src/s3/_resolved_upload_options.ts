@@ -8,9 +8,15 @@
 import type { StorageClass } from "@aws-sdk/client-s3";
 import type { S3ClientLike } from "./s3_client_like.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
+import {
+  checkpointOffset,
+  parseUploadCheckpoint,
+  type UploadCheckpoint,
+} from "./upload_checkpoint.ts";
 import type { RetryPolicy } from "./_retry.ts";
 import {
   checkInteger,
+  type Fail,
   failer,
   isStringRecord,
   resolveRetryPolicy,
@@ -43,6 +49,12 @@ export interface ResolvedUploadOptions {
   tagging: string | undefined;
   storageClass: StorageClass | undefined;
   retry: RetryPolicy;
+  onCheckpoint:
+    | ((checkpoint: UploadCheckpoint) => void | Promise<void>)
+    | undefined;
+  resume: UploadCheckpoint | undefined;
+  bodyOffset: number;
+  abortOnFailure: boolean;
 }
 
 /**
@@ -65,9 +77,10 @@ export function resolveUploadOptions(
     client,
     bucket,
     key,
-    partSize = DEFAULT_PART_SIZE,
+    resume,
+    partSize = resume?.partSize ?? DEFAULT_PART_SIZE,
     concurrency = 4,
-    contentLength,
+    contentLength = resume?.contentLength,
     signal,
     onProgress,
     contentType = "application/zip",
@@ -76,6 +89,9 @@ export function resolveUploadOptions(
     tagging,
     storageClass,
     retry = {},
+    onCheckpoint,
+    bodyOffset = 0,
+    abortOnFailure = true,
   } = options;
   const fail = failer(
     typeof bucket === "string" && typeof key === "string"
@@ -143,6 +159,31 @@ export function resolveUploadOptions(
     fail(TypeError, "storageClass", "a non-empty string", storageClass);
   }
   const policy = resolveRetryPolicy(retry, fail);
+  if (onCheckpoint !== undefined && typeof onCheckpoint !== "function") {
+    fail(TypeError, "onCheckpoint", "a function", onCheckpoint);
+  }
+  if (typeof abortOnFailure !== "boolean") {
+    fail(TypeError, "abortOnFailure", "a boolean", abortOnFailure);
+  }
+  if (resume !== undefined) {
+    checkResume(resume, { bucket, key, partSize, contentLength }, fail);
+  }
+  checkInteger("bodyOffset", bodyOffset, 0, MAX_UPLOAD_SIZE, fail);
+  if (bodyOffset !== 0) {
+    const ends = resume === undefined ? [] : gaplessPartEnds(resume);
+    if (!ends.includes(bodyOffset)) {
+      fail(
+        RangeError,
+        "bodyOffset",
+        resume === undefined
+          ? "0 without resume"
+          : `0 or the end of a part from part 1 up to ${
+            checkpointOffset(resume)
+          } (checkpointOffset)`,
+        bodyOffset,
+      );
+    }
+  }
 
   return {
     client,
@@ -162,5 +203,71 @@ export function resolveUploadOptions(
     // The SDK types the known classes; S3-compatible servers may have others.
     storageClass: storageClass as StorageClass | undefined,
     retry: policy,
+    onCheckpoint,
+    resume,
+    bodyOffset,
+    abortOnFailure,
   };
+}
+
+/** Checks that `resume` is a checkpoint of this upload, with its part plan. */
+function checkResume(
+  resume: unknown,
+  given: {
+    bucket: string;
+    key: string;
+    partSize: number;
+    contentLength: number | undefined;
+  },
+  fail: Fail,
+): void {
+  let checkpoint: UploadCheckpoint;
+  try {
+    checkpoint = parseUploadCheckpoint(resume);
+  } catch (error) {
+    const Kind = error instanceof RangeError ? RangeError : TypeError;
+    throw new Kind(
+      `Cannot upload to s3://${given.bucket}/${given.key}: invalid option "resume": ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  const target = `s3://${checkpoint.bucket}/${checkpoint.key}`;
+  if (checkpoint.bucket !== given.bucket || checkpoint.key !== given.key) {
+    fail(
+      RangeError,
+      "resume",
+      `a checkpoint of s3://${given.bucket}/${given.key}`,
+      `a checkpoint of ${target}`,
+    );
+  }
+  if (given.partSize !== checkpoint.partSize) {
+    fail(
+      RangeError,
+      "partSize",
+      `the checkpoint's ${checkpoint.partSize}, since parts must be cut at the same bytes`,
+      given.partSize,
+    );
+  }
+  if (given.contentLength !== checkpoint.contentLength) {
+    fail(
+      RangeError,
+      "contentLength",
+      `the checkpoint's ${
+        checkpoint.contentLength ?? "undefined (unknown)"
+      }; a body of another length means the inputs changed`,
+      given.contentLength,
+    );
+  }
+}
+
+/** The ends of the checkpoint's parts that run without a gap from part 1. */
+function gaplessPartEnds(checkpoint: UploadCheckpoint): number[] {
+  const ends: number[] = [];
+  for (const [index, part] of checkpoint.parts.entries()) {
+    if (part.partNumber !== index + 1) break;
+    ends.push(part.offset + part.size);
+  }
+  return ends;
 }

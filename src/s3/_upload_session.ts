@@ -13,6 +13,11 @@ import type {
 import { crc32 } from "../zip/mod.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
 import type { UploadResult } from "./upload_result.ts";
+import {
+  CHECKPOINT_VERSION,
+  type CheckpointPart,
+  type UploadCheckpoint,
+} from "./upload_checkpoint.ts";
 import { S3UploadError } from "./s3_upload_error.ts";
 import {
   type ResolvedUploadOptions,
@@ -31,6 +36,7 @@ import {
   md5,
   multipartEtag,
   toBase64,
+  toHex,
 } from "./_etag.ts";
 
 /** How many times cleanup re-aborts an upload that ListParts still shows. */
@@ -39,11 +45,30 @@ const ABORT_ROUNDS = 3;
 const STRAY_LISTING_PAGES = 10;
 /** Clock difference allowed between us and the server when dating a stray upload. */
 const CLOCK_SKEW_MS = 60_000;
+/** ListParts pages read at most: 10,000 parts at the smallest page S3 pads to. */
+const LIST_PARTS_PAGES = MAX_PARTS;
 
 interface Failure {
   what: string;
   cause: unknown;
   partNumber: number | undefined;
+  /**
+   * Set when the upload must be left in place whatever `abortOnFailure`
+   * says: what the error says of it.
+   */
+  keptNote: string | undefined;
+}
+
+/**
+ * A part a resumed upload need not send again if the new bytes hash the same:
+ * recorded by the checkpoint (a difference is then an error), or only listed
+ * by the server (a difference just means sending it again).
+ */
+interface KnownPart {
+  from: "checkpoint" | "server";
+  etag: string;
+  md5: string;
+  size: number;
 }
 
 /** The encryption fields that say whether an ETag is an MD5 of the bytes. */
@@ -89,6 +114,16 @@ export class UploadSession {
   #completedParts: CompletedPart[] = [];
   #digests: Uint8Array[] = [];
   #completed = false;
+  /** The CRC-32 of the body through the end of each part dispatched, by part number. */
+  #prefixCrcs: number[] = [];
+  /** Every acknowledged part, for checkpoints. */
+  #records = new Map<number, CheckpointPart>();
+  /** Whether the caller holds a checkpoint: one was reported, or given to resume from. */
+  #checkpointStored = false;
+  /** The checkpoint call under way, so that calls never overlap. */
+  #checkpointing: Promise<void> = Promise.resolve();
+  /** Parts of a resumed upload the server may hold already, until the body reaches them. */
+  #known = new Map<number, KnownPart>();
 
   #failure: Failure | undefined;
   #cleanup: Promise<S3UploadError> | undefined;
@@ -106,6 +141,7 @@ export class UploadSession {
       this.#options.partSize,
       this.#options.contentLength,
     );
+    if (this.#options.resume !== undefined) this.#adopt(this.#options.resume);
     this.result = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -114,21 +150,149 @@ export class UploadSession {
     this.result.catch(() => {});
   }
 
-  /** The sink's `start`: keeps the controller and watches the signal. */
-  start(controller: WritableStreamDefaultController): void {
+  /**
+   * The sink's `start`: keeps the controller, watches the signal, and when
+   * resuming, checks the checkpoint against ListParts before the first write.
+   */
+  start(controller: WritableStreamDefaultController): Promise<void> | void {
     this.#controller = controller;
     const { signal } = this.#options;
-    if (signal === undefined) return;
-    if (signal.aborted) {
-      this.#fail(
-        "the signal was aborted before the upload began",
-        signal.reason,
-      );
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#fail(
+          "the signal was aborted before the upload began",
+          signal.reason,
+        );
+        return;
+      }
+      this.#onSignalAbort = () =>
+        this.#fail("the signal was aborted", signal.reason);
+      signal.addEventListener("abort", this.#onSignalAbort, { once: true });
+    }
+    if (this.#options.resume !== undefined) {
+      return this.#checkResume(this.#options.resume);
+    }
+  }
+
+  /**
+   * Takes over a checkpoint's upload: its ID, and the parts before
+   * `bodyOffset` as done, since the body given starts after them.
+   */
+  #adopt(checkpoint: UploadCheckpoint): void {
+    const { bodyOffset } = this.#options;
+    this.#uploadId = checkpoint.uploadId;
+    this.#checkpointStored = true;
+    for (const part of checkpoint.parts) {
+      if (part.offset >= bodyOffset) break;
+      this.#records.set(part.partNumber, part);
+      this.#completedParts.push({
+        PartNumber: part.partNumber,
+        ETag: part.etag,
+      });
+      this.#digests[part.partNumber - 1] = fromHex(part.md5);
+      this.#partNumber = part.partNumber + 1;
+      this.#crc = part.prefixCrc32;
+    }
+    this.#bytesRead = bodyOffset;
+    this.#bytesDispatched = bodyOffset;
+    this.#bytesUploaded = bodyOffset;
+  }
+
+  /**
+   * Lists the upload's parts (every page) and checks that the server holds
+   * each part of the checkpoint, as recorded. The parts after `bodyOffset`
+   * become known parts, checked against the new bytes as they come. Nothing
+   * found wrong here aborts the upload: it is the earlier run's.
+   */
+  async #checkResume(checkpoint: UploadCheckpoint): Promise<void> {
+    const o = this.#options;
+    const listed = new Map<number, { etag: string; size: number }>();
+    try {
+      let marker: string | undefined;
+      for (let page = 0; page < LIST_PARTS_PAGES; page++) {
+        const output = await this.#requests.listParts(
+          {
+            Bucket: o.bucket,
+            Key: o.key,
+            UploadId: checkpoint.uploadId,
+            ...(marker === undefined ? {} : { PartNumberMarker: marker }),
+          },
+          this.#work.signal,
+        );
+        for (const part of output.Parts ?? []) {
+          if (part.PartNumber === undefined || part.ETag === undefined) {
+            continue;
+          }
+          listed.set(part.PartNumber, {
+            etag: part.ETag,
+            size: part.Size ?? -1,
+          });
+        }
+        const next = output.NextPartNumberMarker;
+        if (!output.IsTruncated || next === undefined || next === marker) {
+          break;
+        }
+        marker = next;
+      }
+    } catch (error) {
+      if (errorName(unwrap(error)) === "NoSuchUpload") {
+        this.#fail(
+          `cannot resume: upload ID ${checkpoint.uploadId} no longer exists (it was aborted or completed, or a lifecycle rule expired it); start a new upload without the checkpoint`,
+          error,
+          undefined,
+          "",
+        );
+      } else {
+        this.#fail(
+          "cannot resume: the upload's parts could not be listed",
+          error,
+          undefined,
+          this.#keptNote(),
+        );
+      }
       return;
     }
-    this.#onSignalAbort = () =>
-      this.#fail("the signal was aborted", signal.reason);
-    signal.addEventListener("abort", this.#onSignalAbort, { once: true });
+    for (const part of checkpoint.parts) {
+      const found = listed.get(part.partNumber);
+      if (
+        found === undefined || bareEtag(found.etag) !== bareEtag(part.etag) ||
+        (found.size !== -1 && found.size !== part.size)
+      ) {
+        this.#fail(
+          `cannot resume: the checkpoint records part ${part.partNumber} (${part.size} bytes, ETag ${part.etag}) but ListParts ${
+            found === undefined
+              ? "does not show it"
+              : `shows ${found.size} bytes, ETag ${found.etag}`
+          }; the checkpoint does not describe this upload`,
+          undefined,
+          part.partNumber,
+          this.#keptNote(),
+        );
+        return;
+      }
+      if (part.offset >= o.bodyOffset) {
+        this.#known.set(part.partNumber, {
+          from: "checkpoint",
+          etag: part.etag,
+          md5: part.md5,
+          size: part.size,
+        });
+      }
+    }
+    for (const [partNumber, part] of listed) {
+      if (partNumber < this.#partNumber || this.#known.has(partNumber)) {
+        continue;
+      }
+      // Only an ETag that is an MD5 can vouch for bytes; others are resent.
+      if (/^[0-9a-f]{32}$/.test(bareEtag(part.etag))) {
+        this.#known.set(partNumber, {
+          from: "server",
+          etag: part.etag,
+          md5: bareEtag(part.etag),
+          size: part.size,
+        });
+      }
+    }
   }
 
   /** The sink's `write`: copies the chunk into parts, sending full ones. */
@@ -158,7 +322,6 @@ export class UploadSession {
       );
       throw await this.#cleanup;
     }
-    this.#crc = crc32(chunk, this.#crc);
     this.#bytesRead += chunk.length;
     let offset = 0;
     while (offset < chunk.length) {
@@ -194,9 +357,11 @@ export class UploadSession {
       new Uint8Array(0);
     this.#buffer = undefined;
     if (this.#uploadId === undefined) {
+      this.#crc = crc32(last, this.#crc);
       await this.#putObject(last);
     } else {
       if (last.length > 0) await this.#dispatch(last);
+      this.#checkNothingKnownRemains();
       while (this.#inFlight.size > 0 && this.#failure === undefined) {
         await Promise.all(this.#inFlight);
       }
@@ -252,7 +417,32 @@ export class UploadSession {
     const partNumber = this.#partNumber++;
     this.#buffer = undefined;
     this.#filled = 0;
+    const offset = this.#bytesDispatched;
     this.#bytesDispatched += bytes.length;
+    this.#crc = crc32(bytes, this.#crc);
+    this.#prefixCrcs[partNumber] = this.#crc;
+    const known = this.#known.get(partNumber);
+    if (known !== undefined) {
+      this.#known.delete(partNumber);
+      const digest = md5(bytes);
+      if (known.size === bytes.length && known.md5 === toHex(digest)) {
+        await this.#alreadySent(partNumber, offset, bytes, digest, known);
+        return;
+      }
+      if (known.from === "checkpoint") {
+        this.#fail(
+          `cannot resume: part ${partNumber} (body bytes ${offset} to ${
+            offset + bytes.length - 1
+          }) differs from the checkpoint: ${bytes.length} bytes of MD5 ${
+            toHex(digest)
+          } now, ${known.size} bytes of MD5 ${known.md5} then, so the inputs have changed since the earlier run`,
+          undefined,
+          partNumber,
+          `; the multipart upload was left as it was: resume it with the original inputs, or abort upload ID ${this.#uploadId}`,
+        );
+        return;
+      }
+    }
     // Waiting here, before another buffer is allocated, is what bounds memory
     // to (concurrency + 1) parts and stalls the source while S3 catches up.
     while (
@@ -269,7 +459,7 @@ export class UploadSession {
     }
     const digest = md5(bytes);
     this.#digests[partNumber - 1] = digest;
-    const task = this.#uploadPart(partNumber, bytes, digest);
+    const task = this.#uploadPart(partNumber, offset, bytes, digest);
     this.#inFlight.add(task);
     task.then(() => {
       this.#inFlight.delete(task);
@@ -307,11 +497,101 @@ export class UploadSession {
       this.#uploadId = output.UploadId;
     } catch (error) {
       this.#fail("the multipart upload could not be started", error);
+      return;
     }
+    await this.#checkpoint();
+  }
+
+  /** Counts a part the server holds with these very bytes as done, without sending it. */
+  async #alreadySent(
+    partNumber: number,
+    offset: number,
+    bytes: Uint8Array,
+    digest: Uint8Array,
+    known: KnownPart,
+  ): Promise<void> {
+    this.#digests[partNumber - 1] = digest;
+    this.#completedParts.push({ PartNumber: partNumber, ETag: known.etag });
+    this.#record(partNumber, offset, bytes.length, known.etag, digest);
+    this.#bytesUploaded += bytes.length;
+    this.#recycle(bytes);
+    this.#report();
+    // A part only the server knew of is news to the checkpoint.
+    if (known.from === "server") await this.#checkpoint();
+  }
+
+  /** Fails a resumed upload whose body ended before parts the checkpoint records. */
+  #checkNothingKnownRemains(): void {
+    const left = [...this.#known.entries()]
+      .filter(([, part]) => part.from === "checkpoint");
+    if (left.length === 0 || this.#failure !== undefined) return;
+    const [partNumber] = left[0]!;
+    this.#fail(
+      `cannot resume: the body ended after ${this.#bytesRead} bytes, before part ${partNumber} that the checkpoint records, so the inputs have changed since the earlier run`,
+      undefined,
+      partNumber,
+      `; the multipart upload was left as it was: resume it with the original inputs, or abort upload ID ${this.#uploadId}`,
+    );
+  }
+
+  #record(
+    partNumber: number,
+    offset: number,
+    size: number,
+    etag: string,
+    digest: Uint8Array,
+  ): void {
+    this.#records.set(partNumber, {
+      partNumber,
+      offset,
+      size,
+      etag,
+      md5: toHex(digest),
+      prefixCrc32: this.#prefixCrcs[partNumber]!,
+    });
+  }
+
+  /**
+   * Reports the upload's state to `onCheckpoint`, after the call before it
+   * has finished. A failing call fails the upload; once it has failed, no
+   * more checkpoints are reported.
+   */
+  async #checkpoint(): Promise<void> {
+    const { onCheckpoint } = this.#options;
+    if (onCheckpoint === undefined) return;
+    const call = this.#checkpointing.then(async () => {
+      if (this.#failure !== undefined) return;
+      await onCheckpoint(this.#snapshot());
+      this.#checkpointStored = true;
+    });
+    this.#checkpointing = call.catch(() => {});
+    try {
+      await call;
+    } catch (error) {
+      this.#fail("onCheckpoint threw", error);
+    }
+  }
+
+  #snapshot(): UploadCheckpoint {
+    const o = this.#options;
+    return {
+      version: CHECKPOINT_VERSION,
+      bucket: o.bucket,
+      key: o.key,
+      uploadId: this.#uploadId!,
+      partSize: o.partSize,
+      ...(o.contentLength === undefined
+        ? {}
+        : { contentLength: o.contentLength }),
+      parts: [...this.#records.values()]
+        .sort((a, b) => a.partNumber - b.partNumber)
+        .map((part) => ({ ...part })),
+    };
   }
 
   async #uploadPart(
     partNumber: number,
+    offset: number,
     bytes: Uint8Array,
     digest: Uint8Array,
   ): Promise<void> {
@@ -334,11 +614,16 @@ export class UploadSession {
         PartNumber: partNumber,
         ETag: output.ETag,
       });
+      this.#record(partNumber, offset, bytes.length, output.ETag!, digest);
       this.#bytesUploaded += bytes.length;
       this.#report();
     } catch (error) {
       this.#fail(`part ${partNumber} could not be uploaded`, error, partNumber);
+      return;
     }
+    // Holding the slot until the checkpoint is stored keeps the stored
+    // checkpoint at most `concurrency` parts behind the server.
+    await this.#checkpoint();
   }
 
   async #putObject(bytes: Uint8Array): Promise<void> {
@@ -468,9 +753,19 @@ export class UploadSession {
   }
 
   /** Records the first failure, stops the work in flight and starts the cleanup; later failures are consequences. */
-  #fail(what: string, cause: unknown, partNumber?: number): void {
+  #fail(
+    what: string,
+    cause: unknown,
+    partNumber?: number,
+    keptNote?: string,
+  ): void {
     if (this.#failure !== undefined) return;
-    this.#failure = { what, cause, partNumber };
+    this.#failure = {
+      what,
+      cause,
+      partNumber,
+      keptNote,
+    };
     this.#buffer = undefined;
     this.#work.abort(cause);
     this.#cleanup = this.#cleanUp();
@@ -484,9 +779,20 @@ export class UploadSession {
   /** Waits for the work in flight to stop, aborts the multipart upload, and builds the error. */
   async #cleanUp(): Promise<S3UploadError> {
     const failure = this.#failure!;
-    await Promise.allSettled([...this.#inFlight, this.#creating]);
+    await Promise.allSettled([
+      ...this.#inFlight,
+      this.#creating,
+      this.#checkpointing,
+    ]);
     let outcome = "";
-    if (this.#uploadId !== undefined && !this.#completed) {
+    // Only an upload someone holds a checkpoint of can be resumed.
+    const keep = failure.keptNote !== undefined ||
+      (!this.#options.abortOnFailure && this.#checkpointStored);
+    let kept = false;
+    if (this.#uploadId !== undefined && keep) {
+      outcome = failure.keptNote ?? this.#keptNote();
+      kept = failure.keptNote !== "";
+    } else if (this.#uploadId !== undefined && !this.#completed) {
       try {
         await this.#abortUpload(this.#uploadId);
         outcome = "; the multipart upload was aborted";
@@ -516,6 +822,7 @@ export class UploadSession {
         key: o.key,
         uploadId: this.#uploadId,
         partNumber: failure.partNumber,
+        uploadKept: kept,
         cause,
       },
     );
@@ -597,6 +904,11 @@ export class UploadSession {
       })`;
   }
 
+  /** What the error says of an upload kept for a later resume. */
+  #keptNote(): string {
+    return `; the multipart upload was kept with its completed parts, to be resumed from its last checkpoint or aborted (upload ID ${this.#uploadId})`;
+  }
+
   #settle(): void {
     const { signal } = this.#options;
     if (signal !== undefined && this.#onSignalAbort !== undefined) {
@@ -610,6 +922,13 @@ function reasonOf(error: unknown): string {
   return error instanceof RequestFailedError
     ? error.message
     : describeError(error);
+}
+
+function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(
+    hex.match(/../g) ?? [],
+    (byte) => parseInt(byte, 16),
+  );
 }
 
 function unwrap(error: unknown): unknown {

@@ -49,6 +49,13 @@ export type {
   UploadProgress,
 } from "./upload_options.ts";
 export type { UploadResult } from "./upload_result.ts";
+export {
+  CHECKPOINT_VERSION,
+  checkpointOffset,
+  type CheckpointPart,
+  parseUploadCheckpoint,
+  type UploadCheckpoint,
+} from "./upload_checkpoint.ts";
 export type { S3ClientLike, S3Command } from "./s3_client_like.ts";
 export { s3Entries } from "./s3_entries.ts";
 export type { S3EntriesOptions } from "./s3_entries_options.ts";

@@ -14,6 +14,12 @@ export interface S3UploadErrorOptions {
   uploadId?: string;
   /** The part that failed, if the failure belongs to one part. */
   partNumber?: number;
+  /**
+   * Whether the multipart upload was left in place, to be resumed or aborted.
+   *
+   * @default {false}
+   */
+  uploadKept?: boolean;
   /** What went wrong underneath: an SDK error, the source's error, the abort reason. */
   cause?: unknown;
 }
@@ -21,7 +27,11 @@ export interface S3UploadErrorOptions {
 /**
  * An upload to S3 that did not finish. By the time it is thrown, a multipart
  * upload that had been started was aborted (the message says so if even the
- * abort failed), so no parts are left behind.
+ * abort failed), so no parts are left behind. Two exceptions, both stated in
+ * the message: with `abortOnFailure: false` the upload is kept for a later
+ * resume, and a resumed upload whose body differs from its checkpoint is left
+ * for the caller to resume or abort (`uploadId`, and `partNumber` names the
+ * part that differs).
  *
  * @example Catching a failed upload
  * ```ts
@@ -38,6 +48,7 @@ export interface S3UploadErrorOptions {
  * assert.ok(error instanceof Error);
  * assert.equal(error.name, "S3UploadError");
  * assert.equal(error.partNumber, 3);
+ * assert.equal(error.uploadKept, false);
  * assert.equal((error.cause as Error).message, "SlowDown");
  * ```
  */
@@ -50,6 +61,11 @@ export class S3UploadError extends Error {
   readonly uploadId: string | undefined;
   /** The part that failed, or `undefined` if the failure was not one part's. */
   readonly partNumber: number | undefined;
+  /**
+   * Whether the multipart upload `uploadId` still exists, kept on purpose:
+   * its last checkpoint can resume it, or it should be aborted.
+   */
+  readonly uploadKept: boolean;
 
   /**
    * Makes the error; uploads throw it, callers rarely need to.
@@ -64,5 +80,6 @@ export class S3UploadError extends Error {
     this.key = options.key;
     this.uploadId = options.uploadId;
     this.partNumber = options.partNumber;
+    this.uploadKept = options.uploadKept ?? false;
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import type { S3ClientLike } from "./s3_client_like.ts";
+import type { UploadCheckpoint } from "./upload_checkpoint.ts";
 
 /** How an upload's progress is reported to `onProgress`. */
 export interface UploadProgress {
@@ -151,4 +152,59 @@ export interface UploadOptions {
    * @default {{}} (every {@linkcode RetryOptions} default)
    */
   retry?: RetryOptions;
+  /**
+   * Called once the multipart upload exists and again after each part the
+   * server acknowledges, with what a later run needs to resume it (plain
+   * JSON). Calls do not overlap: a returned promise is awaited before the
+   * next call, and the part's upload slot is held until then, so a
+   * checkpoint written here is never older than the one before. An
+   * exception or rejection fails the upload. Not called for a body that fits
+   * one PutObject.
+   *
+   * @default {undefined}
+   */
+  onCheckpoint?: (checkpoint: UploadCheckpoint) => void | Promise<void>;
+  /**
+   * Resume the multipart upload a checkpoint describes instead of creating
+   * one. The body must be the same bytes as before (or those from
+   * `bodyOffset` on). No CreateMultipartUpload is sent; ListParts must show
+   * the checkpoint's parts. The bytes of each completed part are hashed
+   * again and compared with the checkpoint, not sent; a part the server holds
+   * beyond the checkpoint is not sent again either when its ETag is the MD5
+   * of the new bytes. The first missing part onwards is uploaded as usual.
+   * `bucket` and `key` must be the checkpoint's; `partSize` and
+   * `contentLength` default to the checkpoint's and must equal them if given.
+   * The object's content type, metadata, tags and storage class were fixed
+   * when the upload was created; those options are ignored here.
+   *
+   * Should the bytes differ from the checkpoint (an input changed), the
+   * upload fails with an `S3UploadError` naming the part and is
+   * NOT aborted: resume again with the original inputs, or abort the upload
+   * ID the error names. If the upload no longer exists (aborted, completed or
+   * expired), it fails without sending anything.
+   *
+   * @default {undefined} (a new upload)
+   */
+  resume?: UploadCheckpoint;
+  /**
+   * With `resume`, the body byte the given body starts at: the bytes before
+   * it are taken as sent and verified by the earlier run. It must be 0 or the
+   * end of a part in the checkpoint's gapless run of parts from part 1, and
+   * `checkpointOffset(resume)` gives the furthest such byte. Pair it with
+   * `zip()`'s `resume.offset` so entries wholly before it are not read again.
+   *
+   * @default {0}
+   */
+  bodyOffset?: number;
+  /**
+   * Whether a failure aborts the multipart upload. Set `false` to keep an
+   * upload whose progress `onCheckpoint` records, so that it can be resumed
+   * after a failure too: the upload and its parts then remain until resumed
+   * or aborted (S3 bills their storage meanwhile), and the error's
+   * `uploadKept` is true. An upload no checkpoint was reported for is
+   * aborted all the same: nothing could resume it.
+   *
+   * @default {true}
+   */
+  abortOnFailure?: boolean;
 }
