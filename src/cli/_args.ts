@@ -35,6 +35,10 @@ export interface CliPlan {
   sourceRegion: string | undefined;
   partSize: number | undefined;
   concurrency: number | undefined;
+  /** `--resume FILE`: the checkpoint file of a resumable upload. */
+  resume: string | undefined;
+  /** `--abort-resume FILE`: abort the upload FILE records, and nothing else. */
+  abortResume: string | undefined;
   /** `bar` draws the terminal bar or plain lines; `summary` only the last line; `none` nothing. */
   progress: "bar" | "summary" | "none";
 }
@@ -58,6 +62,8 @@ const OPTIONS = {
   "source-region": { type: "string" },
   "part-size": { type: "string" },
   concurrency: { type: "string" },
+  resume: { type: "string" },
+  "abort-resume": { type: "string" },
   "no-progress": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
@@ -129,9 +135,15 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     concurrency: values.concurrency === undefined
       ? undefined
       : parseConcurrency(values.concurrency),
+    resume: values.resume,
+    abortResume: values["abort-resume"],
     progress,
   };
   if (help || version) return plan;
+  if (plan.abortResume !== undefined) {
+    checkAbortResume(plan, output);
+    return plan;
+  }
 
   if (output === undefined) {
     throw new UsageError(
@@ -190,7 +202,39 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       );
     }
   }
+  if (plan.resume !== undefined) checkResume(plan, output);
   return plan;
+}
+
+/** `--resume FILE` needs an S3 target and inputs that can be read again. */
+function checkResume(plan: CliPlan, output: string): void {
+  if (plan.resume === "") {
+    throw new UsageError('Invalid --resume "": expected a checkpoint FILE');
+  }
+  if (plan.target.kind !== "s3") {
+    throw new UsageError(
+      `Option --resume applies to s3:// targets only, but the output is ${output}`,
+    );
+  }
+  if (plan.inputs.includes("-")) {
+    throw new UsageError(
+      "Cannot resume an archive of standard input: - cannot be read again; give files instead",
+    );
+  }
+}
+
+/** `--abort-resume FILE` stands alone, with only the options that reach the server. */
+function checkAbortResume(plan: CliPlan, output: string | undefined): void {
+  if (plan.abortResume === "") {
+    throw new UsageError(
+      'Invalid --abort-resume "": expected the checkpoint FILE',
+    );
+  }
+  if (plan.inputs.length > 0 || output !== undefined || plan.resume) {
+    throw new UsageError(
+      "Option --abort-resume FILE takes no paths, -o or --resume: it only aborts the upload FILE records",
+    );
+  }
 }
 
 function parseLevel(text: string): number {

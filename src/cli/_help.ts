@@ -10,6 +10,7 @@ export const HELP =
 
 Usage:
   zipstream [options] <path>... -o <target>
+  zipstream --abort-resume FILE [--endpoint URL] [--region R]
 
 Arguments:
   <path>               a file or directory to add, directories recursively, or -
@@ -53,6 +54,14 @@ instance roles):
                        the server of the s3:// paths, when it is not the
                        target's (default: the one --endpoint gives)
   --source-region R    the region of the s3:// paths (default: as --region)
+  --resume FILE        make the upload resumable: after each part, FILE records
+                       the upload (FILE.entries the entries written); if FILE
+                       exists, continue the upload it records instead of
+                       starting over (the same paths and options are required;
+                       parts already stored are checked, not sent again); on
+                       failure or interruption the upload is kept; FILE is
+                       removed once the upload completes; not for -
+  --abort-resume FILE  abort the upload FILE records and remove FILE
 
 Output:
   --no-progress        no progress display; the summary line is still printed
@@ -66,7 +75,7 @@ seconds otherwise, then a one-line summary.
 Exit status:
   0    the archive was written completely
   1    failure (unreadable input, write or upload error); a partial file is
-       removed and an S3 multipart upload is aborted
+       removed and an S3 multipart upload is aborted (kept with --resume)
   2    usage error
   130  interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM; cleaned up
        as for 1

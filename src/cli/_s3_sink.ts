@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { UploadCheckpoint } from "../s3/upload_checkpoint.ts";
 import { CliError, findCliError } from "./_cli_error.ts";
 
 /** Where and how to upload. */
@@ -18,6 +20,12 @@ export interface S3SinkOptions {
   contentLength: number | undefined;
   signal: AbortSignal;
   onUploaded: (bytesUploaded: number) => void;
+  /** `--resume`: keep the upload on failure, report checkpoints, continue a recorded one. */
+  resume?: {
+    checkpoint: UploadCheckpoint | undefined;
+    bodyOffset: number;
+    save: (checkpoint: UploadCheckpoint) => Promise<void>;
+  };
 }
 
 /** The uploaded object. */
@@ -28,26 +36,18 @@ export interface S3Object {
 
 /**
  * Streams the archive into `s3://bucket/key`. On failure or abort the
- * multipart upload has been aborted by `uploadToS3` before this rejects.
+ * multipart upload has been aborted by `uploadToS3` before this rejects, unless
+ * `resume` keeps it for a later run.
  */
 export async function writeToS3(
   archive: ReadableStream<Uint8Array>,
   options: S3SinkOptions,
 ): Promise<S3Object> {
-  // Loaded only for S3 targets: the SDK takes most of the CLI's start-up time.
-  const [{ S3Client }, { uploadToS3 }] = await Promise.all([
-    import("@aws-sdk/client-s3"),
+  const [client, { uploadToS3 }] = await Promise.all([
+    targetClient(options.endpoint, options.region),
     import("../s3/mod.ts"),
   ]);
-  const env = Deno.env.toObject();
-  const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ??
-    env.AWS_ENDPOINT_URL;
-  const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ??
-    (endpoint === undefined ? undefined : "us-east-1");
-  const client = new S3Client({
-    ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
-    ...(region === undefined ? {} : { region }),
-  });
+  const { resume } = options;
   try {
     const result = await uploadToS3(archive, {
       client,
@@ -62,6 +62,13 @@ export async function writeToS3(
         ? {}
         : { contentLength: options.contentLength }),
       onProgress: (progress) => options.onUploaded(progress.bytesUploaded),
+      ...(resume === undefined ? {} : {
+        abortOnFailure: false,
+        onCheckpoint: resume.save,
+        ...(resume.checkpoint === undefined
+          ? {}
+          : { resume: resume.checkpoint, bodyOffset: resume.bodyOffset }),
+      }),
     });
     return { size: result.size, etag: result.etag };
   } catch (error) {
@@ -73,6 +80,23 @@ export async function writeToS3(
   } finally {
     client.destroy();
   }
+}
+
+/** A client for the target's server: `endpoint` and `region` or the environment's. */
+export async function targetClient(
+  endpoint: string | undefined,
+  region: string | undefined,
+): Promise<S3Client> {
+  // Loaded only for S3 targets: the SDK takes most of the CLI's start-up time.
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  const env = Deno.env.toObject();
+  const url = endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  const name = region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ??
+    (url === undefined ? undefined : "us-east-1");
+  return new S3Client({
+    ...(url === undefined ? {} : { endpoint: url, forcePathStyle: true }),
+    ...(name === undefined ? {} : { region: name }),
+  });
 }
 
 function describeUploadError(error: unknown, options: S3SinkOptions): string {

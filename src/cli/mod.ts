@@ -27,6 +27,7 @@ import { Interrupt } from "./_interrupt.ts";
 import { Progress, type ProgressStyle, writeLine } from "./_progress.ts";
 import { type S3Object, writeToS3 } from "./_s3_sink.ts";
 import { S3Sources } from "./_s3_source.ts";
+import { fingerprintInputs, ResumeFile } from "./_resume_file.ts";
 import { formatSummary } from "./_summary.ts";
 import { describeTarget } from "./_target.ts";
 import type { CliPlan } from "./_args.ts";
@@ -80,20 +81,36 @@ export async function main(args: readonly string[]): Promise<number> {
     await writeStdout(`zipstream ${denoConfig.version}\n`);
     return 0;
   }
+  if (plan.abortResume !== undefined) {
+    const { runAbortResume } = await import("./_abort_resume.ts");
+    return await runAbortResume(
+      plan.abortResume,
+      plan.endpoint,
+      plan.region,
+      plan.progress === "none",
+    );
+  }
   using interrupt = new Interrupt();
-  const state = { writing: false };
+  const state: RunState = { writing: false, resumeNote: undefined };
   try {
     await run(plan, interrupt, state);
     return 0;
   } catch (error) {
-    return report(error, plan, interrupt, state.writing);
+    return report(error, plan, interrupt, state);
   }
+}
+
+/** How far a run got, for the report of its failure. */
+interface RunState {
+  writing: boolean;
+  /** With `--resume`, what became of the upload and FILE after a failure. */
+  resumeNote: string | undefined;
 }
 
 async function run(
   plan: CliPlan,
   interrupt: Interrupt,
-  state: { writing: boolean },
+  state: RunState,
 ): Promise<void> {
   const { target } = plan;
   if (target.kind === "stdout" && Deno.stdout.isTerminal()) {
@@ -143,7 +160,26 @@ async function run(
     bytesRead: (count) => progress.bytesRead(count),
     entryFinished: () => progress.entryFinished(),
   });
-  const archive = zip(entries, options).pipeThrough(
+  const contentLength = target.kind === "s3"
+    ? exactLength(items, options)
+    : undefined;
+  const resume = plan.resume === undefined
+    ? undefined
+    : await ResumeFile.open(plan.resume, describeTarget(target), {
+      compression: plan.compression,
+      level: plan.level,
+      comment: plan.comment ?? null,
+      entries: items.length,
+      inputs: fingerprintInputs(items),
+    }, plan.partSize);
+  const archive = zip(
+    entries,
+    resume === undefined ? options : {
+      ...options,
+      onEntry: (entry) => resume.onEntry(entry),
+      resume: resume.resumePoint,
+    },
+  ).pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         progress.bytesWritten(chunk.byteLength);
@@ -164,18 +200,29 @@ async function run(
         break;
       case "s3":
         object = await writeToS3(archive, {
+          ...(resume === undefined ? {} : {
+            resume: {
+              checkpoint: resume.checkpoint,
+              bodyOffset: resume.resumePoint.offset,
+              save: (checkpoint) => resume.save(checkpoint),
+            },
+          }),
           bucket: target.bucket,
           key: target.key,
           endpoint: plan.endpoint,
           region: plan.region,
           partSize: plan.partSize,
           concurrency: plan.concurrency,
-          contentLength: exactLength(items, options),
+          contentLength,
           signal: interrupt.signal,
           onUploaded: (bytes) => progress.bytesUploaded(bytes),
         });
         break;
     }
+    await resume?.remove();
+  } catch (error) {
+    state.resumeNote = await resume?.afterFailure(error);
+    throw error;
   } finally {
     progress.stop();
   }
@@ -223,9 +270,10 @@ function report(
   error: unknown,
   plan: CliPlan,
   interrupt: Interrupt,
-  writing: boolean,
+  state: RunState,
 ): number {
-  const cleanup = writing ? cleanupNote(plan) : undefined;
+  const cleanup = state.resumeNote ??
+    (state.writing ? cleanupNote(plan) : undefined);
   const interruption = interrupt.reason;
   if (interruption !== undefined) {
     writeLine(

@@ -1,0 +1,374 @@
+import assert from "node:assert/strict";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { withTempDir } from "../_readers.ts";
+import { FaultProxy, isUploadPart } from "../s3/_fault_proxy.ts";
+import {
+  objectSha256,
+  pendingUploads,
+  s3Endpoint,
+  withBucket,
+} from "../s3/_local_s3.ts";
+import {
+  cliCommand,
+  makeTree,
+  runCli,
+  signalAndWait,
+  TREE_MTIME,
+  type TreeNode,
+  waitUntil,
+  withChild,
+} from "./_cli.ts";
+
+const CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: "test:tester",
+  AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_REGION: "us-east-1",
+};
+const MIB = 1024 * 1024;
+const PART = 5 * MIB;
+/** Parts the interrupted run completes: the proxy stalls every later one. */
+const DONE_PARTS = 4;
+/** Eight files of a little over 6 MiB: part boundaries fall inside files. */
+const FILE_SIZE = 6 * MIB + 12_345;
+const FILES = 8;
+
+function tree(): TreeNode[] {
+  const nodes: TreeNode[] = [{ kind: "dir", path: "data" }];
+  for (let i = 0; i < FILES; i++) {
+    const bytes = new Uint8Array(FILE_SIZE);
+    let state = i + 1;
+    for (let j = 0; j < bytes.length; j++) {
+      state = (state * 1_103_515_245 + 12_345) >>> 0;
+      bytes[j] = state >>> 24;
+    }
+    nodes.push({ kind: "file", path: `data/file-${i}.bin`, data: bytes });
+  }
+  return nodes;
+}
+
+interface StoredResume {
+  upload: { uploadId: string; parts: { partNumber: number }[] };
+}
+
+async function readCheckpoint(path: string): Promise<StoredResume | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    return undefined;
+  }
+}
+
+function zipArgs(
+  bucket: string,
+  key: string,
+  endpoint: string,
+  checkpoint?: string,
+): string[] {
+  return [
+    "--store",
+    "data",
+    "-o",
+    `s3://${bucket}/${key}`,
+    "--endpoint",
+    endpoint,
+    "--part-size",
+    "5MiB",
+    "--concurrency",
+    `${DONE_PARTS}`,
+    "--no-progress",
+    ...(checkpoint === undefined ? [] : ["--resume", checkpoint]),
+  ];
+}
+
+/**
+ * Starts the CLI through a proxy that lets parts 1 to DONE_PARTS through and
+ * stalls the rest, waits until the checkpoint file shows those parts, and
+ * sends `signal`: SIGKILL is a crash, with no chance to clean up.
+ */
+async function crashMidUpload(
+  proxy: FaultProxy,
+  dir: string,
+  bucket: string,
+  key: string,
+  checkpoint: string,
+  signal: Deno.Signal = "SIGKILL",
+): Promise<{ status: Deno.CommandStatus; stderr: string }> {
+  proxy.inject(
+    (request) =>
+      isUploadPart()(request) &&
+      Number(request.query.get("partNumber")) > DONE_PARTS,
+    { kind: "stall" },
+    1000,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliCommand(zipArgs(bucket, key, proxy.endpoint, checkpoint)),
+    cwd: dir,
+    env: CREDENTIALS,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const result = await withChild(child, async () => {
+    const stderr = new Response(child.stderr).text();
+    await waitUntil(
+      `the checkpoint shows ${DONE_PARTS} parts`,
+      async () =>
+        (await readCheckpoint(`${dir}/${checkpoint}`))?.upload.parts.length ===
+          DONE_PARTS,
+    );
+    const status = await signalAndWait(child, signal);
+    return { status, stderr: await stderr };
+  });
+  proxy.rules.length = 0;
+  return result;
+}
+
+function partBytesSent(proxy: FaultProxy, from: number): number {
+  return proxy.log.slice(from)
+    .filter((entry) =>
+      entry.method === "PUT" && /partNumber=/.test(entry.query)
+    )
+    .reduce((sum, entry) => sum + entry.bodyBytesForwarded, 0);
+}
+
+Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends only the missing parts, and stores the same bytes", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, tree());
+      const proxy = FaultProxy.start(endpoint);
+      try {
+        const started = Date.now();
+        const { status } = await crashMidUpload(
+          proxy,
+          dir,
+          bucket,
+          "crashed.zip",
+          "up.resume",
+        );
+        assert.equal(status.signal, "SIGKILL");
+        const crashed = Date.now();
+        const { upload } = (await readCheckpoint(`${dir}/up.resume`))!;
+        assert.deepEqual(await pendingUploads(client, bucket, "crashed.zip"), [
+          upload.uploadId,
+        ]);
+
+        const logged = proxy.log.length;
+        const resumed = await runCli(
+          zipArgs(bucket, "crashed.zip", proxy.endpoint, "up.resume"),
+          { cwd: dir, env: CREDENTIALS },
+        );
+        assert.equal(resumed.code, 0, resumed.stderr);
+        const finished = Date.now();
+        const sent = partBytesSent(proxy, logged);
+        assert.ok(
+          !proxy.log.slice(logged).some((entry) =>
+            entry.method === "POST" && entry.query.includes("uploads")
+          ),
+          "the resumed run creates no new upload",
+        );
+
+        const reference = await runCli(
+          zipArgs(bucket, "reference.zip", endpoint),
+          { cwd: dir, env: CREDENTIALS },
+        );
+        assert.equal(reference.code, 0, reference.stderr);
+        assert.equal(
+          await objectSha256(client, bucket, "crashed.zip"),
+          await objectSha256(client, bucket, "reference.zip"),
+        );
+        const head = await client.send(
+          new HeadObjectCommand({ Bucket: bucket, Key: "crashed.zip" }),
+        );
+        const total = head.ContentLength!;
+        const missing = total - DONE_PARTS * PART;
+        console.log(
+          `archive ${total} bytes; the crashed run completed ${
+            DONE_PARTS * PART
+          } (${DONE_PARTS} parts) in ${
+            crashed - started
+          } ms; the resumed run sent ${sent} bytes of parts (missing: ${missing}) in ${
+            finished - crashed
+          } ms; ${resumed.stderr.trim()}`,
+        );
+        assert.ok(sent <= missing + PART, `sent ${sent}`);
+        assert.ok(sent >= missing, `sent ${sent}`);
+        // Files wholly before the last part boundary ahead of the first
+        // unfinished file are not read again: files 0 and 1 end before
+        // 15 MiB, file 2 runs past it and file 3 past the completed 20 MiB.
+        const readAgain = /, ([\d.]+) MiB in,/.exec(resumed.stderr);
+        assert.ok(readAgain, resumed.stderr);
+        assert.ok(
+          Math.abs(Number(readAgain[1]) * MIB - (FILES - 2) * FILE_SIZE) <
+            0.1 * MIB,
+          resumed.stderr,
+        );
+        assert.deepEqual(
+          await pendingUploads(client, bucket, "crashed.zip"),
+          [],
+        );
+        await assert.rejects(
+          Deno.stat(`${dir}/up.resume`),
+          Deno.errors.NotFound,
+        );
+        await assert.rejects(
+          Deno.stat(`${dir}/up.resume.entries`),
+          Deno.errors.NotFound,
+        );
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+});
+
+Deno.test("zipstream --resume stops, naming the part, when an input changed without its size or time, and --abort-resume leaves nothing", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, tree());
+      const proxy = FaultProxy.start(endpoint);
+      try {
+        await crashMidUpload(proxy, dir, bucket, "changed.zip", "up.resume");
+      } finally {
+        await proxy.close();
+      }
+      // The entry that runs past the completed parts is read again from its
+      // start, and its bytes in those parts are compared with the checkpoint.
+      const done = DONE_PARTS * PART;
+      const records = (await Deno.readTextFile(`${dir}/up.resume.entries`))
+        .trimEnd().split("\n").map((line) => JSON.parse(line));
+      const straddling = records.find(([, offset, end]) =>
+        offset < done && end > done
+      );
+      assert.ok(straddling, "an entry runs past the completed parts");
+      const [name, offset] = straddling as [string, number];
+      // Local header and name take less than 700 bytes.
+      const expectedPart = Math.floor((offset + 700) / PART) + 1;
+      assert.equal(Math.floor((offset + 1400) / PART) + 1, expectedPart);
+      const path = `${dir}/${name}`;
+      const bytes = await Deno.readFile(path);
+      bytes[700] = bytes[700]! ^ 0xff;
+      await Deno.writeFile(path, bytes);
+      await Deno.utime(path, TREE_MTIME, TREE_MTIME);
+
+      const result = await runCli(
+        zipArgs(bucket, "changed.zip", endpoint, "up.resume"),
+        { cwd: dir, env: CREDENTIALS },
+      );
+      assert.equal(result.code, 1, result.stderr);
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 2, result.stderr);
+      assert.match(
+        lines[0]!,
+        new RegExp(
+          `^zipstream: Cannot upload to s3://${bucket}/changed\\.zip \\(upload ID [^)]+\\): cannot resume: part ${expectedPart} \\(body bytes \\d+ to \\d+\\) differs from the checkpoint: .* so the inputs have changed since the earlier run; the multipart upload was left as it was`,
+        ),
+      );
+      assert.equal(
+        lines[1],
+        "zipstream: kept the upload for --resume up.resume: run the same command again to resume it, or discard it with zipstream --abort-resume up.resume",
+      );
+      assert.equal(
+        (await pendingUploads(client, bucket, "changed.zip")).length,
+        1,
+      );
+
+      const aborted = await runCli(
+        ["--abort-resume", "up.resume", "--endpoint", endpoint],
+        { cwd: dir, env: CREDENTIALS },
+      );
+      assert.equal(aborted.code, 0, aborted.stderr);
+      assert.match(
+        aborted.stderr,
+        new RegExp(
+          `^zipstream: aborted upload ID \\S+ of s3://${bucket}/changed\\.zip and removed up\\.resume\n$`,
+        ),
+      );
+      assert.deepEqual(await pendingUploads(client, bucket, "changed.zip"), []);
+      await assert.rejects(Deno.stat(`${dir}/up.resume`), Deno.errors.NotFound);
+    });
+  });
+});
+
+Deno.test("zipstream --resume refuses a checkpoint written for other inputs, and standard input", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, tree());
+      const proxy = FaultProxy.start(endpoint);
+      try {
+        await crashMidUpload(proxy, dir, bucket, "other.zip", "up.resume");
+      } finally {
+        await proxy.close();
+      }
+      await Deno.writeFile(`${dir}/data/new.txt`, new Uint8Array(10));
+      const result = await runCli(
+        zipArgs(bucket, "other.zip", endpoint, "up.resume"),
+        { cwd: dir, env: CREDENTIALS },
+      );
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(
+        result.stderr,
+        `zipstream: Cannot resume from up.resume: it records an upload of other inputs or options (${
+          FILES + 1
+        } entries, now ${
+          FILES + 2
+        }); run the command that wrote it, or discard its upload with zipstream --abort-resume up.resume\n`,
+      );
+      assert.equal(
+        (await pendingUploads(client, bucket, "other.zip")).length,
+        1,
+      );
+      const usage = await runCli(
+        ["-", "-o", `s3://${bucket}/x.zip`, "--resume", "x.resume"],
+        { cwd: dir, env: CREDENTIALS, stdin: new Uint8Array(1) },
+      );
+      assert.equal(usage.code, 2);
+      assert.match(
+        usage.stderr,
+        /^zipstream: Cannot resume an archive of standard input: - cannot be read again; give files instead\n/,
+      );
+    });
+  });
+});
+
+Deno.test("zipstream --resume keeps the upload on SIGINT and says how to resume or discard it", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, tree());
+      const proxy = FaultProxy.start(endpoint);
+      try {
+        const { status, stderr } = await crashMidUpload(
+          proxy,
+          dir,
+          bucket,
+          "interrupted.zip",
+          "up.resume",
+          "SIGINT",
+        );
+        assert.equal(status.code, 130, stderr);
+        assert.equal(
+          stderr,
+          "zipstream: Interrupted by SIGINT; kept the upload for --resume up.resume: run the same command again to resume it, or discard it with zipstream --abort-resume up.resume\n",
+        );
+        assert.equal(
+          (await pendingUploads(client, bucket, "interrupted.zip")).length,
+          1,
+        );
+        const resumed = await runCli(
+          zipArgs(bucket, "interrupted.zip", proxy.endpoint, "up.resume"),
+          { cwd: dir, env: CREDENTIALS },
+        );
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.deepEqual(
+          await pendingUploads(client, bucket, "interrupted.zip"),
+          [],
+        );
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+});
