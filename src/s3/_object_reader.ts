@@ -152,7 +152,10 @@ export class ObjectReader {
         this.#ended = true;
         return undefined;
       }
-      this.#signal.throwIfAborted();
+      if (this.#signal.aborted) {
+        this.#closeBody();
+        this.#signal.throwIfAborted();
+      }
       try {
         this.#body ??= await this.#open();
         const { done, value } = await this.#readWithin(this.#body);

@@ -60,6 +60,7 @@ export class ReadAhead {
   #items = new Map<number, Prefetchable>();
   #count = 0;
   #current = -1;
+  #onLastReached: (() => void) | undefined;
 
   constructor(depth: number, budgetBytes: number) {
     this.#depth = depth;
@@ -74,6 +75,18 @@ export class ReadAhead {
       item.prefetch();
     }
     return index;
+  }
+
+  /**
+   * No more objects will be added: `done` runs once the writer has reached
+   * the last one (at once if it has), when nothing is left to fetch ahead.
+   */
+  seal(done: () => void): void {
+    if (this.#current >= this.#count - 1) {
+      done();
+    } else {
+      this.#onLastReached = done;
+    }
   }
 
   /** Cancels every object the writer has not reached: the archive ended early. */
@@ -91,6 +104,11 @@ export class ReadAhead {
     this.#current = index;
     for (let next = index + 1; next <= index + this.#depth; next++) {
       this.#items.get(next)?.prefetch();
+    }
+    const done = this.#onLastReached;
+    if (done !== undefined && index >= this.#count - 1) {
+      this.#onLastReached = undefined;
+      done();
     }
   }
 }

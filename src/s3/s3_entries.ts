@@ -208,8 +208,14 @@ async function* list(resolved: Resolved): AsyncGenerator<ZipEntry> {
     }
     finished = true;
   } finally {
-    signal.removeEventListener("abort", onAbort);
-    if (!finished) readAhead.cancelPending();
+    if (finished) {
+      // A list collected before the archive reads it stays cancellable until
+      // the archive reaches its last object; then nothing is fetched ahead.
+      readAhead.seal(() => signal.removeEventListener("abort", onAbort));
+    } else {
+      signal.removeEventListener("abort", onAbort);
+      readAhead.cancelPending();
+    }
   }
 }
 

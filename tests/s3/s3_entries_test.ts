@@ -246,6 +246,32 @@ Deno.test("s3Entries() lets go of objects fetched ahead when the archive stops e
   assert.equal(s3.bodiesCancelled, 4);
 });
 
+Deno.test("s3Entries() collected first still lets go of every open object when its signal aborts", async () => {
+  const s3 = new RecordingS3();
+  for (let i = 0; i < 8; i++) {
+    s3.putObject(`data/${i}.bin`, bytesOf(MIB, i));
+  }
+  const controller = new AbortController();
+  const entries = await Array.fromAsync(
+    s3Entries(
+      options(s3, {
+        readAhead: 3,
+        readAheadBytes: 200 * KIB,
+        signal: controller.signal,
+      }),
+    ),
+  );
+  const reader = (entries[0]!.data as ReadableStream<Uint8Array>).getReader();
+  await reader.read();
+  await settle();
+  assert.equal(s3.calls.filter((c) => c.command === "GetObject").length, 4);
+  controller.abort(new Error("the archive failed"));
+  await settle();
+  assert.equal(s3.bodiesCancelled, 3, "the three fetched ahead");
+  await assert.rejects(reader.read(), /^Error: the archive failed$/);
+  assert.equal(s3.bodiesCancelled, 4, "and the one being read");
+});
+
 Deno.test("s3Entries() with stored entries makes an archive whose length predictLength() knows and every reader opens", async () => {
   const s3 = new RecordingS3();
   const contents = new Map<string, Uint8Array>();
