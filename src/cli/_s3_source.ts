@@ -53,9 +53,13 @@ const LISTING_REFUSALS: Record<string, (bucket: string) => string> = {
 export class S3Sources implements Disposable {
   #options: S3SourceOptions;
   #client: S3Client | undefined;
+  /** Aborted on dispose, so objects fetched ahead of a failed archive let go. */
+  #done = new AbortController();
+  #signal: AbortSignal;
 
   constructor(options: S3SourceOptions) {
     this.#options = options;
+    this.#signal = AbortSignal.any([options.signal, this.#done.signal]);
   }
 
   /**
@@ -70,7 +74,8 @@ export class S3Sources implements Disposable {
     const { bucket, key } = parseS3Uri(path);
     const { s3Entries } = await import("../s3/mod.ts");
     const client = await this.#connect();
-    const { signal, excluder } = this.#options;
+    const { excluder } = this.#options;
+    const signal = this.#signal;
     const uri = (objectKey: string) => `s3://${bucket}/${objectKey}`;
     const listFolder = async (
       prefix: string,
@@ -140,6 +145,7 @@ export class S3Sources implements Disposable {
   }
 
   [Symbol.dispose](): void {
+    this.#done.abort(new Error("The archive is finished"));
     this.#client?.destroy();
   }
 
