@@ -230,7 +230,9 @@ function checkAbortResume(plan: CliPlan, output: string | undefined): void {
       'Invalid --abort-resume "": expected the checkpoint FILE',
     );
   }
-  if (plan.inputs.length > 0 || output !== undefined || plan.resume) {
+  if (
+    plan.inputs.length > 0 || output !== undefined || plan.resume !== undefined
+  ) {
     throw new UsageError(
       "Option --abort-resume FILE takes no paths, -o or --resume: it only aborts the upload FILE records",
     );

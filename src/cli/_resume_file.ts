@@ -31,7 +31,8 @@ import {
   type UploadCheckpoint,
 } from "../s3/upload_checkpoint.ts";
 import { S3UploadError } from "../s3/s3_upload_error.ts";
-import { CliError } from "./_cli_error.ts";
+import { resolve, sep as SEP } from "node:path";
+import { CliError, UsageError } from "./_cli_error.ts";
 import type { ArchiveItem } from "./_entries.ts";
 import { reason } from "./_walk.ts";
 
@@ -74,7 +75,7 @@ export function fingerprintInputs(items: readonly ArchiveItem[]): string {
         fields.push(item.target, item.mtime ?? null, item.mode);
         break;
       case "object":
-        fields.push(item.uri, item.size, String(item.entry.lastModified));
+        fields.push(item.uri, item.size, timeOf(item.entry.lastModified));
         break;
       case "stdin":
         break;
@@ -82,6 +83,32 @@ export function fingerprintInputs(items: readonly ArchiveItem[]): string {
     hash.update(`${JSON.stringify(fields)}\n`);
   }
   return hash.digest("hex");
+}
+
+function timeOf(time: Date | number | undefined): number | null {
+  return time instanceof Date ? time.getTime() : time ?? null;
+}
+
+/**
+ * Refuses a checkpoint FILE inside the paths being archived: the archive
+ * would take in FILE itself, and every checkpoint would change the inputs.
+ *
+ * @throws {UsageError} FILE lies in or is one of `inputs`.
+ */
+export function checkOutsideInputs(
+  path: string,
+  inputs: readonly string[],
+): void {
+  const file = resolve(path);
+  for (const input of inputs) {
+    if (input === "-" || /^s3:\/\//i.test(input)) continue;
+    const archived = resolve(input);
+    if (file === archived || file.startsWith(`${archived}${SEP}`)) {
+      throw new UsageError(
+        `Cannot keep the checkpoint ${path} inside ${input}, which is being archived: give a --resume FILE outside the paths`,
+      );
+    }
+  }
 }
 
 /** One run's side of `--resume FILE`: what to resume from, and the writing of new checkpoints. */

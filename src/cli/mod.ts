@@ -27,7 +27,11 @@ import { Interrupt } from "./_interrupt.ts";
 import { Progress, type ProgressStyle, writeLine } from "./_progress.ts";
 import { type S3Object, writeToS3 } from "./_s3_sink.ts";
 import { S3Sources } from "./_s3_source.ts";
-import { fingerprintInputs, ResumeFile } from "./_resume_file.ts";
+import {
+  checkOutsideInputs,
+  fingerprintInputs,
+  ResumeFile,
+} from "./_resume_file.ts";
 import { formatSummary } from "./_summary.ts";
 import { describeTarget } from "./_target.ts";
 import type { CliPlan } from "./_args.ts";
@@ -118,6 +122,7 @@ async function run(
       "Refusing to write a ZIP archive to a terminal: redirect standard output or give -o FILE",
     );
   }
+  if (plan.resume !== undefined) checkOutsideInputs(plan.resume, plan.inputs);
   const excluder = new Excluder(plan.exclude);
   // Its client lives until the archive is written: the objects are read then.
   using sources = new S3Sources({

@@ -271,6 +271,9 @@ export class UploadSession {
         return;
       }
       if (part.offset >= o.bodyOffset) {
+        // Kept in later checkpoints even if this run stops before the body
+        // reaches it: the server holds it, as recorded.
+        this.#records.set(part.partNumber, part);
         this.#known.set(part.partNumber, {
           from: "checkpoint",
           etag: part.etag,

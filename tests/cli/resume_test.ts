@@ -291,7 +291,7 @@ Deno.test("zipstream --resume stops, naming the part, when an input changed with
   });
 });
 
-Deno.test("zipstream --resume refuses a checkpoint written for other inputs, and standard input", async () => {
+Deno.test("zipstream --resume refuses a checkpoint written for other inputs, standard input, and a checkpoint among the inputs", async () => {
   const endpoint = s3Endpoint();
   await withBucket(async (client, bucket) => {
     await withTempDir(async (dir) => {
@@ -328,6 +328,15 @@ Deno.test("zipstream --resume refuses a checkpoint written for other inputs, and
       assert.match(
         usage.stderr,
         /^zipstream: Cannot resume an archive of standard input: - cannot be read again; give files instead\n/,
+      );
+      const inside = await runCli(
+        ["data", "-o", `s3://${bucket}/x.zip`, "--resume", "data/x.resume"],
+        { cwd: dir, env: CREDENTIALS },
+      );
+      assert.equal(inside.code, 2);
+      assert.match(
+        inside.stderr,
+        /^zipstream: Cannot keep the checkpoint data\/x\.resume inside data, which is being archived: give a --resume FILE outside the paths\n/,
       );
     });
   });
