@@ -9,7 +9,7 @@ import {
   type UploadOptions,
   uploadToS3,
 } from "../../src/s3/mod.ts";
-import { crc32 } from "../../mod.ts";
+import { crc32, type WrittenEntry, zip } from "../../mod.ts";
 import { patternStream, RecordingS3, s3Error } from "./_recording_s3.ts";
 
 const MIB = 1024 * 1024;
@@ -533,4 +533,67 @@ Deno.test("uploadToS3() fails and aborts the upload when onCheckpoint throws", a
     "Cannot upload to s3://bucket/out.zip (upload ID upload-1): onCheckpoint threw: disk full; the multipart upload was aborted",
   );
   assert.deepEqual(s3.pendingUploads(), []);
+});
+
+Deno.test("uploadToS3() and zip() resume a deflated archive of unknown length: records skip whole entries, the rest is hashed again", async () => {
+  const text = new TextEncoder().encode(
+    Array.from(
+      { length: 400_000 },
+      (_, i) => `line ${i} ${(i * 7919) % 104_729}\n`,
+    )
+      .join(""),
+  );
+  const reads: number[] = Array(8).fill(0);
+  const entries = () =>
+    Array.from({ length: 8 }, (_, index) => ({
+      name: `logs/${index}.log`,
+      lastModified: Date.UTC(2026, 0, 1),
+      data: ReadableStream.from(
+        (function* () {
+          for (let i = 0; i < text.length; i += 1 << 20) {
+            reads[index]!++;
+            yield text.subarray(i, i + (1 << 20));
+          }
+        })(),
+      ),
+    }));
+  const full = new Uint8Array(
+    await new Response(zip(entries(), { level: 1 })).arrayBuffer(),
+  );
+  assert.ok(full.length > 3 * PART, `${full.length} bytes`);
+
+  const s3 = new RecordingS3();
+  const records: WrittenEntry[] = [];
+  let checkpoint: UploadCheckpoint | undefined;
+  s3.fault = (call) =>
+    call.command === "UploadPart" && call.partNumber === 3
+      ? s3Error("AccessDenied", 403)
+      : undefined;
+  await rejection(
+    uploadToS3(
+      zip(entries(), { level: 1, onEntry: (entry) => records.push(entry) }),
+      options(s3, {
+        abortOnFailure: false,
+        onCheckpoint: (c) => {
+          checkpoint = c;
+        },
+      }),
+    ),
+  );
+  s3.fault = () => undefined;
+  s3.calls.length = 0;
+  const offset = checkpointOffset(checkpoint!);
+  assert.equal(offset, 2 * PART);
+  reads.fill(0);
+  const result = await uploadToS3(
+    zip(entries(), { level: 1, resume: { offset, entries: records } }),
+    options(s3, { resume: checkpoint, bodyOffset: offset }),
+  );
+  assert.equal(sha256(s3.objects.get("out.zip")!.bytes), sha256(full));
+  assert.equal(result.crc32, crc32(full));
+  assert.deepEqual(uploadedParts(s3)[0], 3);
+  const skipped = records.filter((record) => record.end <= offset).length;
+  assert.ok(skipped > 0, "some entries lie wholly in the completed parts");
+  assert.deepEqual(reads.slice(0, skipped), Array(skipped).fill(0));
+  assert.ok(reads[skipped]! > 0);
 });
