@@ -41,6 +41,92 @@ export interface CheckpointPart {
  * completed part. It is plain JSON: store it with `JSON.stringify`, read it
  * back with {@linkcode parseUploadCheckpoint}, and pass it as the `resume`
  * option to continue the upload instead of starting over.
+ *
+ * @example An upload that fails at part 2, resumed from its checkpoint (a client double stands in for S3)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createHash } from "node:crypto";
+ * import {
+ *   CreateMultipartUploadCommand,
+ *   HeadObjectCommand,
+ *   ListPartsCommand,
+ *   UploadPartCommand,
+ * } from "@aws-sdk/client-s3";
+ * import {
+ *   checkpointOffset,
+ *   parseUploadCheckpoint,
+ *   uploadToS3,
+ * } from "@zipstream/zipstream/s3";
+ *
+ * const body = new Uint8Array(12 * 1024 * 1024).map((_, i) => i % 251);
+ * const md5 = (bytes: Uint8Array) =>
+ *   createHash("md5").update(bytes).digest("hex");
+ * const stored = new Map<number, Uint8Array>();
+ * const sent: number[] = [];
+ * let refusePart2 = true;
+ * const client = {
+ *   send(command: object) {
+ *     if (command instanceof CreateMultipartUploadCommand) {
+ *       return Promise.resolve({ UploadId: "upload-1" });
+ *     }
+ *     if (command instanceof UploadPartCommand) {
+ *       const number = command.input.PartNumber!;
+ *       sent.push(number);
+ *       if (number === 2 && refusePart2) {
+ *         const denied = new Error("Access denied");
+ *         denied.name = "AccessDenied";
+ *         return Promise.reject(denied);
+ *       }
+ *       const bytes = (command.input.Body as Uint8Array).slice();
+ *       stored.set(number, bytes);
+ *       return Promise.resolve({ ETag: `"${md5(bytes)}"` });
+ *     }
+ *     if (command instanceof ListPartsCommand) {
+ *       const Parts = [...stored].map(([PartNumber, bytes]) => ({
+ *         PartNumber,
+ *         ETag: `"${md5(bytes)}"`,
+ *         Size: bytes.length,
+ *       }));
+ *       return Promise.resolve({ Parts });
+ *     }
+ *     if (command instanceof HeadObjectCommand) {
+ *       return Promise.resolve({ ContentLength: body.length });
+ *     }
+ *     return Promise.resolve({});
+ *   },
+ * };
+ * const options = {
+ *   client,
+ *   bucket: "exports",
+ *   key: "big.zip",
+ *   partSize: 5 * 1024 * 1024,
+ *   concurrency: 1,
+ * };
+ *
+ * let saved = "";
+ * await assert.rejects(
+ *   uploadToS3(ReadableStream.from([body]), {
+ *     ...options,
+ *     abortOnFailure: false,
+ *     onCheckpoint: (checkpoint) => {
+ *       saved = JSON.stringify(checkpoint);
+ *     },
+ *   }),
+ *   { name: "S3UploadError", uploadKept: true, partNumber: 2 },
+ * );
+ *
+ * refusePart2 = false;
+ * sent.length = 0;
+ * const checkpoint = parseUploadCheckpoint(JSON.parse(saved));
+ * const offset = checkpointOffset(checkpoint); // part 1 is done
+ * const result = await uploadToS3(
+ *   ReadableStream.from([body.subarray(offset)]),
+ *   { ...options, resume: checkpoint, bodyOffset: offset },
+ * );
+ * assert.deepEqual(sent, [2, 3]); // part 1 was not sent again
+ * assert.equal(result.size, body.length);
+ * assert.equal(result.parts, 3);
+ * ```
  */
 export interface UploadCheckpoint {
   /** The format version, {@linkcode CHECKPOINT_VERSION}. */

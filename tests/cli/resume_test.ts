@@ -381,3 +381,35 @@ Deno.test("zipstream --resume keeps the upload on SIGINT and says how to resume 
     });
   });
 });
+
+Deno.test("zipstream refuses --resume for a file target, --abort-resume with paths, and names a missing checkpoint", async () => {
+  await withTempDir(async (dir) => {
+    const fileTarget = await runCli(
+      ["a.txt", "-o", "a.zip", "--resume", "a.resume"],
+      { cwd: dir },
+    );
+    assert.equal(fileTarget.code, 2);
+    assert.equal(
+      fileTarget.stderr,
+      "zipstream: Option --resume applies to s3:// targets only, but the output is a.zip\nTry 'zipstream --help' for more information\n",
+    );
+    const withPaths = await runCli(
+      ["--abort-resume", "a.resume", "a.txt"],
+      { cwd: dir },
+    );
+    assert.equal(withPaths.code, 2);
+    assert.match(
+      withPaths.stderr,
+      /^zipstream: Option --abort-resume FILE takes no paths, -o or --resume: it only aborts the upload FILE records\n/,
+    );
+    const missing = await runCli(["--abort-resume", "a.resume"], {
+      cwd: dir,
+      env: CREDENTIALS,
+    });
+    assert.equal(missing.code, 1);
+    assert.equal(
+      missing.stderr,
+      "zipstream: Cannot abort the upload recorded in a.resume: the file does not exist\n",
+    );
+  });
+});
