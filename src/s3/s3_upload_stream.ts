@@ -22,6 +22,11 @@ import { UploadSession } from "./_upload_session.ts";
  * aborting) the multipart upload is aborted, and only then does the stream
  * error and `result` reject, with an {@linkcode S3UploadError}.
  *
+ * An upload can outlive its process: `onCheckpoint` reports after each part
+ * what a later run needs, `abortOnFailure: false` keeps the upload when it
+ * fails, and `resume` (with `bodyOffset`) continues it, checking the bytes
+ * of completed parts instead of sending them; see `UploadCheckpoint`.
+ *
  * @example Piping a stream into S3 (here, a client double that answers every command)
  * ```ts
  * import assert from "node:assert/strict";

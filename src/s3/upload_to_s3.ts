@@ -19,7 +19,9 @@ import { S3UploadStream } from "./s3_upload_stream.ts";
  * @throws {TypeError} An option of the wrong type (the body is cancelled).
  * @throws {RangeError} An option out of range (the body is cancelled).
  * @throws {S3UploadError} The upload failed; a multipart upload it had
- * started was aborted first.
+ * started was aborted first, unless kept for resuming (`abortOnFailure:
+ * false`, or a resumed body that differs from its checkpoint; see
+ * `uploadKept`).
  *
  * @example Uploading a zip archive (to a client double here; pass an `S3Client` in real use)
  * ```ts
