@@ -315,7 +315,11 @@ async function readStored(path: string): Promise<StoredResume | undefined> {
   }
   try {
     const value = JSON.parse(text) as Partial<StoredResume>;
-    if (value.zipstream !== FORMAT || value.version !== VERSION) {
+    if (
+      value.zipstream !== FORMAT || value.version !== VERSION ||
+      typeof value.target !== "string" || typeof value.archive !== "object" ||
+      value.archive === null
+    ) {
       throw new TypeError(
         `expected a zipstream resume file of version ${VERSION}`,
       );

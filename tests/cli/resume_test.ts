@@ -168,11 +168,13 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
           "the resumed run creates no new upload",
         );
 
+        const referenceStarted = Date.now();
         const reference = await runCli(
           zipArgs(bucket, "reference.zip", endpoint),
           { cwd: dir, env: CREDENTIALS },
         );
         assert.equal(reference.code, 0, reference.stderr);
+        const referenceTook = Date.now() - referenceStarted;
         assert.equal(
           await objectSha256(client, bucket, "crashed.zip"),
           await objectSha256(client, bucket, "reference.zip"),
@@ -189,7 +191,7 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
             crashed - started
           } ms; the resumed run sent ${sent} bytes of parts (missing: ${missing}) in ${
             finished - crashed
-          } ms; ${resumed.stderr.trim()}`,
+          } ms, an uninterrupted upload in ${referenceTook} ms; ${resumed.stderr.trim()}`,
         );
         assert.ok(sent <= missing + PART, `sent ${sent}`);
         assert.ok(sent >= missing, `sent ${sent}`);
@@ -382,7 +384,7 @@ Deno.test("zipstream --resume keeps the upload on SIGINT and says how to resume 
   });
 });
 
-Deno.test("zipstream refuses --resume for a file target, --abort-resume with paths, and names a missing checkpoint", async () => {
+Deno.test("zipstream refuses --resume for a file target, --abort-resume with paths, and names a missing or unreadable checkpoint", async () => {
   await withTempDir(async (dir) => {
     const fileTarget = await runCli(
       ["a.txt", "-o", "a.zip", "--resume", "a.resume"],
@@ -410,6 +412,17 @@ Deno.test("zipstream refuses --resume for a file target, --abort-resume with pat
     assert.equal(
       missing.stderr,
       "zipstream: Cannot abort the upload recorded in a.resume: the file does not exist\n",
+    );
+    await Deno.writeTextFile(`${dir}/a.txt`, "a");
+    await Deno.writeTextFile(`${dir}/bad.resume`, "{}");
+    const corrupt = await runCli(
+      ["a.txt", "-o", "s3://b/a.zip", "--resume", "bad.resume"],
+      { cwd: dir, env: CREDENTIALS },
+    );
+    assert.equal(corrupt.code, 1);
+    assert.equal(
+      corrupt.stderr,
+      "zipstream: Cannot resume from bad.resume: it is not a checkpoint zipstream wrote (expected a zipstream resume file of version 1); give another --resume FILE, or delete it to start over\n",
     );
   });
 });
