@@ -12,7 +12,7 @@ import {
 import { CliError, EXIT_FAILURE, findCliError } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
 import { readCheckpointFile } from "./_resume_file.ts";
-import { targetClient } from "./_s3_sink.ts";
+import { s3Client } from "./_s3_client.ts";
 
 /** What `--abort-resume` did, for its one line of output. */
 export interface AbortedResume {
@@ -36,7 +36,7 @@ export async function abortResume(
   const checkpoint = await readCheckpointFile(path);
   const { bucket, key, uploadId } = checkpoint;
   const target = `s3://${bucket}/${key}`;
-  const client = await targetClient(endpoint, region);
+  const client = await s3Client(endpoint, region);
   const input = { Bucket: bucket, Key: key, UploadId: uploadId };
   let existed = true;
   try {

@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { UploadCheckpoint } from "../s3/upload_checkpoint.ts";
 import { CliError, findCliError } from "./_cli_error.ts";
+import { s3Client } from "./_s3_client.ts";
 
 /** Where and how to upload. */
 export interface S3SinkOptions {
@@ -44,7 +44,7 @@ export async function writeToS3(
   options: S3SinkOptions,
 ): Promise<S3Object> {
   const [client, { uploadToS3 }] = await Promise.all([
-    targetClient(options.endpoint, options.region),
+    s3Client(options.endpoint, options.region),
     import("../s3/mod.ts"),
   ]);
   const { resume } = options;
@@ -80,23 +80,6 @@ export async function writeToS3(
   } finally {
     client.destroy();
   }
-}
-
-/** A client for the target's server: `endpoint` and `region` or the environment's. */
-export async function targetClient(
-  endpoint: string | undefined,
-  region: string | undefined,
-): Promise<S3Client> {
-  // Loaded only for S3 targets: the SDK takes most of the CLI's start-up time.
-  const { S3Client } = await import("@aws-sdk/client-s3");
-  const env = Deno.env.toObject();
-  const url = endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  const name = region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ??
-    (url === undefined ? undefined : "us-east-1");
-  return new S3Client({
-    ...(url === undefined ? {} : { endpoint: url, forcePathStyle: true }),
-    ...(name === undefined ? {} : { region: name }),
-  });
 }
 
 function describeUploadError(error: unknown, options: S3SinkOptions): string {

@@ -10,6 +10,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { ZipEntry } from "../zip/zip_entry.ts";
 import { CliError } from "./_cli_error.ts";
 import type { Excluder } from "./_glob.ts";
+import { s3Client } from "./_s3_client.ts";
 import { parseS3Uri } from "./_s3_uri.ts";
 
 /** One object (or folder marker, a key ending in `/`) to archive. */
@@ -151,18 +152,7 @@ export class S3Sources implements Disposable {
 
   async #connect(): Promise<S3Client> {
     if (this.#client !== undefined) return this.#client;
-    // Loaded only for s3:// paths: the SDK takes most of the CLI's start-up time.
-    const { S3Client } = await import("@aws-sdk/client-s3");
-    const env = Deno.env.toObject();
-    const endpoint = this.#options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ??
-      env.AWS_ENDPOINT_URL;
-    const region = this.#options.region ?? env.AWS_REGION ??
-      env.AWS_DEFAULT_REGION ??
-      (endpoint === undefined ? undefined : "us-east-1");
-    this.#client = new S3Client({
-      ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
-      ...(region === undefined ? {} : { region }),
-    });
+    this.#client = await s3Client(this.#options.endpoint, this.#options.region);
     return this.#client;
   }
 }
