@@ -10,6 +10,20 @@
  * starts and the CRC and sizes its data turned out to have. `zip()` reports
  * one per entry through `ZipOptions.onEntry`; handed back through
  * `ZipOptions.resume`, it lets a later run skip the entry's data.
+ *
+ * @example Record where each entry landed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type WrittenEntry, zip } from "@zipstream/zipstream";
+ *
+ * const written: WrittenEntry[] = [];
+ * await new Response(zip([{ name: "a.txt", data: "abc" }], {
+ *   compression: "store",
+ *   onEntry: (entry) => written.push(entry),
+ * })).arrayBuffer();
+ * assert.equal(written[0]?.offset, 0);
+ * assert.equal(written[0]?.size, 3);
+ * ```
  */
 export interface WrittenEntry {
   /** The entry's name. */
@@ -29,6 +43,25 @@ export interface WrittenEntry {
 /**
  * Where to resume an archive whose first bytes were already delivered (for
  * instance, the completed parts of an interrupted upload).
+ *
+ * @example Produce only the rest of an archive
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ResumePoint, type WrittenEntry, zip, type ZipEntry } from "@zipstream/zipstream";
+ *
+ * const entries = (): ZipEntry[] => [
+ *   { name: "a.bin", data: [new Uint8Array(1000)], compression: "store" },
+ *   { name: "b.bin", data: [new Uint8Array(1000)], compression: "store" },
+ * ];
+ * const options = { lastModified: 0 };
+ * const written: WrittenEntry[] = [];
+ * const full = await new Response(
+ *   zip(entries(), { ...options, onEntry: (entry) => written.push(entry) }),
+ * ).bytes();
+ * const resume: ResumePoint = { offset: written[0]!.end, entries: written };
+ * const rest = await new Response(zip(entries(), { ...options, resume })).bytes();
+ * assert.deepEqual(rest, full.subarray(written[0]!.end));
+ * ```
  */
 export interface ResumePoint {
   /** The archive byte the output starts at; the bytes before it are not emitted. */

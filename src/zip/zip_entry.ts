@@ -4,7 +4,21 @@
  * @module
  */
 
-/** The compression methods zipstream writes (APPNOTE 4.4.5). */
+/**
+ * The compression methods zipstream writes (APPNOTE 4.4.5): `"store"` keeps
+ * the bytes as they are, `"deflate"` compresses them.
+ *
+ * @example Store already-compressed data, deflate the rest
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CompressionMethod } from "@zipstream/zipstream";
+ *
+ * const methodFor = (name: string): CompressionMethod =>
+ *   /\.(jpe?g|png|zip|gz)$/.test(name) ? "store" : "deflate";
+ * assert.equal(methodFor("photo.jpg"), "store");
+ * assert.equal(methodFor("notes.txt"), "deflate");
+ * ```
+ */
 export type CompressionMethod = "store" | "deflate";
 
 /**
@@ -15,6 +29,24 @@ export type CompressionMethod = "store" | "deflate";
  * descriptor follows them. `Blob`s, streams and iterables are read once, in
  * order, as the archive is pulled. Stored chunks are passed on without being
  * copied, so a source must not change a chunk after giving it.
+ *
+ * @example Every shape of data in one archive
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { zip, type ZipEntryData } from "@zipstream/zipstream";
+ *
+ * const bytes = new TextEncoder().encode("abc");
+ * const shapes: ZipEntryData[] = [
+ *   "abc",
+ *   bytes,
+ *   bytes.buffer,
+ *   new Blob([bytes]),
+ *   new Blob([bytes]).stream(),
+ *   [bytes.subarray(0, 1), bytes.subarray(1)],
+ * ];
+ * const archive = zip(shapes.map((data, i) => ({ name: `${i}.txt`, data })));
+ * assert.ok((await new Response(archive).arrayBuffer()).byteLength > 0);
+ * ```
  */
 export type ZipEntryData =
   | string
@@ -25,7 +57,29 @@ export type ZipEntryData =
   | AsyncIterable<Uint8Array>
   | Iterable<Uint8Array>;
 
-/** One member of the archive: a file (with `data`) or a directory (name ending in `/`). */
+/**
+ * One member of the archive: a file (with `data`) or a directory (name ending
+ * in `/`).
+ *
+ * @example A file of unknown length, an executable and a symbolic link
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { zip, type ZipEntry } from "@zipstream/zipstream";
+ *
+ * const entries: ZipEntry[] = [
+ *   { name: "bin/" },
+ *   { name: "bin/run.sh", data: "#!/bin/sh\necho hi\n", mode: 0o755 },
+ *   { name: "bin/latest", data: "run.sh", mode: 0o120777 },
+ *   {
+ *     name: "logs/today.log",
+ *     data: ReadableStream.from([new TextEncoder().encode("started\n")]),
+ *     lastModified: new Date("2026-11-25T08:00:00Z"),
+ *     comment: "streamed",
+ *   },
+ * ];
+ * assert.ok((await new Response(zip(entries)).arrayBuffer()).byteLength > 0);
+ * ```
+ */
 export interface ZipEntry {
   /**
    * The member's path inside the archive, `/`-separated. A trailing `/` makes
@@ -80,6 +134,20 @@ export interface ZipEntry {
  * Where `zip()` pulls entries from: an array, a generator, an async generator
  * or a `ReadableStream`. Entries are pulled one at a time, as the archive is
  * read.
+ *
+ * @example A million entries from a generator, never all in memory
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { zip, type ZipEntrySource } from "@zipstream/zipstream";
+ *
+ * function* numbered(): Generator<{ name: string; data: string }> {
+ *   for (let i = 0; i < 1_000_000; i++) yield { name: `${i}.txt`, data: `${i}` };
+ * }
+ * const source: ZipEntrySource = numbered();
+ * const reader = zip(source, { compression: "store" }).getReader();
+ * assert.equal((await reader.read()).done, false);
+ * await reader.cancel();
+ * ```
  */
 export type ZipEntrySource =
   | ReadableStream<ZipEntry>

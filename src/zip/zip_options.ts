@@ -7,7 +7,24 @@
 import type { CompressionMethod } from "./zip_entry.ts";
 import type { ResumePoint, WrittenEntry } from "./written_entry.ts";
 
-/** Options that apply to the whole archive and give entries their defaults. */
+/**
+ * Options that apply to the whole archive and give entries their defaults.
+ *
+ * @example A reproducible, fast archive with a comment
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { zip, type ZipOptions } from "@zipstream/zipstream";
+ *
+ * const options: ZipOptions = {
+ *   level: 1,
+ *   comment: "nightly export",
+ *   lastModified: new Date("2026-01-01T00:00:00Z"),
+ * };
+ * const first = await new Response(zip([{ name: "a.txt", data: "a" }], options)).bytes();
+ * const again = await new Response(zip([{ name: "a.txt", data: "a" }], options)).bytes();
+ * assert.deepEqual(first, again);
+ * ```
+ */
 export interface ZipOptions {
   /**
    * How entries are compressed when they do not say.
