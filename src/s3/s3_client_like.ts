@@ -9,6 +9,23 @@
  * classes (`PutObjectCommand`, `UploadPartCommand`, `GetObjectCommand`, ...),
  * of which zipstream reads nothing but the class and `input`. Structural, so
  * that this package's public types do not depend on the SDK's.
+ *
+ * @example A client that records the commands it is sent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HeadObjectCommand } from "@aws-sdk/client-s3";
+ * import type { S3ClientLike, S3Command } from "@zipstream/zipstream/s3";
+ *
+ * const sent: S3Command[] = [];
+ * const client: S3ClientLike = {
+ *   send: (command) => {
+ *     sent.push(command);
+ *     return Promise.resolve({});
+ *   },
+ * };
+ * await client.send(new HeadObjectCommand({ Bucket: "b", Key: "k" }));
+ * assert.equal(sent[0]?.constructor.name, "HeadObjectCommand");
+ * ```
  */
 export interface S3Command {
   /** The command's parameters, e.g. `{ Bucket, Key, UploadId, PartNumber, Body }`. */

@@ -8,7 +8,27 @@ import type { CompressionMethod } from "../zip/mod.ts";
 import type { S3ClientLike } from "./s3_client_like.ts";
 import type { RetryOptions } from "./upload_options.ts";
 
-/** Which objects become entries, and how they are read. Only `client` and `bucket` are required. */
+/**
+ * Which objects become entries, and how they are read. Only `client` and
+ * `bucket` are required.
+ *
+ * @example Options for a folder of many small objects
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { S3Client } from "@aws-sdk/client-s3";
+ * import type { S3EntriesOptions } from "@zipstream/zipstream/s3";
+ *
+ * const client = new S3Client({ region: "us-east-1" });
+ * const options: S3EntriesOptions = {
+ *   client,
+ *   bucket: "photos",
+ *   prefix: "2026/november/",
+ *   readAhead: 16,
+ * };
+ * assert.equal(options.prefix?.endsWith("/"), true);
+ * client.destroy();
+ * ```
+ */
 export interface S3EntriesOptions {
   /** The client to list and read with, e.g. `new S3Client({ ... })`. */
   client: S3ClientLike;

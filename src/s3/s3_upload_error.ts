@@ -4,7 +4,26 @@
  * @module
  */
 
-/** What an {@linkcode S3UploadError} names besides its message. */
+/**
+ * What an {@linkcode S3UploadError} names besides its message.
+ *
+ * @example The fields an error carries
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { S3UploadError, type S3UploadErrorOptions } from "@zipstream/zipstream/s3";
+ *
+ * const options: S3UploadErrorOptions = {
+ *   bucket: "exports",
+ *   key: "a.zip",
+ *   uploadId: "u-1",
+ *   partNumber: 3,
+ *   cause: new Error("socket hang up"),
+ * };
+ * const error = new S3UploadError("Cannot upload part 3", options);
+ * assert.equal(error.partNumber, 3);
+ * assert.equal(error.uploadKept, false);
+ * ```
+ */
 export interface S3UploadErrorOptions {
   /** The target bucket. */
   bucket: string;

@@ -14,10 +14,34 @@ import {
 } from "./_part_size_plan.ts";
 import { show } from "./_option_checks.ts";
 
-/** The only checkpoint format so far. */
+/**
+ * The checkpoint format this version writes and reads; a stored checkpoint of
+ * another version is refused by {@linkcode parseUploadCheckpoint}.
+ *
+ * @example Check a stored checkpoint's version before resuming
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHECKPOINT_VERSION } from "@zipstream/zipstream/s3";
+ *
+ * const stored = JSON.parse('{"version": 1}');
+ * assert.equal(stored.version, CHECKPOINT_VERSION);
+ * ```
+ */
 export const CHECKPOINT_VERSION = 1;
 
-/** One part the server acknowledged, as a checkpoint records it. */
+/**
+ * One part the server acknowledged, as a checkpoint records it.
+ *
+ * @example How much of the archive a checkpoint holds
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CheckpointPart } from "@zipstream/zipstream/s3";
+ *
+ * const stored = (parts: readonly CheckpointPart[]): number =>
+ *   parts.reduce((sum, part) => sum + part.size, 0);
+ * assert.equal(stored([]), 0);
+ * ```
+ */
 export interface CheckpointPart {
   /** The part number, from 1. */
   partNumber: number;

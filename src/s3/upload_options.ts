@@ -7,7 +7,24 @@
 import type { S3ClientLike } from "./s3_client_like.ts";
 import type { UploadCheckpoint } from "./upload_checkpoint.ts";
 
-/** How an upload's progress is reported to `onProgress`. */
+/**
+ * How an upload's progress is reported to `onProgress`.
+ *
+ * @example A percentage when the total is known
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { UploadProgress } from "@zipstream/zipstream/s3";
+ *
+ * const describe = (p: UploadProgress): string =>
+ *   p.totalBytes === undefined
+ *     ? `${p.bytesUploaded} bytes in ${p.partsUploaded} parts`
+ *     : `${Math.floor((100 * p.bytesUploaded) / p.totalBytes)}%`;
+ * assert.equal(
+ *   describe({ bytesRead: 60, bytesUploaded: 50, partsUploaded: 1, totalBytes: 200 }),
+ *   "25%",
+ * );
+ * ```
+ */
 export interface UploadProgress {
   /** Bytes taken from the source so far. */
   bytesRead: number;
@@ -28,6 +45,16 @@ export interface UploadProgress {
  *
  * The client may retry on its own too (`S3Client`'s `maxAttempts`, default 3);
  * its attempts happen inside each of these.
+ *
+ * @example Patient retries for a flaky link
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RetryOptions } from "@zipstream/zipstream/s3";
+ *
+ * const retry: RetryOptions = { attempts: 8, baseDelay: 500, maxDelay: 30_000 };
+ * // The longest wait before the last attempt: min(maxDelay, baseDelay * 2 ** 6).
+ * assert.equal(Math.min(retry.maxDelay!, retry.baseDelay! * 2 ** 6), 30_000);
+ * ```
  */
 export interface RetryOptions {
   /**
@@ -66,7 +93,29 @@ export interface RetryOptions {
   timeoutPerMiB?: number;
 }
 
-/** Where and how to upload. Only `client`, `bucket` and `key` are required. */
+/**
+ * Where and how to upload. Only `client`, `bucket` and `key` are required.
+ *
+ * @example Options for a large archive of known length
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { S3Client } from "@aws-sdk/client-s3";
+ * import type { UploadOptions } from "@zipstream/zipstream/s3";
+ *
+ * const client = new S3Client({ region: "us-east-1" });
+ * const options: UploadOptions = {
+ *   client,
+ *   bucket: "exports",
+ *   key: "2026/archive.zip",
+ *   contentLength: 40 * 2 ** 30,
+ *   concurrency: 8,
+ *   contentDisposition: 'attachment; filename="archive.zip"',
+ *   onProgress: ({ bytesUploaded }) => console.error(bytesUploaded),
+ * };
+ * assert.equal(options.contentType, undefined); // application/zip by default
+ * client.destroy();
+ * ```
+ */
 export interface UploadOptions {
   /** The client to send requests with, e.g. `new S3Client({ ... })`. */
   client: S3ClientLike;

@@ -4,7 +4,20 @@
  * @module
  */
 
-/** The object an upload created. */
+/**
+ * The object an upload created.
+ *
+ * @example A one-line report of an upload
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { UploadResult } from "@zipstream/zipstream/s3";
+ *
+ * const report = (r: UploadResult): string =>
+ *   `s3://${r.bucket}/${r.key}: ${r.size} bytes in ${r.parts} parts, CRC-32 ${r.crc32.toString(16)}`;
+ * const result = { bucket: "b", key: "k.zip", etag: '"x-2"', size: 10, parts: 2, crc32: 0xabc };
+ * assert.equal(report(result as UploadResult), "s3://b/k.zip: 10 bytes in 2 parts, CRC-32 abc");
+ * ```
+ */
 export interface UploadResult {
   /** The bucket it was written to. */
   bucket: string;
