@@ -37,6 +37,8 @@ const OUTPUT_BLOCK_SIZE = 64 * 1024;
 /** Chunks this large are handed on as they are; smaller ones are packed together. */
 const PASS_THROUGH_SIZE = 16 * 1024;
 
+const NO_BLOCK = new Uint8Array(0);
+
 /** Raised inside the engine once the output has been cancelled. */
 class Cancelled extends Error {}
 
@@ -49,7 +51,8 @@ export class ArchiveWriter {
   #offset = 0;
   #ready: Uint8Array[] = [];
   #readyBytes = 0;
-  #block = new Uint8Array(OUTPUT_BLOCK_SIZE);
+  // Allocated when small output first arrives; a handed-on block is not reused.
+  #block = NO_BLOCK;
   #blockUsed = 0;
   #source: PullSource<unknown> | undefined;
   #cancelled = false;
@@ -369,7 +372,10 @@ export class ArchiveWriter {
       this.#ready.push(bytes);
       return;
     }
-    if (this.#blockUsed + bytes.length > this.#block.length) this.#flushBlock();
+    if (this.#blockUsed + bytes.length > this.#block.length) {
+      this.#flushBlock();
+      this.#block = new Uint8Array(OUTPUT_BLOCK_SIZE);
+    }
     this.#block.set(bytes, this.#blockUsed);
     this.#blockUsed += bytes.length;
   }
@@ -377,8 +383,7 @@ export class ArchiveWriter {
   #flushBlock(): void {
     if (this.#blockUsed === 0) return;
     this.#ready.push(this.#block.subarray(0, this.#blockUsed));
-    // The handed-on block now belongs to the consumer.
-    this.#block = new Uint8Array(OUTPUT_BLOCK_SIZE);
+    this.#block = NO_BLOCK;
     this.#blockUsed = 0;
   }
 

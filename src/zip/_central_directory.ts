@@ -6,11 +6,13 @@
  */
 
 const BLOCK_SIZE = 64 * 1024;
+const NO_BLOCK = new Uint8Array(0);
 
 /** Collects central directory headers until the archive ends. */
 export class CentralDirectory {
   #blocks: Uint8Array[] = [];
-  #current = new Uint8Array(BLOCK_SIZE);
+  // Allocated when the first header arrives: small archives stay cheap.
+  #current = NO_BLOCK;
   #used = 0;
   #size = 0;
   #entryCount = 0;
@@ -32,7 +34,7 @@ export class CentralDirectory {
     let copied = 0;
     while (copied < header.length) {
       if (this.#used === this.#current.length) {
-        this.#blocks.push(this.#current);
+        if (this.#used > 0) this.#blocks.push(this.#current);
         this.#current = new Uint8Array(BLOCK_SIZE);
         this.#used = 0;
       }
@@ -51,7 +53,7 @@ export class CentralDirectory {
     const chunks = this.#blocks;
     if (this.#used > 0) chunks.push(this.#current.subarray(0, this.#used));
     this.#blocks = [];
-    this.#current = new Uint8Array(BLOCK_SIZE);
+    this.#current = NO_BLOCK;
     this.#used = 0;
     return chunks;
   }
