@@ -20,7 +20,11 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
-import type { S3ClientLike, S3Command } from "../../src/s3/mod.ts";
+import type {
+  S3ClientLike,
+  S3Command,
+  UploadOptions,
+} from "../../src/s3/mod.ts";
 
 /** One recorded call: the command's name and a copy of its input (bodies as lengths). */
 export interface RecordedCall {
@@ -432,4 +436,27 @@ export function patternStream(
     pulled: () => pulled,
     bytes: () => chunkOf(0, total),
   };
+}
+
+/** The part size the fake's upload options use: S3's minimum. */
+export const FAKE_PART_SIZE = 5 * 1024 * 1024;
+
+/** Upload options against the fake: minimum-size parts, no backoff waits. */
+export function fakeUploadOptions(
+  s3: RecordingS3,
+  extra: Partial<UploadOptions> = {},
+): UploadOptions {
+  return {
+    client: s3,
+    bucket: "bucket",
+    key: "out.zip",
+    partSize: FAKE_PART_SIZE,
+    retry: { baseDelay: 0, maxDelay: 0 },
+    ...extra,
+  };
+}
+
+/** The SHA-256 of bytes, as hex. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }

@@ -10,29 +10,24 @@ import {
   uploadToS3,
 } from "../../src/s3/mod.ts";
 import { crc32, type WrittenEntry, zip } from "../../mod.ts";
-import { patternStream, RecordingS3, s3Error } from "./_recording_s3.ts";
+import {
+  FAKE_PART_SIZE,
+  fakeUploadOptions,
+  patternStream,
+  RecordingS3,
+  s3Error,
+  sha256,
+} from "./_recording_s3.ts";
 
 const MIB = 1024 * 1024;
-const PART = 5 * MIB;
+const PART = FAKE_PART_SIZE;
 const TOTAL = 6 * PART + 1234;
 
 function options(
   s3: RecordingS3,
   extra: Partial<UploadOptions> = {},
 ): UploadOptions {
-  return {
-    client: s3,
-    bucket: "bucket",
-    key: "out.zip",
-    partSize: PART,
-    concurrency: 1,
-    retry: { baseDelay: 0, maxDelay: 0 },
-    ...extra,
-  };
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  return fakeUploadOptions(s3, { concurrency: 1, ...extra });
 }
 
 function md5(bytes: Uint8Array): string {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
-import { createHash } from "node:crypto";
 import {
   S3UploadError,
   S3UploadStream,
@@ -11,30 +10,22 @@ import {
 import { crc32 } from "../../mod.ts";
 import {
   connectionReset,
+  FAKE_PART_SIZE,
+  fakeUploadOptions,
   patternStream,
   RecordingS3,
   s3Error,
+  sha256,
 } from "./_recording_s3.ts";
 
 const MIB = 1024 * 1024;
-const PART = 5 * MIB;
+const PART = FAKE_PART_SIZE;
 
 function options(
   s3: RecordingS3,
   extra: Partial<UploadOptions> = {},
 ): UploadOptions {
-  return {
-    client: s3,
-    bucket: "bucket",
-    key: "out.zip",
-    partSize: PART,
-    retry: { baseDelay: 0, maxDelay: 0 },
-    ...extra,
-  };
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  return fakeUploadOptions(s3, { ...extra });
 }
 
 function stored(s3: RecordingS3, key = "out.zip"): Uint8Array {
