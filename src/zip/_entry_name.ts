@@ -6,6 +6,7 @@
  */
 
 import { UINT16_MAX } from "./_constants.ts";
+import { encodeUtf8 } from "./_utf8.ts";
 
 const DRIVE_LETTER = /^[A-Za-z]:/;
 const DIRECTORY_SUFFIX = "/";
@@ -32,7 +33,7 @@ export function encodeEntryName(name: unknown): Uint8Array {
       `Cannot add ${JSON.stringify(name)} to the archive: ${problem}`,
     );
   }
-  const bytes = new TextEncoder().encode(name);
+  const bytes = encodeUtf8(name);
   if (bytes.length > UINT16_MAX) {
     throw new RangeError(
       `Cannot add ${

@@ -8,6 +8,7 @@
 import type { ZipEntryData } from "./zip_entry.ts";
 import { describe } from "./_entry_name.ts";
 import { isSource, type PullSource, pullSource } from "./_pull_source.ts";
+import { encodeUtf8 } from "./_utf8.ts";
 
 /** Entry data after normalization. */
 export type EntryBody =
@@ -32,7 +33,7 @@ export function entryBody(
 ): EntryBody {
   if (data === undefined) return EMPTY_BODY;
   if (typeof data === "string") {
-    return { kind: "bytes", bytes: new TextEncoder().encode(data) };
+    return { kind: "bytes", bytes: encodeUtf8(data) };
   }
   if (data instanceof Uint8Array) return { kind: "bytes", bytes: data };
   if (data instanceof ArrayBuffer) {

@@ -26,6 +26,7 @@ import type { EntryFields, Method } from "./_entry_fields.ts";
 import { describe, encodeEntryName, isDirectoryName } from "./_entry_name.ts";
 import { extendedTimestampExtra } from "./_extra_fields.ts";
 import type { CompressionMethod, ZipEntry } from "./zip_entry.ts";
+import { encodeUtf8 } from "./_utf8.ts";
 
 const MILLISECONDS_PER_SECOND = 1000;
 const MAX_LEVEL = 9;
@@ -122,9 +123,7 @@ export function resolveEntry(
       }`,
     );
   }
-  const commentBytes = comment === ""
-    ? NO_BYTES
-    : new TextEncoder().encode(comment);
+  const commentBytes = comment === "" ? NO_BYTES : encodeUtf8(comment);
   if (commentBytes.length > UINT16_MAX) {
     throw new RangeError(
       `${

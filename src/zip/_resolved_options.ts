@@ -14,6 +14,7 @@ import {
 } from "./_resolved_entry.ts";
 import type { ZipOptions } from "./zip_options.ts";
 import type { ResumePoint, WrittenEntry } from "./written_entry.ts";
+import { encodeUtf8 } from "./_utf8.ts";
 
 const DEFAULT_LEVEL = 6;
 
@@ -66,7 +67,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
       }`,
     );
   }
-  const commentBytes = new TextEncoder().encode(comment);
+  const commentBytes = encodeUtf8(comment);
   if (commentBytes.length > UINT16_MAX) {
     throw new RangeError(
       `Cannot create the archive: invalid option comment: expected at most ${UINT16_MAX} bytes of UTF-8 but received ${commentBytes.length}`,
