@@ -9,9 +9,12 @@ const TABLE_COUNT = 16;
 const TABLE_SIZE = 256;
 const BYTE_MASK = 0xff;
 /**
- * Below this many bytes the pure-JS loop beats a call into native code; above
- * it the native CRC of Node, Deno and Bun's zlib runs an order of magnitude
- * faster than any JS (measured in bench/crc32_bench.ts).
+ * Below this many bytes the pure-JS loop beats a call into native code; from
+ * it on, the native CRC of Node, Deno and Bun's zlib wins and soon runs an
+ * order of magnitude faster. Measured here in a tight loop of repeated calls:
+ * 32 B, JS 0.83 GB/s against native 0.60; 64 B, 1.3 against 3.5; 1 KiB, 2.4
+ * against 40. (`deno bench`'s per-call overhead moves the crossover in
+ * bench/crc32_bench.ts a little higher.)
  */
 const NATIVE_THRESHOLD = 64;
 
