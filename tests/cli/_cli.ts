@@ -186,3 +186,34 @@ function killQuietly(child: Deno.ChildProcess): void {
     // It exited between the check and the kill.
   }
 }
+
+/**
+ * Feeds `first` to the CLI's standard input and holds the rest back until
+ * the CLI's first line reaches stderr, so the run is certainly past its first
+ * progress line whatever the machine's speed; then feeds `rest`, closes
+ * standard input, and collects stderr and the exit status.
+ */
+export async function feedAroundFirstLine(
+  child: Deno.ChildProcess,
+  first: Uint8Array,
+  rest: readonly Uint8Array[] = [],
+): Promise<{ status: Deno.CommandStatus; stderr: string }> {
+  const writer = child.stdin.getWriter();
+  await writer.write(first);
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  let done = false;
+  while (!done && !stderr.includes("\n")) {
+    const read = await lines.read();
+    done = read.done;
+    stderr += read.value ?? "";
+  }
+  for (const chunk of rest) await writer.write(chunk);
+  await writer.close();
+  while (!done) {
+    const read = await lines.read();
+    done = read.done;
+    stderr += read.value ?? "";
+  }
+  return { status: await child.status, stderr };
+}

@@ -9,6 +9,7 @@ import {
 import {
   cliCommand,
   extendedTimestamp,
+  feedAroundFirstLine,
   makeTree,
   runCli,
   signalAndWait,
@@ -498,8 +499,6 @@ Deno.test("zipstream --version prints the package version", async () => {
 
 Deno.test("zipstream writes plain progress lines, not a bar, when stderr is not a terminal", async () => {
   await withTempDir(async (dir) => {
-    // Standard input that arrives in two halves with a pause keeps the run
-    // going past the first progress line, whatever the machine's speed.
     const child = new Deno.Command(Deno.execPath(), {
       args: cliCommand(["-", "-o", "out.zip"]),
       cwd: dir,
@@ -507,24 +506,11 @@ Deno.test("zipstream writes plain progress lines, not a bar, when stderr is not 
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new Uint8Array(1 << 20));
-    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let seen = "";
-    while (!seen.includes("\n")) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      seen += value;
-    }
-    await writer.write(new Uint8Array(1 << 20));
-    await writer.close();
-    for (;;) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      seen += value;
-    }
-    const status = await child.status;
+    const { status, stderr: seen } = await feedAroundFirstLine(
+      child,
+      new Uint8Array(1 << 20),
+      [new Uint8Array(1 << 20)],
+    );
     assert.equal(status.code, 0, seen);
     const lines = seen.trimEnd().split("\n");
     assert.match(

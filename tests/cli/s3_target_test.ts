@@ -9,6 +9,7 @@ import {
 } from "../s3/_local_s3.ts";
 import {
   cliCommand,
+  feedAroundFirstLine,
   makeTree,
   runCli,
   signalAndWait,
@@ -221,24 +222,10 @@ Deno.test("zipstream's progress lines for an S3 target count the bytes sent", as
         stdout: "null",
         stderr: "piped",
       }).spawn();
-      const writer = child.stdin.getWriter();
-      await writer.write(new Uint8Array(1 << 20));
-      // Standard input stays open until the first progress line is out.
-      const lines = child.stderr.pipeThrough(new TextDecoderStream())
-        .getReader();
-      let seen = "";
-      while (!seen.includes("\n")) {
-        const { value, done } = await lines.read();
-        if (done) break;
-        seen += value;
-      }
-      await writer.close();
-      for (;;) {
-        const { value, done } = await lines.read();
-        if (done) break;
-        seen += value;
-      }
-      const status = await child.status;
+      const { status, stderr: seen } = await feedAroundFirstLine(
+        child,
+        new Uint8Array(1 << 20),
+      );
       assert.equal(status.code, 0, seen);
       const [first] = seen.split("\n");
       assert.match(
