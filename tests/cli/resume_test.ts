@@ -131,6 +131,21 @@ function partBytesSent(proxy: FaultProxy, from: number): number {
     .reduce((sum, entry) => sum + entry.bodyBytesForwarded, 0);
 }
 
+/** Crashes an upload through a fault proxy of its own, closed afterwards. */
+async function crashThroughOwnProxy(
+  endpoint: string,
+  dir: string,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  const proxy = FaultProxy.start(endpoint);
+  try {
+    await crashMidUpload(proxy, dir, bucket, key, "up.resume");
+  } finally {
+    await proxy.close();
+  }
+}
+
 Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends only the missing parts, and stores the same bytes", async () => {
   const endpoint = s3Endpoint();
   await withBucket(async (client, bucket) => {
@@ -229,12 +244,7 @@ Deno.test("zipstream --resume stops, naming the part, when an input changed with
   await withBucket(async (client, bucket) => {
     await withTempDir(async (dir) => {
       await makeTree(dir, tree());
-      const proxy = FaultProxy.start(endpoint);
-      try {
-        await crashMidUpload(proxy, dir, bucket, "changed.zip", "up.resume");
-      } finally {
-        await proxy.close();
-      }
+      await crashThroughOwnProxy(endpoint, dir, bucket, "changed.zip");
       // The entry that runs past the completed parts is read again from its
       // start, and its bytes in those parts are compared with the checkpoint.
       const done = DONE_PARTS * PART;
@@ -298,12 +308,7 @@ Deno.test("zipstream --resume refuses a checkpoint written for other inputs, sta
   await withBucket(async (client, bucket) => {
     await withTempDir(async (dir) => {
       await makeTree(dir, tree());
-      const proxy = FaultProxy.start(endpoint);
-      try {
-        await crashMidUpload(proxy, dir, bucket, "other.zip", "up.resume");
-      } finally {
-        await proxy.close();
-      }
+      await crashThroughOwnProxy(endpoint, dir, bucket, "other.zip");
       await Deno.writeFile(`${dir}/data/new.txt`, new Uint8Array(10));
       const result = await runCli(
         zipArgs(bucket, "other.zip", endpoint, "up.resume"),
