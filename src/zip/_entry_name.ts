@@ -6,6 +6,7 @@
  */
 
 import { UINT16_MAX } from "./_constants.ts";
+import { describe } from "./_describe.ts";
 import { encodeUtf8 } from "./_utf8.ts";
 
 const DRIVE_LETTER = /^[A-Za-z]:/;
@@ -76,14 +77,4 @@ export function isDirectoryName(name: string): boolean {
  */
 export function nameKey(name: string): string {
   return isDirectoryName(name) ? name.slice(0, -1) : name;
-}
-
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "object") {
-    return `an object (${value.constructor?.name ?? "Object"})`;
-  }
-  return `${typeof value} ${String(value)}`;
 }

@@ -6,7 +6,7 @@
  */
 
 import type { ZipEntryData } from "./zip_entry.ts";
-import { describe } from "./_entry_name.ts";
+import { describe } from "./_describe.ts";
 import { isSource, type PullSource, pullSource } from "./_pull_source.ts";
 import { encodeUtf8 } from "./_utf8.ts";
 

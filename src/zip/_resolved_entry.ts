@@ -23,7 +23,8 @@ import {
 import { dosDateTime } from "./_dos_date_time.ts";
 import { type EntryBody, entryBody } from "./_entry_source.ts";
 import type { EntryFields, Method } from "./_entry_fields.ts";
-import { describe, encodeEntryName, isDirectoryName } from "./_entry_name.ts";
+import { describe } from "./_describe.ts";
+import { encodeEntryName, isDirectoryName } from "./_entry_name.ts";
 import { extendedTimestampExtra } from "./_extra_fields.ts";
 import type { CompressionMethod, ZipEntry } from "./zip_entry.ts";
 import { encodeUtf8 } from "./_utf8.ts";

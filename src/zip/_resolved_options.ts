@@ -5,7 +5,7 @@
  */
 
 import { UINT16_MAX } from "./_constants.ts";
-import { describe } from "./_entry_name.ts";
+import { describe } from "./_describe.ts";
 import {
   checkCompression,
   checkLevel,

@@ -13,7 +13,8 @@ import {
   inMemoryEntryLayout,
   streamedEntryLayout,
 } from "./_entry_layout.ts";
-import { describe, nameKey } from "./_entry_name.ts";
+import { describe } from "./_describe.ts";
+import { nameKey } from "./_entry_name.ts";
 import { localFileHeader } from "./_local_file_header.ts";
 import {
   cannotAdd,

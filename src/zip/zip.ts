@@ -5,7 +5,7 @@
  */
 
 import { ArchiveWriter } from "./_archive_writer.ts";
-import { describe } from "./_entry_name.ts";
+import { describe } from "./_describe.ts";
 import { isSource, pullSource } from "./_pull_source.ts";
 import { resolveOptions } from "./_resolved_options.ts";
 import type { ZipEntrySource } from "./zip_entry.ts";
@@ -16,8 +16,9 @@ import type { ZipOptions } from "./zip_options.ts";
  *
  * The archive is produced as it is read: entries are pulled from `entries`
  * one at a time, each entry's data is read chunk by chunk, and nothing is
- * kept but the central directory (its headers, a few dozen bytes plus the
- * name per entry). A slow consumer slows everything down to its pace.
+ * kept but the central directory (55 bytes plus name and comment per entry)
+ * and the set of names for the duplicate check. A slow consumer slows
+ * everything down to its pace.
  * ZIP64 records appear only where a size, offset or count needs them.
  *
  * Cancelling the returned stream cancels the data source of the entry being
