@@ -19,6 +19,23 @@ export type Fail = (
   value: unknown,
 ) => never;
 
+/** Checks the two options every S3 call needs: a client with `send()` and a bucket name. */
+export function checkClientAndBucket(
+  client: unknown,
+  bucket: unknown,
+  fail: Fail,
+): void {
+  if (
+    typeof client !== "object" || client === null ||
+    typeof (client as { send?: unknown }).send !== "function"
+  ) {
+    fail(TypeError, "client", "an S3Client (an object with send())", client);
+  }
+  if (typeof bucket !== "string" || bucket === "") {
+    fail(TypeError, "bucket", "a non-empty string", bucket);
+  }
+}
+
 /** A {@linkcode Fail} whose messages begin with `Cannot <attempt>: `. */
 export function failer(attempt: string): Fail {
   return (Kind, name, expected, value) => {

@@ -15,6 +15,7 @@ import {
 } from "./upload_checkpoint.ts";
 import type { RetryPolicy } from "./_retry.ts";
 import {
+  checkClientAndBucket,
   checkInteger,
   type Fail,
   failer,
@@ -99,15 +100,7 @@ export function resolveUploadOptions(
       : "upload to S3",
   );
 
-  if (
-    typeof client !== "object" || client === null ||
-    typeof client.send !== "function"
-  ) {
-    fail(TypeError, "client", "an S3Client (an object with send())", client);
-  }
-  if (typeof bucket !== "string" || bucket === "") {
-    fail(TypeError, "bucket", "a non-empty string", bucket);
-  }
+  checkClientAndBucket(client, bucket, fail);
   if (typeof key !== "string" || key === "") {
     fail(TypeError, "key", "a non-empty string", key);
   }

@@ -9,6 +9,7 @@ import type { CompressionMethod, ZipEntry } from "../zip/mod.ts";
 import type { S3EntriesOptions } from "./s3_entries_options.ts";
 import { ObjectReader } from "./_object_reader.ts";
 import {
+  checkClientAndBucket,
   checkInteger,
   failer,
   resolveRetryPolicy,
@@ -117,15 +118,7 @@ function resolve(options: S3EntriesOptions): Resolved {
       ? `list s3://${bucket}/${prefix}`
       : "list S3 objects",
   );
-  if (
-    typeof client !== "object" || client === null ||
-    typeof client.send !== "function"
-  ) {
-    fail(TypeError, "client", "an S3Client (an object with send())", client);
-  }
-  if (typeof bucket !== "string" || bucket === "") {
-    fail(TypeError, "bucket", "a non-empty string", bucket);
-  }
+  checkClientAndBucket(client, bucket, fail);
   if (typeof prefix !== "string") {
     fail(TypeError, "prefix", "a string", prefix);
   }
