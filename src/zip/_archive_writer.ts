@@ -17,7 +17,7 @@ import {
   streamedEntryLayout,
 } from "./_entry_layout.ts";
 import type { Method } from "./_entry_fields.ts";
-import { nameKey } from "./_entry_name.ts";
+import { claimName } from "./_entry_name.ts";
 import { checkChunk } from "./_entry_source.ts";
 import { localFileHeader } from "./_local_file_header.ts";
 import type { PullSource } from "./_pull_source.ts";
@@ -130,15 +130,7 @@ export class ArchiveWriter {
     this.#throwIfCancelled();
     if (entry === undefined) return undefined;
     const resolved = resolveEntry(entry, this.#options.defaults);
-    const key = nameKey(resolved.name);
-    if (this.#names.has(key)) {
-      throw new TypeError(
-        `${
-          cannotAdd(resolved.name)
-        }: an entry with that name is already in the archive`,
-      );
-    }
-    this.#names.add(key);
+    claimName(this.#names, resolved.name);
     return resolved;
   }
 

@@ -72,6 +72,24 @@ export function isDirectoryName(name: string): boolean {
 }
 
 /**
+ * Adds `name` to the names already in an archive, refusing a duplicate: a
+ * second entry of the same name would be lost on extraction.
+ *
+ * @throws {TypeError} when the name, or its file or folder twin, is there.
+ */
+export function claimName(names: Set<string>, name: string): void {
+  const key = nameKey(name);
+  if (names.has(key)) {
+    throw new TypeError(
+      `Cannot add ${
+        JSON.stringify(name)
+      } to the archive: an entry with that name is already in the archive`,
+    );
+  }
+  names.add(key);
+}
+
+/**
  * The key under which names collide: `a` and `a/` would extract to the same
  * path, so they count as duplicates.
  */

@@ -14,10 +14,9 @@ import {
   streamedEntryLayout,
 } from "./_entry_layout.ts";
 import { describe } from "./_describe.ts";
-import { nameKey } from "./_entry_name.ts";
+import { claimName } from "./_entry_name.ts";
 import { localFileHeader } from "./_local_file_header.ts";
 import {
-  cannotAdd,
   entryFields,
   type ResolvedEntry,
   resolveEntry,
@@ -84,15 +83,7 @@ export function predictLength(
   let entryCount = 0;
   for (const entry of entries) {
     const known = resolveEntry(entry, resolved.defaults);
-    const key = nameKey(known.name);
-    if (names.has(key)) {
-      throw new TypeError(
-        `${
-          cannotAdd(known.name)
-        }: an entry with that name is already in the archive`,
-      );
-    }
-    names.add(key);
+    claimName(names, known.name);
     const size = knownStoredSize(known);
     const layout = predictedLayout(known, size);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);
