@@ -35,6 +35,8 @@ export interface CliPlan {
   sourceRegion: string | undefined;
   partSize: number | undefined;
   concurrency: number | undefined;
+  /** `--content-md5`: send each part's MD5 for the server to check. */
+  contentMd5: boolean;
   /** `--resume FILE`: the checkpoint file of a resumable upload. */
   resume: string | undefined;
   /** `--abort-resume FILE`: abort the upload FILE records, and nothing else. */
@@ -62,6 +64,7 @@ const OPTIONS = {
   "source-region": { type: "string" },
   "part-size": { type: "string" },
   concurrency: { type: "string" },
+  "content-md5": { type: "boolean" },
   resume: { type: "string" },
   "abort-resume": { type: "string" },
   "no-progress": { type: "boolean" },
@@ -135,6 +138,7 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     concurrency: values.concurrency === undefined
       ? undefined
       : parseConcurrency(values.concurrency),
+    contentMd5: values["content-md5"] === true,
     resume: values.resume,
     abortResume: values["abort-resume"],
     progress,
@@ -171,8 +175,8 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
   if (plan.target.kind !== "s3") {
     // --endpoint and --region also serve s3:// paths.
     const targetOnly = s3Sources.length > 0
-      ? ["part-size", "concurrency"]
-      : ["endpoint", "region", "part-size", "concurrency"];
+      ? ["part-size", "concurrency", "content-md5"]
+      : ["endpoint", "region", "part-size", "concurrency", "content-md5"];
     for (const s3Only of targetOnly) {
       if (values[s3Only as keyof typeof values] !== undefined) {
         throw new UsageError(

@@ -50,6 +50,8 @@ instance roles):
                        (default: 8MiB, raised as needed to fit 10,000 parts)
   --concurrency N      parts uploaded at once, 1 to 64 (default: 4); memory
                        holds at most (N + 1) parts
+  --content-md5        send each part's MD5 as Content-MD5 and check the ETag
+                       answered (default: rely on the SDK's own checksums)
   --source-endpoint URL
                        the server of the s3:// paths, when it is not the
                        target's (default: the one --endpoint gives)

@@ -16,6 +16,7 @@ export interface S3SinkOptions {
   region: string | undefined;
   partSize: number | undefined;
   concurrency: number | undefined;
+  contentMd5: boolean;
   /** The archive's exact length, when `predictLength` knows it. */
   contentLength: number | undefined;
   signal: AbortSignal;
@@ -58,6 +59,7 @@ export async function writeToS3(
       ...(options.concurrency === undefined
         ? {}
         : { concurrency: options.concurrency }),
+      contentMd5: options.contentMd5,
       ...(options.contentLength === undefined
         ? {}
         : { contentLength: options.contentLength }),

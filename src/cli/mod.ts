@@ -218,6 +218,7 @@ async function run(
           region: plan.region,
           partSize: plan.partSize,
           concurrency: plan.concurrency,
+          contentMd5: plan.contentMd5,
           contentLength,
           signal: interrupt.signal,
           onUploaded: (bytes) => progress.bytesUploaded(bytes),

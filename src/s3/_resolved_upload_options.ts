@@ -41,6 +41,7 @@ export interface ResolvedUploadOptions {
   key: string;
   partSize: number;
   concurrency: number;
+  contentMd5: boolean;
   contentLength: number | undefined;
   signal: AbortSignal | undefined;
   onProgress: ((progress: UploadProgress) => void) | undefined;
@@ -81,6 +82,7 @@ export function resolveUploadOptions(
     resume,
     partSize = resume?.partSize ?? DEFAULT_PART_SIZE,
     concurrency = 4,
+    contentMd5 = false,
     contentLength = resume?.contentLength,
     signal,
     onProgress,
@@ -114,6 +116,9 @@ export function resolveUploadOptions(
   }
   checkInteger("partSize", partSize, MIN_PART_SIZE, MAX_PART_SIZE, fail);
   checkInteger("concurrency", concurrency, 1, MAX_CONCURRENCY, fail);
+  if (typeof contentMd5 !== "boolean") {
+    fail(TypeError, "contentMd5", "a boolean", contentMd5);
+  }
   if (contentLength !== undefined) {
     checkInteger("contentLength", contentLength, 0, MAX_UPLOAD_SIZE, fail);
   }
@@ -184,6 +189,7 @@ export function resolveUploadOptions(
     key,
     partSize,
     concurrency,
+    contentMd5,
     contentLength,
     signal,
     onProgress,

@@ -47,6 +47,8 @@ const STRAY_LISTING_PAGES = 10;
 const CLOCK_SKEW_MS = 60_000;
 /** ListParts pages read at most: 10,000 parts at the smallest page S3 pads to. */
 const LIST_PARTS_PAGES = MAX_PARTS;
+/** An ETag that is a plain MD5, once its quotes are removed. */
+const MD5_HEX = /^[0-9a-f]{32}$/;
 
 interface Failure {
   what: string;
@@ -287,7 +289,7 @@ export class UploadSession {
         continue;
       }
       // Only an ETag that is an MD5 can vouch for bytes; others are resent.
-      if (/^[0-9a-f]{32}$/.test(bareEtag(part.etag))) {
+      if (MD5_HEX.test(bareEtag(part.etag))) {
         this.#known.set(partNumber, {
           from: "server",
           etag: part.etag,
@@ -460,8 +462,7 @@ export class UploadSession {
       await this.#creating;
       if (this.#failure !== undefined) return;
     }
-    const digest = md5(bytes);
-    this.#digests[partNumber - 1] = digest;
+    const digest = this.#options.contentMd5 ? md5(bytes) : undefined;
     const task = this.#uploadPart(partNumber, offset, bytes, digest);
     this.#inFlight.add(task);
     task.then(() => {
@@ -596,7 +597,7 @@ export class UploadSession {
     partNumber: number,
     offset: number,
     bytes: Uint8Array,
-    digest: Uint8Array,
+    digest: Uint8Array | undefined,
   ): Promise<void> {
     const o = this.#options;
     try {
@@ -608,7 +609,7 @@ export class UploadSession {
           PartNumber: partNumber,
           Body: bytes,
           ContentLength: bytes.length,
-          ContentMD5: toBase64(digest),
+          ContentMD5: digest === undefined ? undefined : toBase64(digest),
         },
         this.#work.signal,
         (answer) => checkEtag(answer, digest, partNumber),
@@ -617,7 +618,12 @@ export class UploadSession {
         PartNumber: partNumber,
         ETag: output.ETag,
       });
-      this.#record(partNumber, offset, bytes.length, output.ETag!, digest);
+      // Without Content-MD5 the server's ETag is the part's MD5, which the
+      // multipart ETag and the checkpoint need; only under SSE-KMS or SSE-C
+      // is it something else, and the bytes are hashed here instead.
+      const partDigest = digest ?? etagDigest(output) ?? md5(bytes);
+      this.#digests[partNumber - 1] = partDigest;
+      this.#record(partNumber, offset, bytes.length, output.ETag!, partDigest);
       this.#bytesUploaded += bytes.length;
       this.#report();
     } catch (error) {
@@ -631,7 +637,7 @@ export class UploadSession {
 
   async #putObject(bytes: Uint8Array): Promise<void> {
     const o = this.#options;
-    const digest = md5(bytes);
+    const digest = o.contentMd5 ? md5(bytes) : undefined;
     try {
       const output = await this.#requests.putObject(
         {
@@ -639,7 +645,7 @@ export class UploadSession {
           Key: o.key,
           Body: bytes,
           ContentLength: bytes.length,
-          ContentMD5: toBase64(digest),
+          ContentMD5: digest === undefined ? undefined : toBase64(digest),
           ContentType: o.contentType,
           ContentDisposition: o.contentDisposition,
           Metadata: o.metadata,
@@ -945,14 +951,23 @@ function etagIsMd5(output: EncryptionFields): boolean {
     output.SSECustomerAlgorithm === undefined;
 }
 
+/** The MD5 an answer's ETag stands for, when it is one. */
+function etagDigest(
+  output: { ETag?: string } & EncryptionFields,
+): Uint8Array | undefined {
+  const etag = bareEtag(output.ETag ?? "");
+  return etagIsMd5(output) && MD5_HEX.test(etag) ? fromHex(etag) : undefined;
+}
+
 /**
- * Checks a part's (or object's) ETag against the MD5 of the bytes sent. The
- * server already checked Content-MD5 on arrival; this catches an answer that
- * belongs to other bytes. A mismatch is retried.
+ * Checks that a part (or object) was answered with an ETag and, when the MD5
+ * of the bytes sent is known, that the ETag is that MD5. The server already
+ * checked Content-MD5 on arrival; this catches an answer that belongs to
+ * other bytes. A mismatch is retried.
  */
 function checkEtag(
   output: { ETag?: string } & EncryptionFields,
-  digest: Uint8Array,
+  digest: Uint8Array | undefined,
   partNumber: number,
 ): void {
   if (output.ETag === undefined || output.ETag === "") {
@@ -960,7 +975,10 @@ function checkEtag(
       `Part ${partNumber} was answered without an ETag`,
     );
   }
-  if (etagIsMd5(output) && !etagMatchesDigest(output.ETag, digest)) {
+  if (
+    digest !== undefined && etagIsMd5(output) &&
+    !etagMatchesDigest(output.ETag, digest)
+  ) {
     const error = new Error(
       `Part ${partNumber} was answered ETag ${output.ETag} but the MD5 of its bytes differs`,
     );

@@ -2,9 +2,10 @@
  * Streams bytes (a zip archive from `zip()`, or any `ReadableStream`) into
  * S3-compatible storage with a multipart upload that never leaves a mess:
  * bounded memory with backpressure, part sizes that reach 5 TiB for streams
- * of unknown length, retries with backoff, per-part Content-MD5, a CRC-32 and
- * size of the whole object computed on the way, and an aborted upload on any
- * failure. `s3Entries` turns the objects under a prefix into ZIP entries,
+ * of unknown length, retries with backoff, the completed object checked
+ * against its parts' ETags and its size, a CRC-32 of the whole object
+ * computed on the way (and Content-MD5 per part on request), and an aborted
+ * upload on any failure. `s3Entries` turns the objects under a prefix into ZIP entries,
  * read lazily with read-ahead and resumed where a GET broke, so that a
  * bucket folder zips into the bucket without touching the disk.
  *

@@ -420,6 +420,10 @@ const USAGE_ERRORS: [string[], string][] = [
     "Option --part-size applies to s3:// targets only, but the output is a.zip",
   ],
   [
+    ["a", "-o", "a.zip", "--content-md5"],
+    "Option --content-md5 applies to s3:// targets only, but the output is a.zip",
+  ],
+  [
     ["a", "-o", "s3://b/k.zip", "--part-size", "lots"],
     'Invalid --part-size "lots": expected a size such as 8MiB, 16M or 5242880',
   ],

@@ -70,10 +70,12 @@ async function download(
   await (await getObjectStream(client, bucket, key)).pipeTo(file.writable);
 }
 
-for (const compression of [[], ["--store"]]) {
-  const how = compression.length === 0
-    ? "deflated"
-    : "stored (with an exact Content-Length)";
+const UPLOAD_SHAPES = {
+  deflated: [],
+  "stored (with an exact Content-Length)": ["--store"],
+  "deflated, every part with its Content-MD5,": ["--content-md5"],
+};
+for (const [how, compression] of Object.entries(UPLOAD_SHAPES)) {
   Deno.test(`zipstream uploads a ${how} archive to s3://bucket/key that every reader opens`, async () => {
     const endpoint = s3Endpoint();
     await withBucket(async (client, bucket) => {

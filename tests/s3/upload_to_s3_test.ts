@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 import {
   S3UploadError,
   S3UploadStream,
+  type UploadCheckpoint,
   type UploadOptions,
   type UploadProgress,
   uploadToS3,
@@ -57,7 +59,37 @@ Deno.test("uploadToS3() sends an empty body as one PutObject of zero bytes", asy
     crc32: 0,
   });
   assert.equal(s3.calls[0]!.input.ContentType, "application/zip");
+  assert.equal(s3.calls[0]!.input.ContentMD5, undefined);
+});
+
+Deno.test("uploadToS3() with contentMd5 sends the MD5 of a single PutObject's bytes", async () => {
+  const s3 = new RecordingS3();
+  await uploadToS3(ReadableStream.from([]), options(s3, { contentMd5: true }));
   assert.equal(s3.calls[0]!.input.ContentMD5, "1B2M2Y8AsgTpgAmY7PhCfg==");
+});
+
+Deno.test("uploadToS3() with contentMd5 sends every part's MD5, and without it none", async () => {
+  for (const contentMd5 of [true, false]) {
+    const s3 = new RecordingS3();
+    const source = patternStream(2 * PART + 1);
+    await uploadToS3(source.stream, options(s3, { contentMd5 }));
+    const bytes = source.bytes();
+    const sent = s3.calls
+      .filter((c) => c.command === "UploadPart")
+      .map((c) => [c.input.PartNumber, c.input.ContentMD5]);
+    const expected = [1, 2, 3].map((n) => [
+      n,
+      contentMd5
+        ? createHash("md5")
+          .update(bytes.subarray((n - 1) * PART, n * PART))
+          .digest("base64")
+        : undefined,
+    ]);
+    assert.deepEqual(
+      sent.toSorted((a, b) => Number(a[0]) - Number(b[0])),
+      expected,
+    );
+  }
 });
 
 Deno.test("uploadToS3() sends a body of exactly one part of unknown length as one PutObject", async () => {
@@ -214,7 +246,7 @@ Deno.test("uploadToS3() retries parts whose connection dropped", async () => {
   assert.equal(sha256(stored(s3)), sha256(source.bytes()));
 });
 
-Deno.test("uploadToS3() retries a part whose answer carries another ETag", async () => {
+Deno.test("uploadToS3() with contentMd5 retries a part whose answer carries another ETag", async () => {
   const s3 = new RecordingS3();
   let corrupted = false;
   const original = s3.send.bind(s3);
@@ -227,7 +259,7 @@ Deno.test("uploadToS3() retries a part whose answer carries another ETag", async
     return answer;
   };
   const source = patternStream(2 * PART);
-  await uploadToS3(source.stream, options(s3));
+  await uploadToS3(source.stream, options(s3, { contentMd5: true }));
   assert.equal(s3.calls.filter((c) => c.command === "UploadPart").length, 3);
   assert.equal(sha256(stored(s3)), sha256(source.bytes()));
 });
@@ -322,6 +354,65 @@ Deno.test("uploadToS3() retries CompleteMultipartUpload after a server error", a
   );
   assert.equal(result.size, 2 * PART);
   assert.equal(sha256(stored(s3)), sha256(source.bytes()));
+});
+
+Deno.test("uploadToS3() fails a completion answered with an ETag its parts' ETags do not make", async () => {
+  const s3 = new RecordingS3();
+  const original = s3.send.bind(s3);
+  s3.send = async (command, sendOptions) => {
+    const answer = await original(command, sendOptions) as object;
+    return command.constructor.name === "CompleteMultipartUploadCommand"
+      ? { ...answer, ETag: '"0123456789abcdef0123456789abcdef-2"' }
+      : answer;
+  };
+  const error = await rejection(
+    uploadToS3(patternStream(2 * PART).stream, options(s3)),
+  );
+  assert.match(
+    error.message,
+    /CompleteMultipartUpload answered ETag "0123456789abcdef0123456789abcdef-2" but the parts sent make "[0-9a-f]{32}-2"/,
+  );
+});
+
+Deno.test("uploadToS3() hashes the parts itself when their ETags are not MD5s (SSE-KMS)", async () => {
+  const s3 = new RecordingS3();
+  const original = s3.send.bind(s3);
+  const KMS_SUFFIX = "-kms";
+  s3.send = async (command, sendOptions) => {
+    if (command.constructor.name === "CompleteMultipartUploadCommand") {
+      const input = command.input as {
+        MultipartUpload: { Parts: { ETag: string }[] };
+      };
+      for (const part of input.MultipartUpload.Parts) {
+        part.ETag = part.ETag.replace(KMS_SUFFIX, "");
+      }
+    }
+    const answer = await original(command, sendOptions) as { ETag?: string };
+    return command.constructor.name === "UploadPartCommand"
+      ? {
+        ...answer,
+        ETag: answer.ETag!.replace(/"$/, `${KMS_SUFFIX}"`),
+        ServerSideEncryption: "aws:kms",
+      }
+      : answer;
+  };
+  const checkpoints: UploadCheckpoint[] = [];
+  const source = patternStream(2 * PART);
+  await uploadToS3(
+    source.stream,
+    options(s3, { onCheckpoint: (c) => void checkpoints.push(c) }),
+  );
+  const bytes = source.bytes();
+  assert.deepEqual(
+    checkpoints.at(-1)!.parts.map((part) => [part.partNumber, part.md5]),
+    [1, 2].map((n) => [
+      n,
+      createHash("md5")
+        .update(bytes.subarray((n - 1) * PART, n * PART))
+        .digest("hex"),
+    ]),
+  );
+  assert.equal(sha256(stored(s3)), sha256(bytes));
 });
 
 Deno.test("uploadToS3() accepts a completion whose answer was lost once the object's ETag proves it", async () => {
@@ -580,6 +671,11 @@ Deno.test("S3UploadStream rejects options it cannot use, naming the option and t
       { concurrency: 0 },
       RangeError,
       'expected option "concurrency" to be an integer from 1 to 64 but got 0',
+    ],
+    [
+      { contentMd5: "yes" as unknown as boolean },
+      TypeError,
+      'expected option "contentMd5" to be a boolean but got "yes"',
     ],
     [
       { contentLength: -1 },
