@@ -1,6 +1,6 @@
 /**
  * W5, zipstream's way: `zip()` piped into `uploadToS3` with its defaults
- * (8 MiB parts, 4 in flight).
+ * (5 MiB parts, 4 in flight).
  *
  * @module
  */

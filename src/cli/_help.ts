@@ -47,7 +47,7 @@ instance roles):
   --region R           (default: $AWS_REGION, else the SDK's profile; us-east-1
                        for an S3-compatible endpoint)
   --part-size SIZE     multipart part size from 5MiB to 5GiB, e.g. 16MiB
-                       (default: 8MiB, raised as needed to fit 10,000 parts)
+                       (default: 5MiB, raised as needed to fit 10,000 parts)
   --concurrency N      parts uploaded at once, 1 to 64 (default: 4); memory
                        holds at most (N + 1) parts
   --content-md5        send each part's MD5 as Content-MD5 and check the ETag

@@ -15,8 +15,8 @@ export const MAX_PART_SIZE = 5 * 1024 * MIB;
 export const MAX_PARTS = 10_000;
 /** The largest body a multipart upload can carry: 10,000 parts of 5 GiB. */
 export const MAX_UPLOAD_SIZE = MAX_PARTS * MAX_PART_SIZE;
-/** The default part size: boto3's choice, a little above S3's minimum. */
-export const DEFAULT_PART_SIZE = 8 * MIB;
+/** The default part size: S3's minimum, as lib-storage's default (memory is (concurrency + 1) parts). */
+export const DEFAULT_PART_SIZE = 5 * MIB;
 /**
  * How far a stream of unknown length can go: S3's historical object limit of
  * 5 TiB. lib-storage and boto3 keep a fixed part size and stop at 10,000 parts
@@ -25,7 +25,7 @@ export const DEFAULT_PART_SIZE = 8 * MIB;
 export const UNKNOWN_LENGTH_CAPACITY = 5 * 1024 * 1024 * MIB;
 /**
  * Parts kept at the caller's part size before growth starts, so that streams
- * up to 1,000 parts (7.8 GiB at the default) use no more memory than asked.
+ * up to 1,000 parts (4.9 GiB at the default) use no more memory than asked.
  */
 export const FIXED_SIZE_PARTS = 1_000;
 

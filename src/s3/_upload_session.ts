@@ -390,7 +390,7 @@ export class UploadSession {
 
   /**
    * Keeps a sent part's buffer for the next part. Reuse keeps the process
-   * at (concurrency + 1) part buffers instead of leaving a fresh 8 MiB
+   * at (concurrency + 1) part buffers instead of leaving a fresh part-sized
    * allocation per part for the garbage collector.
    */
   #recycle(bytes: Uint8Array): void {

@@ -129,11 +129,11 @@ export interface UploadOptions {
    * to fit 10,000 parts: to `contentLength / 10,000` when the length is
    * known, and step by step after part 1,000 when it is not, so that a
    * stream of unknown length can reach 5 TiB. Memory follows: from the
-   * default, an unknown length of 100 GiB ends in parts of about 155 MiB,
-   * 1 TiB in parts of about 515 MiB; a known `contentLength` keeps them at
+   * default, an unknown length of 100 GiB ends in parts of about 158 MiB,
+   * 1 TiB in parts of about 517 MiB; a known `contentLength` keeps them at
    * `contentLength / 10,000` (105 MiB for 1 TiB).
    *
-   * @default {8388608} (8 MiB)
+   * @default {5242880} (5 MiB, S3's minimum, as lib-storage's)
    */
   partSize?: number;
   /**
