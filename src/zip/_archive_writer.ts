@@ -5,21 +5,25 @@
  * @module
  */
 
-import { centralDirectoryHeader } from "./_central_directory_header.ts";
+import { ByteWriter } from "./_byte_writer.ts";
 import { CentralDirectory } from "./_central_directory.ts";
 import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
-import { dataDescriptor } from "./_data_descriptor.ts";
+import { writeDataDescriptor } from "./_data_descriptor.ts";
 import { createDeflater, deflateBytes } from "./_deflater.ts";
 import { endRecords } from "./_end_of_central_directory.ts";
 import {
   dataDescriptorLength,
+  type EntryLayout,
   inMemoryEntryLayout,
   streamedEntryLayout,
 } from "./_entry_layout.ts";
-import type { Method } from "./_entry_fields.ts";
+import type { EntryFields, Method } from "./_entry_fields.ts";
 import { claimName } from "./_entry_name.ts";
 import { checkChunk } from "./_entry_source.ts";
-import { localFileHeader } from "./_local_file_header.ts";
+import {
+  localFileHeaderLength,
+  writeLocalFileHeader,
+} from "./_local_file_header.ts";
 import type { PullSource } from "./_pull_source.ts";
 import {
   cannotAdd,
@@ -54,6 +58,10 @@ export class ArchiveWriter {
   // Allocated when small output first arrives; a handed-on block is not reused.
   #block = NO_BLOCK;
   #blockUsed = 0;
+  // Writes records in place: into the output block, or a record's own array.
+  #recordWriter = new ByteWriter();
+  #recordStart = 0;
+  #recordLength = 0;
   #source: PullSource<unknown> | undefined;
   #cancelled = false;
 
@@ -152,19 +160,21 @@ export class ArchiveWriter {
     const layout = inMemoryEntryLayout(method, bytes.length, payload.length);
     const fields = entryFields(entry, method, false);
     const offset = this.#offset;
-    this.#emit(
-      localFileHeader(fields, crc, payload.length, bytes.length, layout.zip64),
+    this.#emitLocalHeader(
+      fields,
+      crc,
+      payload.length,
+      bytes.length,
+      layout.zip64,
     );
     this.#emit(payload);
     this.#central.add(
-      centralDirectoryHeader(
-        fields,
-        crc,
-        payload.length,
-        bytes.length,
-        offset,
-        layout.zip64,
-      ),
+      fields,
+      crc,
+      payload.length,
+      bytes.length,
+      offset,
+      layout.zip64,
     );
     this.#written(entry, offset, crc, bytes.length, payload.length);
   }
@@ -182,17 +192,9 @@ export class ArchiveWriter {
   ): Promise<void> {
     const layout = streamedEntryLayout(entry);
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
-    const header = layout.usesDataDescriptor
-      ? localFileHeader(fields, 0, 0, 0, layout.zip64)
-      : localFileHeader(
-        fields,
-        record.crc32,
-        record.size,
-        record.size,
-        layout.zip64,
-      );
+    const headerLength = localFileHeaderLength(fields, layout.zip64);
     const descriptorLength = dataDescriptorLength(layout);
-    const end = this.#offset + header.length + record.compressedSize +
+    const end = this.#offset + headerLength + record.compressedSize +
       descriptorLength;
     const sizeChanged = entry.size !== undefined && entry.size !== record.size;
     const crcChanged = entry.crc32 !== undefined &&
@@ -217,14 +219,12 @@ export class ArchiveWriter {
     this.#throwIfCancelled();
     this.#offset = end;
     this.#central.add(
-      centralDirectoryHeader(
-        fields,
-        record.crc32,
-        record.compressedSize,
-        record.size,
-        record.offset,
-        layout.zip64,
-      ),
+      fields,
+      record.crc32,
+      record.compressedSize,
+      record.size,
+      record.offset,
+      layout.zip64,
     );
     this.#options.onEntry?.(record);
   }
@@ -254,17 +254,17 @@ export class ArchiveWriter {
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
     const offset = this.#offset;
     const declaredCrc = entry.crc32 ?? 0;
-    this.#emit(
-      layout.usesDataDescriptor
-        ? localFileHeader(fields, 0, 0, 0, layout.zip64)
-        : localFileHeader(
-          fields,
-          declaredCrc,
-          entry.size!,
-          entry.size!,
-          layout.zip64,
-        ),
-    );
+    if (layout.usesDataDescriptor) {
+      this.#emitLocalHeader(fields, 0, 0, 0, layout.zip64);
+    } else {
+      this.#emitLocalHeader(
+        fields,
+        declaredCrc,
+        entry.size!,
+        entry.size!,
+        layout.zip64,
+      );
+    }
     const deflater = layout.method === METHOD_DEFLATE
       ? createDeflater(entry.level)
       : undefined;
@@ -327,17 +327,15 @@ export class ArchiveWriter {
       }
     }
     if (layout.usesDataDescriptor) {
-      this.#emit(dataDescriptor(crc, compressedSize, size, layout.zip64));
+      this.#emitDataDescriptor(layout, crc, compressedSize, size);
     }
     this.#central.add(
-      centralDirectoryHeader(
-        fields,
-        crc,
-        compressedSize,
-        size,
-        offset,
-        layout.zip64,
-      ),
+      fields,
+      crc,
+      compressedSize,
+      size,
+      offset,
+      layout.zip64,
     );
     this.#written(entry, offset, crc, size, compressedSize);
   }
@@ -351,6 +349,69 @@ export class ArchiveWriter {
     for (const chunk of this.#central.take()) this.#emit(chunk);
     for (const record of endRecords(extent, this.#options.commentBytes)) {
       this.#emit(record);
+    }
+  }
+
+  #emitLocalHeader(
+    fields: EntryFields,
+    crc: number,
+    compressedSize: number,
+    size: number,
+    zip64: boolean,
+  ): void {
+    const writer = this.#beginRecord(localFileHeaderLength(fields, zip64));
+    writeLocalFileHeader(writer, fields, crc, compressedSize, size, zip64);
+    this.#endRecord();
+  }
+
+  #emitDataDescriptor(
+    layout: EntryLayout,
+    crc: number,
+    compressedSize: number,
+    size: number,
+  ): void {
+    const writer = this.#beginRecord(dataDescriptorLength(layout));
+    writeDataDescriptor(writer, crc, compressedSize, size, layout.zip64);
+    this.#endRecord();
+  }
+
+  /**
+   * Starts a record of `length` bytes and returns the writer to write it
+   * with; `#endRecord()` queues it. A record is written straight into the
+   * output block, unless the resume offset cuts it or it is too large to
+   * pack: then it gets an array of its own, which `#emit` trims.
+   */
+  #beginRecord(length: number): ByteWriter {
+    this.#recordLength = length;
+    if (
+      this.#offset >= this.#options.resumeOffset && length < PASS_THROUGH_SIZE
+    ) {
+      this.#makeRoom(length);
+      this.#recordStart = this.#blockUsed;
+      return this.#recordWriter.moveTo(this.#block, this.#blockUsed);
+    }
+    this.#recordStart = 0;
+    return this.#recordWriter.moveTo(new Uint8Array(length), 0);
+  }
+
+  #endRecord(): void {
+    const writer = this.#recordWriter;
+    const length = this.#recordLength;
+    writer.checkRecord(this.#recordStart, length);
+    if (writer.bytes !== this.#block) {
+      this.#emit(writer.bytes);
+      return;
+    }
+    this.#offset += length;
+    this.#readyBytes += length;
+    this.#blockUsed += length;
+  }
+
+  /** Makes sure the output block has room for `length` more bytes. */
+  #makeRoom(length: number): void {
+    if (this.#blockUsed + length > this.#block.length) {
+      this.#flushBlock();
+      this.#block = new Uint8Array(OUTPUT_BLOCK_SIZE);
     }
   }
 
@@ -370,10 +431,7 @@ export class ArchiveWriter {
       this.#ready.push(bytes);
       return;
     }
-    if (this.#blockUsed + bytes.length > this.#block.length) {
-      this.#flushBlock();
-      this.#block = new Uint8Array(OUTPUT_BLOCK_SIZE);
-    }
+    this.#makeRoom(bytes.length);
     this.#block.set(bytes, this.#blockUsed);
     this.#blockUsed += bytes.length;
   }

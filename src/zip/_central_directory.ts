@@ -1,9 +1,17 @@
 /**
- * The central directory as it grows: records packed back to back into large
- * blocks, so an entry costs the bytes of its record and nothing more.
+ * The central directory as it grows: headers written straight into large
+ * blocks, back to back, so an entry costs the bytes of its header and
+ * nothing more.
  *
  * @module
  */
+
+import { ByteWriter } from "./_byte_writer.ts";
+import {
+  centralDirectoryHeaderLength,
+  writeCentralDirectoryHeader,
+} from "./_central_directory_header.ts";
+import type { EntryFields } from "./_entry_fields.ts";
 
 const BLOCK_SIZE = 64 * 1024;
 const NO_BLOCK = new Uint8Array(0);
@@ -14,6 +22,7 @@ export class CentralDirectory {
   // Allocated when the first header arrives: small archives stay cheap.
   #current = NO_BLOCK;
   #used = 0;
+  #writer = new ByteWriter();
   #size = 0;
   #entryCount = 0;
 
@@ -27,25 +36,47 @@ export class CentralDirectory {
     return this.#size;
   }
 
-  /** Appends one central directory header. */
-  add(header: Uint8Array): void {
-    this.#entryCount++;
-    this.#size += header.length;
-    let copied = 0;
-    while (copied < header.length) {
-      if (this.#used === this.#current.length) {
-        if (this.#used > 0) this.#blocks.push(this.#current);
-        this.#current = new Uint8Array(BLOCK_SIZE);
-        this.#used = 0;
+  /**
+   * Appends the central directory header of one entry (see
+   * `writeCentralDirectoryHeader`).
+   */
+  add(
+    fields: EntryFields,
+    crc32: number,
+    compressedSize: number,
+    size: number,
+    localHeaderOffset: number,
+    localZip64: boolean,
+  ): void {
+    const length = centralDirectoryHeaderLength(
+      fields,
+      compressedSize,
+      size,
+      localHeaderOffset,
+    );
+    // A header never straddles two blocks, so it is written in place; the
+    // few bytes this leaves at the end of a block are never handed on.
+    if (this.#used + length > this.#current.length) {
+      if (this.#used > 0) {
+        this.#blocks.push(this.#current.subarray(0, this.#used));
       }
-      const count = Math.min(
-        header.length - copied,
-        this.#current.length - this.#used,
-      );
-      this.#current.set(header.subarray(copied, copied + count), this.#used);
-      this.#used += count;
-      copied += count;
+      this.#current = new Uint8Array(Math.max(BLOCK_SIZE, length));
+      this.#used = 0;
     }
+    const writer = this.#writer.moveTo(this.#current, this.#used);
+    writeCentralDirectoryHeader(
+      writer,
+      fields,
+      crc32,
+      compressedSize,
+      size,
+      localHeaderOffset,
+      localZip64,
+    );
+    writer.checkRecord(this.#used, length);
+    this.#used += length;
+    this.#size += length;
+    this.#entryCount++;
   }
 
   /** Hands over the headers as chunks, emptying the directory. */
