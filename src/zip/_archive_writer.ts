@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ByteStringSet } from "./_byte_string_set.ts";
 import { ByteWriter } from "./_byte_writer.ts";
 import { CentralDirectory } from "./_central_directory.ts";
 import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
@@ -51,7 +52,7 @@ export class ArchiveWriter {
   #entries: PullSource<ZipEntry>;
   #options: ResolvedOptions;
   #central = new CentralDirectory();
-  #names = new Set<string>();
+  #names = new ByteStringSet();
   #offset = 0;
   #ready: Uint8Array[] = [];
   #readyBytes = 0;
@@ -138,7 +139,7 @@ export class ArchiveWriter {
     this.#throwIfCancelled();
     if (entry === undefined) return undefined;
     const resolved = resolveEntry(entry, this.#options.defaults);
-    claimName(this.#names, resolved.name);
+    claimName(this.#names, resolved.name, resolved.nameBytes);
     return resolved;
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ByteStringSet } from "./_byte_string_set.ts";
 import { UINT16_MAX } from "./_constants.ts";
 import { describe } from "./_describe.ts";
 import { encodeUtf8 } from "./_utf8.ts";
@@ -73,26 +74,29 @@ export function isDirectoryName(name: string): boolean {
 
 /**
  * Adds `name` to the names already in an archive, refusing a duplicate: a
- * second entry of the same name would be lost on extraction.
+ * second entry of the same name would be lost on extraction. `a` and `a/`
+ * would extract to the same path, so they count as duplicates: the key is
+ * the name's UTF-8 without a final `/`. Names compare exactly, case
+ * included, as they do on the file systems that keep case.
  *
+ * @param names The names claimed so far.
+ * @param name The entry's name, checked by `encodeEntryName`.
+ * @param nameBytes Its UTF-8 form, as `encodeEntryName` returned it.
  * @throws {TypeError} when the name, or its file or folder twin, is there.
  */
-export function claimName(names: Set<string>, name: string): void {
-  const key = nameKey(name);
-  if (names.has(key)) {
+export function claimName(
+  names: ByteStringSet,
+  name: string,
+  nameBytes: Uint8Array,
+): void {
+  const keyLength = isDirectoryName(name)
+    ? nameBytes.length - DIRECTORY_SUFFIX.length
+    : nameBytes.length;
+  if (!names.add(nameBytes, keyLength)) {
     throw new TypeError(
       `Cannot add ${
         JSON.stringify(name)
       } to the archive: an entry with that name is already in the archive`,
     );
   }
-  names.add(key);
-}
-
-/**
- * The key under which names collide: `a` and `a/` would extract to the same
- * path, so they count as duplicates.
- */
-export function nameKey(name: string): string {
-  return isDirectoryName(name) ? name.slice(0, -1) : name;
 }

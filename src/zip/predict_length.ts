@@ -4,6 +4,7 @@
  * @module
  */
 
+import { ByteStringSet } from "./_byte_string_set.ts";
 import { centralDirectoryHeaderLength } from "./_central_directory_header.ts";
 import { METHOD_STORE } from "./_constants.ts";
 import { endRecordsLength } from "./_end_of_central_directory.ts";
@@ -77,13 +78,13 @@ export function predictLength(
     );
   }
   const resolved = resolveOptions(options);
-  const names = new Set<string>();
+  const names = new ByteStringSet();
   let offset = 0;
   let centralSize = 0;
   let entryCount = 0;
   for (const entry of entries) {
     const known = resolveEntry(entry, resolved.defaults);
-    claimName(names, known.name);
+    claimName(names, known.name, known.nameBytes);
     const size = knownStoredSize(known);
     const layout = predictedLayout(known, size);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);
