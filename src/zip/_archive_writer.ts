@@ -98,7 +98,7 @@ export class ArchiveWriter {
           `Cannot resume the archive: expected resume.offset within its ${this.#offset} bytes but received ${this.#options.resumeOffset}`,
         );
       }
-      if (this.#readyBytes > 0) yield this.#take();
+      if (this.#readyBytes > 0) yield this.#take(true);
     } catch (error) {
       if (!this.#cancelled) await this.#stop(error);
       throw error;
@@ -444,11 +444,16 @@ export class ArchiveWriter {
     this.#blockUsed = 0;
   }
 
-  #take(): Uint8Array[] {
-    this.#flushBlock();
+  /**
+   * Hands on the queued output. A block still filling stays behind when
+   * there is other output to hand on: handing it on now would leave most of
+   * a fresh 64 KiB block unused, and a new one allocated for the next entry.
+   */
+  #take(final = false): Uint8Array[] {
+    if (final || this.#ready.length === 0) this.#flushBlock();
     const ready = this.#ready;
     this.#ready = [];
-    this.#readyBytes = 0;
+    this.#readyBytes = this.#blockUsed;
     return ready;
   }
 }
