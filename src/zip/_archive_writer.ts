@@ -41,6 +41,8 @@ import type { WrittenEntry } from "./written_entry.ts";
 const OUTPUT_BLOCK_SIZE = 64 * 1024;
 /** Chunks this large are handed on as they are; smaller ones are packed together. */
 const PASS_THROUGH_SIZE = 16 * 1024;
+/** A block holding at most this much when a large chunk passes is copied out and kept. */
+const KEPT_BLOCK_FILL = 4 * 1024;
 
 const NO_BLOCK = new Uint8Array(0);
 
@@ -56,7 +58,8 @@ export class ArchiveWriter {
   #offset = 0;
   #ready: Uint8Array[] = [];
   #readyBytes = 0;
-  // Allocated when small output first arrives; a handed-on block is not reused.
+  // Allocated when small output first arrives; a handed-on block is not
+  // written again (see #flushBlock).
   #block = NO_BLOCK;
   #blockUsed = 0;
   // Writes records in place: into the output block, or a record's own array.
@@ -428,7 +431,7 @@ export class ArchiveWriter {
     const bytes = skipped > 0 ? archiveBytes.subarray(skipped) : archiveBytes;
     this.#readyBytes += bytes.length;
     if (bytes.length >= PASS_THROUGH_SIZE) {
-      this.#flushBlock();
+      this.#flushBlock(true);
       this.#ready.push(bytes);
       return;
     }
@@ -437,8 +440,19 @@ export class ArchiveWriter {
     this.#blockUsed += bytes.length;
   }
 
-  #flushBlock(): void {
+  /**
+   * Queues the bytes of the output block. With `keep`, a block holding only
+   * a little (a streamed entry's header, before its data passes through) is
+   * copied out and written on from its start: handing it on would cost a
+   * fresh 64 KiB block per entry. A block handed on is never written again.
+   */
+  #flushBlock(keep = false): void {
     if (this.#blockUsed === 0) return;
+    if (keep && this.#blockUsed <= KEPT_BLOCK_FILL) {
+      this.#ready.push(this.#block.slice(0, this.#blockUsed));
+      this.#blockUsed = 0;
+      return;
+    }
     this.#ready.push(this.#block.subarray(0, this.#blockUsed));
     this.#block = NO_BLOCK;
     this.#blockUsed = 0;
