@@ -41,6 +41,12 @@ import type { WrittenEntry } from "./written_entry.ts";
 const OUTPUT_BLOCK_SIZE = 64 * 1024;
 /** Chunks this large are handed on as they are; smaller ones are packed together. */
 const PASS_THROUGH_SIZE = 16 * 1024;
+/**
+ * Blocks start at the smallest size that holds any packed piece and double
+ * up to OUTPUT_BLOCK_SIZE: most archives are small, and zeroing 64 KiB for
+ * a few entries was most of their cost.
+ */
+const FIRST_BLOCK_SIZE = PASS_THROUGH_SIZE;
 /** A block holding at most this much when a large chunk passes is copied out and kept. */
 const KEPT_BLOCK_FILL = 4 * 1024;
 
@@ -62,6 +68,7 @@ export class ArchiveWriter {
   // written again (see #flushBlock).
   #block = NO_BLOCK;
   #blockUsed = 0;
+  #nextBlockSize = FIRST_BLOCK_SIZE;
   // Writes records in place: into the output block, or a record's own array.
   #recordWriter = new ByteWriter();
   #recordStart = 0;
@@ -415,7 +422,11 @@ export class ArchiveWriter {
   #makeRoom(length: number): void {
     if (this.#blockUsed + length > this.#block.length) {
       this.#flushBlock();
-      this.#block = new Uint8Array(OUTPUT_BLOCK_SIZE);
+      this.#block = new Uint8Array(this.#nextBlockSize);
+      this.#nextBlockSize = Math.min(
+        this.#nextBlockSize * 2,
+        OUTPUT_BLOCK_SIZE,
+      );
     }
   }
 

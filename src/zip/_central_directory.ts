@@ -14,6 +14,8 @@ import {
 import type { EntryFields } from "./_entry_fields.ts";
 
 const BLOCK_SIZE = 64 * 1024;
+/** Blocks start small and double up to BLOCK_SIZE: most archives are small. */
+const FIRST_BLOCK_SIZE = 4 * 1024;
 const NO_BLOCK = new Uint8Array(0);
 
 /** Collects central directory headers until the archive ends. */
@@ -22,6 +24,7 @@ export class CentralDirectory {
   // Allocated when the first header arrives: small archives stay cheap.
   #current = NO_BLOCK;
   #used = 0;
+  #nextBlockSize = FIRST_BLOCK_SIZE;
   #writer = new ByteWriter();
   #size = 0;
   #entryCount = 0;
@@ -60,7 +63,8 @@ export class CentralDirectory {
       if (this.#used > 0) {
         this.#blocks.push(this.#current.subarray(0, this.#used));
       }
-      this.#current = new Uint8Array(Math.max(BLOCK_SIZE, length));
+      this.#current = new Uint8Array(Math.max(this.#nextBlockSize, length));
+      this.#nextBlockSize = Math.min(this.#nextBlockSize * 2, BLOCK_SIZE);
       this.#used = 0;
     }
     const writer = this.#writer.moveTo(this.#current, this.#used);
