@@ -60,7 +60,8 @@ export class ArchiveWriter {
   #entries: PullSource<ZipEntry>;
   #options: ResolvedOptions;
   #central = new CentralDirectory();
-  #names = new ByteStringSet();
+  // The directory holds every name written: the duplicate check reads them there.
+  #names = new ByteStringSet(this.#central);
   #offset = 0;
   #ready: Uint8Array[] = [];
   #readyBytes = 0;

@@ -14,6 +14,20 @@ export type ByteStringHash = (
   end: number,
 ) => number;
 
+/**
+ * Where a set's strings live, so that a set can look into bytes already
+ * kept elsewhere (the central directory holds every name) instead of a
+ * copy. String `index` is the `index`-th string appended.
+ */
+export interface ByteStrings {
+  /** How many strings there are. */
+  readonly count: number;
+  /** Whether string `index` is exactly the first `length` bytes of `bytes`. */
+  equals(index: number, bytes: Uint8Array, length: number): boolean;
+  /** String `index` hashed with `hash`. */
+  hash(index: number, hash: ByteStringHash): number;
+}
+
 const FNV_OFFSET_BASIS = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const INITIAL_SLOTS = 16;
@@ -34,70 +48,42 @@ export function fnv1a(bytes: Uint8Array, start: number, end: number): number {
   return hash >>> 0;
 }
 
+/** Whether `a[aStart..aStart+length)` equals the first `length` bytes of `b`. */
+export function sameBytes(
+  a: Uint8Array,
+  aStart: number,
+  b: Uint8Array,
+  length: number,
+): boolean {
+  for (let i = 0; i < length; i++) {
+    if (a[aStart + i] !== b[i]) return false;
+  }
+  return true;
+}
+
 /**
- * Byte strings, each stored once: their bytes back to back in one arena,
- * where each starts in a second array, and an open-addressing table (linear
- * probing) from hash to index. A hash hit is confirmed byte for byte, so
- * membership is exact whatever the hash. About 4 bytes per string plus its
- * bytes and table slots, with at most twice that while arrays grow.
+ * Byte strings back to back in one growing array, where each starts in a
+ * second: about 4 bytes per string plus its bytes, for a set whose strings
+ * are kept nowhere else.
  */
-export class ByteStringSet {
-  #hash: ByteStringHash;
-  // Index + 1 of the string in each slot; EMPTY_SLOT where there is none.
-  #slots = new Uint32Array(INITIAL_SLOTS);
+export class ByteStringArena implements ByteStrings {
   // Where string i starts in the arena; string i ends where i + 1 starts.
   #starts = new Uint32Array(INITIAL_SLOTS + 1);
   #arena = new Uint8Array(INITIAL_ARENA_BYTES);
-  #size = 0;
+  #count = 0;
 
-  /** @param hash The hash of the table; tests give a poor one to force collisions. */
-  constructor(hash: ByteStringHash = fnv1a) {
-    this.#hash = hash;
-  }
-
-  /** Number of strings in the set. */
-  get size(): number {
-    return this.#size;
+  /** How many strings there are. */
+  get count(): number {
+    return this.#count;
   }
 
   /**
-   * Adds the first `length` bytes of `bytes`, unless they are already there.
+   * Appends the first `length` bytes of `bytes`.
    *
-   * @returns whether they were added (false: already in the set).
    * @throws {RangeError} when the strings would pass 4 GiB in total.
    */
-  add(bytes: Uint8Array, length: number = bytes.length): boolean {
-    const mask = this.#slots.length - 1;
-    let slot = this.#hash(bytes, 0, length) & mask;
-    for (;;) {
-      const entry = this.#slots[slot]!;
-      if (entry === EMPTY_SLOT) break;
-      if (this.#equals(entry - 1, bytes, length)) return false;
-      slot = (slot + 1) & mask;
-    }
-    this.#append(bytes, length);
-    this.#slots[slot] = this.#size;
-    if (
-      this.#size * MAX_LOAD_DENOMINATOR >
-        this.#slots.length * MAX_LOAD_NUMERATOR
-    ) {
-      this.#rehash(this.#slots.length * 2);
-    }
-    return true;
-  }
-
-  #equals(index: number, bytes: Uint8Array, length: number): boolean {
-    const start = this.#starts[index]!;
-    if (this.#starts[index + 1]! - start !== length) return false;
-    const arena = this.#arena;
-    for (let i = 0; i < length; i++) {
-      if (arena[start + i] !== bytes[i]) return false;
-    }
-    return true;
-  }
-
-  #append(bytes: Uint8Array, length: number): void {
-    const start = this.#starts[this.#size]!;
+  append(bytes: Uint8Array, length: number = bytes.length): void {
+    const start = this.#starts[this.#count]!;
     const end = start + length;
     if (end > MAX_ARENA_BYTES) {
       throw new RangeError(
@@ -115,22 +101,95 @@ export class ByteStringSet {
       length === bytes.length ? bytes : bytes.subarray(0, length),
       start,
     );
-    if (this.#size + 2 > this.#starts.length) {
+    if (this.#count + 2 > this.#starts.length) {
       const grown = new Uint32Array(this.#starts.length * 2);
       grown.set(this.#starts);
       this.#starts = grown;
     }
+    this.#count++;
+    this.#starts[this.#count] = end;
+  }
+
+  /** Whether string `index` is exactly the first `length` bytes of `bytes`. */
+  equals(index: number, bytes: Uint8Array, length: number): boolean {
+    const start = this.#starts[index]!;
+    return this.#starts[index + 1]! - start === length &&
+      sameBytes(this.#arena, start, bytes, length);
+  }
+
+  /** String `index` hashed with `hash`. */
+  hash(index: number, hash: ByteStringHash): number {
+    return hash(this.#arena, this.#starts[index]!, this.#starts[index + 1]!);
+  }
+}
+
+/**
+ * The strings of a `ByteStrings`, each at most once: an open-addressing
+ * table (linear probing) from hash to index, 8 to 16 bytes per string. A
+ * hash hit is confirmed byte for byte against the strings themselves, so
+ * membership is exact whatever the hash.
+ */
+export class ByteStringSet {
+  #strings: ByteStrings;
+  #hash: ByteStringHash;
+  // Index + 1 of the string in each slot; EMPTY_SLOT where there is none.
+  #slots = new Uint32Array(INITIAL_SLOTS);
+  #size = 0;
+
+  /**
+   * @param strings Where the strings are: the caller appends each string
+   * `add()` accepts there, before the next `add()`.
+   * @param hash The hash of the table; tests give a poor one to force
+   * collisions.
+   */
+  constructor(strings: ByteStrings, hash: ByteStringHash = fnv1a) {
+    this.#strings = strings;
+    this.#hash = hash;
+  }
+
+  /** Number of strings in the set. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Adds the first `length` bytes of `bytes` as the next string of the
+   * store, unless they are already there. When this returns true, the
+   * caller appends them to the store before adding another.
+   *
+   * @returns whether they were added (false: already in the set).
+   * @throws {Error} when the previous string added was not appended.
+   */
+  add(bytes: Uint8Array, length: number = bytes.length): boolean {
+    if (this.#strings.count !== this.#size) {
+      throw new Error(
+        `Cannot check a name against the archive's names: expected ${this.#size} names stored but found ${this.#strings.count}`,
+      );
+    }
+    if (
+      (this.#size + 1) * MAX_LOAD_DENOMINATOR >
+        this.#slots.length * MAX_LOAD_NUMERATOR
+    ) {
+      this.#rehash(this.#slots.length * 2);
+    }
+    const mask = this.#slots.length - 1;
+    let slot = this.#hash(bytes, 0, length) & mask;
+    for (;;) {
+      const entry = this.#slots[slot]!;
+      if (entry === EMPTY_SLOT) break;
+      if (this.#strings.equals(entry - 1, bytes, length)) return false;
+      slot = (slot + 1) & mask;
+    }
     this.#size++;
-    this.#starts[this.#size] = end;
+    this.#slots[slot] = this.#size;
+    return true;
   }
 
   #rehash(capacity: number): void {
     const slots = new Uint32Array(capacity);
     const mask = capacity - 1;
     for (let index = 0; index < this.#size; index++) {
-      const start = this.#starts[index]!;
-      const end = this.#starts[index + 1]!;
-      let slot = this.#hash(this.#arena, start, end) & mask;
+      let slot = this.#strings.hash(index, this.#hash) & mask;
       while (slots[slot] !== EMPTY_SLOT) slot = (slot + 1) & mask;
       slots[slot] = index + 1;
     }

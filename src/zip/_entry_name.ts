@@ -12,6 +12,7 @@ import { encodeUtf8 } from "./_utf8.ts";
 
 const DRIVE_LETTER = /^[A-Za-z]:/;
 const DIRECTORY_SUFFIX = "/";
+const DIRECTORY_SUFFIX_BYTE = 0x2f;
 
 /**
  * Checks a name and returns it as UTF-8. Backslashes are refused rather than
@@ -73,11 +74,25 @@ export function isDirectoryName(name: string): boolean {
 }
 
 /**
- * Adds `name` to the names already in an archive, refusing a duplicate: a
- * second entry of the same name would be lost on extraction. `a` and `a/`
- * would extract to the same path, so they count as duplicates: the key is
- * the name's UTF-8 without a final `/`. Names compare exactly, case
- * included, as they do on the file systems that keep case.
+ * The length of the key under which names collide: the name's UTF-8
+ * without a final `/`, since `a` and `a/` would extract to the same path.
+ * A `/` byte in UTF-8 is always the character itself.
+ */
+export function nameKeyLength(
+  bytes: Uint8Array,
+  start: number,
+  length: number,
+): number {
+  return length > 0 && bytes[start + length - 1] === DIRECTORY_SUFFIX_BYTE
+    ? length - 1
+    : length;
+}
+
+/**
+ * Adds a name to the names already in an archive, refusing a duplicate: a
+ * second entry of the same name would be lost on extraction. A name and
+ * its folder twin (`a`, `a/`) count as duplicates (see `nameKeyLength`);
+ * names compare exactly, case included, as file systems that keep case do.
  *
  * @param names The names claimed so far.
  * @param name The entry's name, checked by `encodeEntryName`.
@@ -89,10 +104,7 @@ export function claimName(
   name: string,
   nameBytes: Uint8Array,
 ): void {
-  const keyLength = isDirectoryName(name)
-    ? nameBytes.length - DIRECTORY_SUFFIX.length
-    : nameBytes.length;
-  if (!names.add(nameBytes, keyLength)) {
+  if (!names.add(nameBytes, nameKeyLength(nameBytes, 0, nameBytes.length))) {
     throw new TypeError(
       `Cannot add ${
         JSON.stringify(name)

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ByteStringSet } from "./_byte_string_set.ts";
+import { ByteStringArena, ByteStringSet } from "./_byte_string_set.ts";
 import { centralDirectoryHeaderLength } from "./_central_directory_header.ts";
 import { METHOD_STORE } from "./_constants.ts";
 import { endRecordsLength } from "./_end_of_central_directory.ts";
@@ -15,7 +15,7 @@ import {
   streamedEntryLayout,
 } from "./_entry_layout.ts";
 import { describe } from "./_describe.ts";
-import { claimName } from "./_entry_name.ts";
+import { claimName, nameKeyLength } from "./_entry_name.ts";
 import { localFileHeaderLength } from "./_local_file_header.ts";
 import {
   entryFields,
@@ -78,13 +78,18 @@ export function predictLength(
     );
   }
   const resolved = resolveOptions(options);
-  const names = new ByteStringSet();
+  // No central directory is written here to hold the names claimed, so an
+  // arena keeps them.
+  const claimed = new ByteStringArena();
+  const names = new ByteStringSet(claimed);
   let offset = 0;
   let centralSize = 0;
   let entryCount = 0;
   for (const entry of entries) {
     const known = resolveEntry(entry, resolved.defaults);
     claimName(names, known.name, known.nameBytes);
+    const { nameBytes } = known;
+    claimed.append(nameBytes, nameKeyLength(nameBytes, 0, nameBytes.length));
     const size = knownStoredSize(known);
     const layout = predictedLayout(known, size);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
-import { ByteStringSet, fnv1a } from "../../src/zip/_byte_string_set.ts";
-import { claimName } from "../../src/zip/_entry_name.ts";
+import {
+  ByteStringArena,
+  type ByteStringHash,
+  ByteStringSet,
+  fnv1a,
+} from "../../src/zip/_byte_string_set.ts";
+import { CentralDirectory } from "../../src/zip/_central_directory.ts";
+import type { EntryFields } from "../../src/zip/_entry_fields.ts";
+import { claimName, nameKeyLength } from "../../src/zip/_entry_name.ts";
 import { predictLength, zip } from "../../mod.ts";
 import { assertOpensEverywhere } from "../_readers.ts";
 
@@ -15,6 +22,39 @@ const COLLIDING_HASH = () => 7;
 /** Two buckets only: half the names collide with each other. */
 const PARITY_HASH = (_bytes: Uint8Array, start: number, end: number) =>
   (end - start) % 2;
+
+/** A set over an arena, appending what it accepts, as predictLength() does. */
+class ArenaSet {
+  #arena = new ByteStringArena();
+  #set: ByteStringSet;
+
+  constructor(hash?: ByteStringHash) {
+    this.#set = new ByteStringSet(this.#arena, hash);
+  }
+
+  get size(): number {
+    return this.#set.size;
+  }
+
+  add(data: Uint8Array, length = data.length): boolean {
+    const added = this.#set.add(data, length);
+    if (added) this.#arena.append(data, length);
+    return added;
+  }
+}
+
+function fields(name: string): EntryFields {
+  return {
+    nameBytes: bytes(name),
+    commentBytes: new Uint8Array(0),
+    flags: 0,
+    method: 0,
+    dosDate: 0,
+    dosTime: 0,
+    timestampExtra: new Uint8Array(0),
+    externalAttributes: 0,
+  };
+}
 
 function duplicateError(name: string): TypeError {
   return new TypeError(
@@ -32,7 +72,7 @@ Deno.test("fnv1a() hashes a range of bytes, as the FNV-1a reference values say",
 });
 
 Deno.test("ByteStringSet keeps 200,000 distinct names and finds each of them again", () => {
-  const set = new ByteStringSet();
+  const set = new ArenaSet();
   const count = 200_000;
   for (let i = 0; i < count; i++) {
     assert.equal(set.add(bytes(`data/${i}.bin`)), true, `data/${i}.bin`);
@@ -47,7 +87,7 @@ Deno.test("ByteStringSet keeps 200,000 distinct names and finds each of them aga
 
 Deno.test("ByteStringSet stays exact when every name has the same hash", () => {
   for (const hash of [COLLIDING_HASH, PARITY_HASH]) {
-    const set = new ByteStringSet(hash);
+    const set = new ArenaSet(hash);
     const names = Array.from({ length: 2_000 }, (_, i) => `n${i}`);
     for (const name of names) assert.equal(set.add(bytes(name)), true, name);
     for (const name of names) assert.equal(set.add(bytes(name)), false, name);
@@ -61,7 +101,7 @@ Deno.test("ByteStringSet stays exact when every name has the same hash", () => {
 });
 
 Deno.test("ByteStringSet compares bytes exactly: case and Unicode forms differ", () => {
-  const set = new ByteStringSet(COLLIDING_HASH);
+  const set = new ArenaSet(COLLIDING_HASH);
   assert.equal(set.add(bytes("Readme.md")), true);
   assert.equal(set.add(bytes("README.md")), true);
   assert.equal(set.add(bytes("readme.md")), true);
@@ -72,7 +112,7 @@ Deno.test("ByteStringSet compares bytes exactly: case and Unicode forms differ",
 });
 
 Deno.test("ByteStringSet adds only the first `length` bytes when given a length", () => {
-  const set = new ByteStringSet();
+  const set = new ArenaSet();
   assert.equal(set.add(bytes("logs/"), 4), true);
   assert.equal(set.add(bytes("logs")), false);
   assert.equal(set.add(bytes("logs/")), true);
@@ -81,8 +121,13 @@ Deno.test("ByteStringSet adds only the first `length` bytes when given a length"
 
 Deno.test("claimName() refuses a name, or its file or folder twin, with the archive's message", () => {
   for (const hash of [undefined, COLLIDING_HASH]) {
-    const names = new ByteStringSet(hash);
-    const claim = (name: string) => claimName(names, name, bytes(name));
+    const directory = new CentralDirectory();
+    const names = new ByteStringSet(directory, hash);
+    // As the archive writer does: a claimed name's header follows.
+    const claim = (name: string) => {
+      claimName(names, name, bytes(name));
+      directory.add(fields(name), 0, 0, 0, directory.size, false);
+    };
     claim("a");
     claim("b/");
     claim("A");
@@ -121,4 +166,35 @@ Deno.test("every reader opens an archive whose names differ only in case", async
     { name: "Docs", data: "3" },
   ];
   await assertOpensEverywhere(zip(entries, { compression: "store" }), entries);
+});
+
+Deno.test("ByteStringSet over a central directory finds names across many blocks, even when every hash collides", () => {
+  for (const hash of [undefined, PARITY_HASH]) {
+    const directory = new CentralDirectory();
+    const names = new ByteStringSet(directory, hash);
+    const count = hash === undefined ? 20_000 : 1_500;
+    const nameOf = (i: number) => i % 10 === 0 ? `dir${i}/` : `f/${i}.txt`;
+    for (let i = 0; i < count; i++) {
+      const name = bytes(nameOf(i));
+      assert.equal(names.add(name, nameKeyLength(name, 0, name.length)), true);
+      directory.add(fields(nameOf(i)), 0, 0, 0, directory.size, false);
+    }
+    for (let i = 0; i < count; i += 7) {
+      const twin = nameOf(i).endsWith("/") ? nameOf(i).slice(0, -1) : nameOf(i);
+      const key = bytes(twin);
+      assert.equal(names.add(key, key.length), false, twin);
+    }
+    assert.equal(names.size, count);
+  }
+});
+
+Deno.test("ByteStringSet refuses a second name before the first was stored", () => {
+  const set = new ByteStringSet(new ByteStringArena());
+  assert.equal(set.add(bytes("a")), true);
+  assert.throws(
+    () => set.add(bytes("b")),
+    new Error(
+      "Cannot check a name against the archive's names: expected 1 names stored but found 0",
+    ),
+  );
 });
