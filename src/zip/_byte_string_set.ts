@@ -1,8 +1,8 @@
 /**
  * A set of byte strings kept in typed arrays, for the names of an archive:
- * a `Set<string>` costs a string and a slot on the JS heap per name, which
- * at a few hundred thousand entries is most of what the writer holds, and
- * what makes the garbage collector grow its young generation.
+ * a `Set<string>` costs a string and a slot on the JS heap per name (about
+ * 70 bytes), which at a few hundred thousand entries was most of what the
+ * writer kept on the JS heap.
  *
  * @module
  */
