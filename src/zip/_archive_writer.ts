@@ -5,21 +5,26 @@
  * @module
  */
 
-import { centralDirectoryHeader } from "./_central_directory_header.ts";
+import { ByteStringSet } from "./_byte_string_set.ts";
+import { ByteWriter } from "./_byte_writer.ts";
 import { CentralDirectory } from "./_central_directory.ts";
 import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
-import { dataDescriptor } from "./_data_descriptor.ts";
+import { writeDataDescriptor } from "./_data_descriptor.ts";
 import { createDeflater, deflateBytes } from "./_deflater.ts";
 import { endRecords } from "./_end_of_central_directory.ts";
 import {
   dataDescriptorLength,
+  type EntryLayout,
   inMemoryEntryLayout,
   streamedEntryLayout,
 } from "./_entry_layout.ts";
-import type { Method } from "./_entry_fields.ts";
+import type { EntryFields, Method } from "./_entry_fields.ts";
 import { claimName } from "./_entry_name.ts";
 import { checkChunk } from "./_entry_source.ts";
-import { localFileHeader } from "./_local_file_header.ts";
+import {
+  localFileHeaderLength,
+  writeLocalFileHeader,
+} from "./_local_file_header.ts";
 import type { PullSource } from "./_pull_source.ts";
 import {
   cannotAdd,
@@ -36,6 +41,14 @@ import type { WrittenEntry } from "./written_entry.ts";
 const OUTPUT_BLOCK_SIZE = 64 * 1024;
 /** Chunks this large are handed on as they are; smaller ones are packed together. */
 const PASS_THROUGH_SIZE = 16 * 1024;
+/**
+ * Blocks start at the smallest size that holds any packed piece and double
+ * up to OUTPUT_BLOCK_SIZE: most archives are small, and zeroing 64 KiB for
+ * a few entries was most of their cost.
+ */
+const FIRST_BLOCK_SIZE = PASS_THROUGH_SIZE;
+/** A block holding at most this much when a large chunk passes is copied out and kept. */
+const KEPT_BLOCK_FILL = 4 * 1024;
 
 const NO_BLOCK = new Uint8Array(0);
 
@@ -47,13 +60,20 @@ export class ArchiveWriter {
   #entries: PullSource<ZipEntry>;
   #options: ResolvedOptions;
   #central = new CentralDirectory();
-  #names = new Set<string>();
+  // The directory holds every name written: the duplicate check reads them there.
+  #names = new ByteStringSet(this.#central);
   #offset = 0;
   #ready: Uint8Array[] = [];
   #readyBytes = 0;
-  // Allocated when small output first arrives; a handed-on block is not reused.
+  // Allocated when small output first arrives; a handed-on block is not
+  // written again (see #flushBlock).
   #block = NO_BLOCK;
   #blockUsed = 0;
+  #nextBlockSize = FIRST_BLOCK_SIZE;
+  // Writes records in place: into the output block, or a record's own array.
+  #recordWriter = new ByteWriter();
+  #recordStart = 0;
+  #recordLength = 0;
   #source: PullSource<unknown> | undefined;
   #cancelled = false;
 
@@ -89,7 +109,7 @@ export class ArchiveWriter {
           `Cannot resume the archive: expected resume.offset within its ${this.#offset} bytes but received ${this.#options.resumeOffset}`,
         );
       }
-      if (this.#readyBytes > 0) yield this.#take();
+      if (this.#readyBytes > 0) yield this.#take(true);
     } catch (error) {
       if (!this.#cancelled) await this.#stop(error);
       throw error;
@@ -130,7 +150,7 @@ export class ArchiveWriter {
     this.#throwIfCancelled();
     if (entry === undefined) return undefined;
     const resolved = resolveEntry(entry, this.#options.defaults);
-    claimName(this.#names, resolved.name);
+    claimName(this.#names, resolved.name, resolved.nameBytes);
     return resolved;
   }
 
@@ -152,19 +172,21 @@ export class ArchiveWriter {
     const layout = inMemoryEntryLayout(method, bytes.length, payload.length);
     const fields = entryFields(entry, method, false);
     const offset = this.#offset;
-    this.#emit(
-      localFileHeader(fields, crc, payload.length, bytes.length, layout.zip64),
+    this.#emitLocalHeader(
+      fields,
+      crc,
+      payload.length,
+      bytes.length,
+      layout.zip64,
     );
     this.#emit(payload);
     this.#central.add(
-      centralDirectoryHeader(
-        fields,
-        crc,
-        payload.length,
-        bytes.length,
-        offset,
-        layout.zip64,
-      ),
+      fields,
+      crc,
+      payload.length,
+      bytes.length,
+      offset,
+      layout.zip64,
     );
     this.#written(entry, offset, crc, bytes.length, payload.length);
   }
@@ -182,17 +204,9 @@ export class ArchiveWriter {
   ): Promise<void> {
     const layout = streamedEntryLayout(entry);
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
-    const header = layout.usesDataDescriptor
-      ? localFileHeader(fields, 0, 0, 0, layout.zip64)
-      : localFileHeader(
-        fields,
-        record.crc32,
-        record.size,
-        record.size,
-        layout.zip64,
-      );
+    const headerLength = localFileHeaderLength(fields, layout.zip64);
     const descriptorLength = dataDescriptorLength(layout);
-    const end = this.#offset + header.length + record.compressedSize +
+    const end = this.#offset + headerLength + record.compressedSize +
       descriptorLength;
     const sizeChanged = entry.size !== undefined && entry.size !== record.size;
     const crcChanged = entry.crc32 !== undefined &&
@@ -217,14 +231,12 @@ export class ArchiveWriter {
     this.#throwIfCancelled();
     this.#offset = end;
     this.#central.add(
-      centralDirectoryHeader(
-        fields,
-        record.crc32,
-        record.compressedSize,
-        record.size,
-        record.offset,
-        layout.zip64,
-      ),
+      fields,
+      record.crc32,
+      record.compressedSize,
+      record.size,
+      record.offset,
+      layout.zip64,
     );
     this.#options.onEntry?.(record);
   }
@@ -254,17 +266,17 @@ export class ArchiveWriter {
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
     const offset = this.#offset;
     const declaredCrc = entry.crc32 ?? 0;
-    this.#emit(
-      layout.usesDataDescriptor
-        ? localFileHeader(fields, 0, 0, 0, layout.zip64)
-        : localFileHeader(
-          fields,
-          declaredCrc,
-          entry.size!,
-          entry.size!,
-          layout.zip64,
-        ),
-    );
+    if (layout.usesDataDescriptor) {
+      this.#emitLocalHeader(fields, 0, 0, 0, layout.zip64);
+    } else {
+      this.#emitLocalHeader(
+        fields,
+        declaredCrc,
+        entry.size!,
+        entry.size!,
+        layout.zip64,
+      );
+    }
     const deflater = layout.method === METHOD_DEFLATE
       ? createDeflater(entry.level)
       : undefined;
@@ -327,17 +339,15 @@ export class ArchiveWriter {
       }
     }
     if (layout.usesDataDescriptor) {
-      this.#emit(dataDescriptor(crc, compressedSize, size, layout.zip64));
+      this.#emitDataDescriptor(layout, crc, compressedSize, size);
     }
     this.#central.add(
-      centralDirectoryHeader(
-        fields,
-        crc,
-        compressedSize,
-        size,
-        offset,
-        layout.zip64,
-      ),
+      fields,
+      crc,
+      compressedSize,
+      size,
+      offset,
+      layout.zip64,
     );
     this.#written(entry, offset, crc, size, compressedSize);
   }
@@ -354,6 +364,73 @@ export class ArchiveWriter {
     }
   }
 
+  #emitLocalHeader(
+    fields: EntryFields,
+    crc: number,
+    compressedSize: number,
+    size: number,
+    zip64: boolean,
+  ): void {
+    const writer = this.#beginRecord(localFileHeaderLength(fields, zip64));
+    writeLocalFileHeader(writer, fields, crc, compressedSize, size, zip64);
+    this.#endRecord();
+  }
+
+  #emitDataDescriptor(
+    layout: EntryLayout,
+    crc: number,
+    compressedSize: number,
+    size: number,
+  ): void {
+    const writer = this.#beginRecord(dataDescriptorLength(layout));
+    writeDataDescriptor(writer, crc, compressedSize, size, layout.zip64);
+    this.#endRecord();
+  }
+
+  /**
+   * Starts a record of `length` bytes and returns the writer to write it
+   * with; `#endRecord()` queues it. A record is written straight into the
+   * output block, unless the resume offset cuts it or it is too large to
+   * pack: then it gets an array of its own, which `#emit` trims.
+   */
+  #beginRecord(length: number): ByteWriter {
+    this.#recordLength = length;
+    if (
+      this.#offset >= this.#options.resumeOffset && length < PASS_THROUGH_SIZE
+    ) {
+      this.#makeRoom(length);
+      this.#recordStart = this.#blockUsed;
+      return this.#recordWriter.moveTo(this.#block, this.#blockUsed);
+    }
+    this.#recordStart = 0;
+    return this.#recordWriter.moveTo(new Uint8Array(length), 0);
+  }
+
+  #endRecord(): void {
+    const writer = this.#recordWriter;
+    const length = this.#recordLength;
+    writer.checkRecord(this.#recordStart, length);
+    if (writer.bytes !== this.#block) {
+      this.#emit(writer.bytes);
+      return;
+    }
+    this.#offset += length;
+    this.#readyBytes += length;
+    this.#blockUsed += length;
+  }
+
+  /** Makes sure the output block has room for `length` more bytes. */
+  #makeRoom(length: number): void {
+    if (this.#blockUsed + length > this.#block.length) {
+      this.#flushBlock();
+      this.#block = new Uint8Array(this.#nextBlockSize);
+      this.#nextBlockSize = Math.min(
+        this.#nextBlockSize * 2,
+        OUTPUT_BLOCK_SIZE,
+      );
+    }
+  }
+
   /**
    * Queues bytes for output, packing small pieces into shared blocks. Bytes
    * before the resume offset only advance the offset.
@@ -366,30 +443,43 @@ export class ArchiveWriter {
     const bytes = skipped > 0 ? archiveBytes.subarray(skipped) : archiveBytes;
     this.#readyBytes += bytes.length;
     if (bytes.length >= PASS_THROUGH_SIZE) {
-      this.#flushBlock();
+      this.#flushBlock(true);
       this.#ready.push(bytes);
       return;
     }
-    if (this.#blockUsed + bytes.length > this.#block.length) {
-      this.#flushBlock();
-      this.#block = new Uint8Array(OUTPUT_BLOCK_SIZE);
-    }
+    this.#makeRoom(bytes.length);
     this.#block.set(bytes, this.#blockUsed);
     this.#blockUsed += bytes.length;
   }
 
-  #flushBlock(): void {
+  /**
+   * Queues the bytes of the output block. With `keep`, a block holding only
+   * a little (a streamed entry's header, before its data passes through) is
+   * copied out and written on from its start: handing it on would cost a
+   * fresh 64 KiB block per entry. A block handed on is never written again.
+   */
+  #flushBlock(keep = false): void {
     if (this.#blockUsed === 0) return;
+    if (keep && this.#blockUsed <= KEPT_BLOCK_FILL) {
+      this.#ready.push(this.#block.slice(0, this.#blockUsed));
+      this.#blockUsed = 0;
+      return;
+    }
     this.#ready.push(this.#block.subarray(0, this.#blockUsed));
     this.#block = NO_BLOCK;
     this.#blockUsed = 0;
   }
 
-  #take(): Uint8Array[] {
-    this.#flushBlock();
+  /**
+   * Hands on the queued output. A block still filling stays behind when
+   * there is other output to hand on: handing it on now would leave most of
+   * a fresh 64 KiB block unused, and a new one allocated for the next entry.
+   */
+  #take(final = false): Uint8Array[] {
+    if (final || this.#ready.length === 0) this.#flushBlock();
     const ready = this.#ready;
     this.#ready = [];
-    this.#readyBytes = 0;
+    this.#readyBytes = this.#blockUsed;
     return ready;
   }
 }

@@ -1,78 +1,120 @@
 /**
- * A little-endian cursor over a fixed-size buffer, for writing records.
+ * A little-endian cursor for writing records straight into the array they
+ * end up in, and the helper that gives one record an array of its own.
  *
  * @module
  */
 
 const UINT32_RANGE = 2 ** 32;
+const NO_BYTES = new Uint8Array(0);
 
-/** Writes little-endian integers and byte strings at an advancing offset. */
+/**
+ * Writes little-endian integers and byte strings at an advancing position.
+ * One writer is pointed at block after block, so a record costs no
+ * allocation: the `DataView` is rebuilt only when the array changes.
+ */
 export class ByteWriter {
-  /** The record being written. */
-  readonly bytes: Uint8Array;
-  #view: DataView;
-  #offset = 0;
+  #bytes: Uint8Array = NO_BYTES;
+  #view: DataView = new DataView(NO_BYTES.buffer);
+  #position = 0;
 
-  constructor(length: number) {
-    this.bytes = new Uint8Array(length);
-    this.#view = new DataView(this.bytes.buffer);
+  /** The array being written. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Where the next value goes in `bytes`. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** Points the writer at `bytes`, writing from `position`. */
+  moveTo(bytes: Uint8Array, position: number): this {
+    if (bytes !== this.#bytes) {
+      this.#bytes = bytes;
+      this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    }
+    this.#position = position;
+    return this;
   }
 
   /** Writes an unsigned 8-bit integer. */
   uint8(value: number): this {
-    this.#view.setUint8(this.#offset, value);
-    this.#offset += 1;
+    this.#view.setUint8(this.#position, value);
+    this.#position += 1;
     return this;
   }
 
   /** Writes an unsigned 16-bit integer. */
   uint16(value: number): this {
-    this.#view.setUint16(this.#offset, value, true);
-    this.#offset += 2;
+    this.#view.setUint16(this.#position, value, true);
+    this.#position += 2;
     return this;
   }
 
   /** Writes an unsigned 32-bit integer. */
   uint32(value: number): this {
-    this.#view.setUint32(this.#offset, value, true);
-    this.#offset += 4;
+    this.#view.setUint32(this.#position, value, true);
+    this.#position += 4;
     return this;
   }
 
   /** Writes a signed 32-bit integer. */
   int32(value: number): this {
-    this.#view.setInt32(this.#offset, value, true);
-    this.#offset += 4;
+    this.#view.setInt32(this.#position, value, true);
+    this.#position += 4;
     return this;
   }
 
   /** Writes an unsigned 64-bit integer given as a safe integer. */
   uint64(value: number): this {
     // Two halves instead of a BigInt: this runs for every ZIP64 record.
-    this.#view.setUint32(this.#offset, value % UINT32_RANGE, true);
+    this.#view.setUint32(this.#position, value % UINT32_RANGE, true);
     this.#view.setUint32(
-      this.#offset + 4,
+      this.#position + 4,
       Math.floor(value / UINT32_RANGE),
       true,
     );
-    this.#offset += 8;
+    this.#position += 8;
     return this;
   }
 
   /** Copies bytes in. */
   raw(value: Uint8Array): this {
-    this.bytes.set(value, this.#offset);
-    this.#offset += value.length;
+    this.#bytes.set(value, this.#position);
+    this.#position += value.length;
     return this;
   }
 
-  /** Checks that the record was filled exactly, and returns it. */
-  done(): Uint8Array {
-    if (this.#offset !== this.bytes.length) {
+  /**
+   * Checks that the record begun at `start` filled exactly `length` bytes: a
+   * record whose length function and writer disagree would shift every byte
+   * after it.
+   *
+   * @throws {RangeError} when it did not.
+   */
+  checkRecord(start: number, length: number): void {
+    const written = this.#position - start;
+    if (written !== length) {
       throw new RangeError(
-        `Cannot finish a ZIP record: expected ${this.bytes.length} bytes but wrote ${this.#offset}`,
+        `Cannot finish a ZIP record: expected ${length} bytes but wrote ${written}`,
       );
     }
-    return this.bytes;
   }
+}
+
+/**
+ * One record as an array of its own: `write` fills a fresh array of
+ * `length` bytes, which must come out exactly full.
+ *
+ * @throws {RangeError} when `write` wrote another number of bytes.
+ */
+export function recordBytes(
+  length: number,
+  write: (writer: ByteWriter) => void,
+): Uint8Array {
+  const writer = new ByteWriter().moveTo(new Uint8Array(length), 0);
+  write(writer);
+  writer.checkRecord(0, length);
+  return writer.bytes;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ByteWriter } from "./_byte_writer.ts";
+import { type ByteWriter, recordBytes } from "./_byte_writer.ts";
 import {
   CENTRAL_DIRECTORY_HEADER_LENGTH,
   CENTRAL_DIRECTORY_HEADER_SIGNATURE,
@@ -14,40 +14,57 @@ import {
   VERSION_NEEDED_ZIP64,
 } from "./_constants.ts";
 import type { EntryFields } from "./_entry_fields.ts";
-import { zip64Extra } from "./_extra_fields.ts";
+import { writeZip64Extra, zip64ExtraLength } from "./_extra_fields.ts";
 
-const NO_BYTES = new Uint8Array(0);
+/** How many of the three 32-bit fields overflow into the ZIP64 extra field. */
+function overflowCount(
+  compressedSize: number,
+  size: number,
+  localHeaderOffset: number,
+): number {
+  return Number(size >= UINT32_MAX) + Number(compressedSize >= UINT32_MAX) +
+    Number(localHeaderOffset >= UINT32_MAX);
+}
+
+function centralExtraLength(fields: EntryFields, overflows: number): number {
+  return (overflows > 0 ? zip64ExtraLength(overflows) : 0) +
+    fields.timestampExtra.length;
+}
+
+/** The length of the central directory header of an entry with these values. */
+export function centralDirectoryHeaderLength(
+  fields: EntryFields,
+  compressedSize: number,
+  size: number,
+  localHeaderOffset: number,
+): number {
+  const overflows = overflowCount(compressedSize, size, localHeaderOffset);
+  return CENTRAL_DIRECTORY_HEADER_LENGTH + fields.nameBytes.length +
+    centralExtraLength(fields, overflows) + fields.commentBytes.length;
+}
 
 /**
- * The central directory's record of one entry. Only the fields that overflow
- * 32 bits move into a ZIP64 extra field, so an archive that fits stays plain
- * for readers without ZIP64 support. `localZip64` says whether the local
- * header used ZIP64, which raises the version needed to extract to 4.5.
+ * Writes the central directory's record of one entry at the writer's
+ * position. Only the fields that overflow 32 bits move into a ZIP64 extra
+ * field, so an archive that fits stays plain for readers without ZIP64
+ * support. `localZip64` says whether the local header used ZIP64, which
+ * raises the version needed to extract to 4.5.
  */
-export function centralDirectoryHeader(
+export function writeCentralDirectoryHeader(
+  writer: ByteWriter,
   fields: EntryFields,
   crc32: number,
   compressedSize: number,
   size: number,
   localHeaderOffset: number,
   localZip64: boolean,
-): Uint8Array {
+): void {
   const sizeOverflows = size >= UINT32_MAX;
   const compressedSizeOverflows = compressedSize >= UINT32_MAX;
   const offsetOverflows = localHeaderOffset >= UINT32_MAX;
-  const overflowing: number[] = [];
-  if (sizeOverflows) overflowing.push(size);
-  if (compressedSizeOverflows) overflowing.push(compressedSize);
-  if (offsetOverflows) overflowing.push(localHeaderOffset);
-  const zip64Field = overflowing.length > 0
-    ? zip64Extra(overflowing)
-    : NO_BYTES;
-  const zip64 = localZip64 || overflowing.length > 0;
-  const extraLength = zip64Field.length + fields.timestampExtra.length;
-  return new ByteWriter(
-    CENTRAL_DIRECTORY_HEADER_LENGTH + fields.nameBytes.length + extraLength +
-      fields.commentBytes.length,
-  )
+  const overflows = overflowCount(compressedSize, size, localHeaderOffset);
+  const zip64 = localZip64 || overflows > 0;
+  writer
     .uint32(CENTRAL_DIRECTORY_HEADER_SIGNATURE) // central file header signature
     .uint16(VERSION_MADE_BY) // version made by
     .uint16(zip64 ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED_DEFAULT) // version needed to extract
@@ -59,15 +76,51 @@ export function centralDirectoryHeader(
     .uint32(compressedSizeOverflows ? UINT32_MAX : compressedSize) // compressed size
     .uint32(sizeOverflows ? UINT32_MAX : size) // uncompressed size
     .uint16(fields.nameBytes.length) // file name length
-    .uint16(extraLength) // extra field length
+    .uint16(centralExtraLength(fields, overflows)) // extra field length
     .uint16(fields.commentBytes.length) // file comment length
     .uint16(0) // disk number start
     .uint16(0) // internal file attributes
     .uint32(fields.externalAttributes) // external file attributes
     .uint32(offsetOverflows ? UINT32_MAX : localHeaderOffset) // relative offset of local header
-    .raw(fields.nameBytes) // file name
-    .raw(zip64Field) // extra field: ZIP64 extended information
+    .raw(fields.nameBytes); // file name
+  if (overflows > 0) {
+    // The array is built only for the rare header that overflows.
+    const overflowing: number[] = [];
+    if (sizeOverflows) overflowing.push(size);
+    if (compressedSizeOverflows) overflowing.push(compressedSize);
+    if (offsetOverflows) overflowing.push(localHeaderOffset);
+    writeZip64Extra(writer, overflowing); // extra field: ZIP64 extended information
+  }
+  writer
     .raw(fields.timestampExtra) // extra field: extended timestamp
-    .raw(fields.commentBytes) // file comment
-    .done();
+    .raw(fields.commentBytes); // file comment
+}
+
+/** The central directory header (see `writeCentralDirectoryHeader`) as an array of its own. */
+export function centralDirectoryHeader(
+  fields: EntryFields,
+  crc32: number,
+  compressedSize: number,
+  size: number,
+  localHeaderOffset: number,
+  localZip64: boolean,
+): Uint8Array {
+  return recordBytes(
+    centralDirectoryHeaderLength(
+      fields,
+      compressedSize,
+      size,
+      localHeaderOffset,
+    ),
+    (writer) =>
+      writeCentralDirectoryHeader(
+        writer,
+        fields,
+        crc32,
+        compressedSize,
+        size,
+        localHeaderOffset,
+        localZip64,
+      ),
+  );
 }

@@ -5,12 +5,14 @@
  * @module
  */
 
+import type { ByteStringSet } from "./_byte_string_set.ts";
 import { UINT16_MAX } from "./_constants.ts";
 import { describe } from "./_describe.ts";
 import { encodeUtf8 } from "./_utf8.ts";
 
 const DRIVE_LETTER = /^[A-Za-z]:/;
 const DIRECTORY_SUFFIX = "/";
+const DIRECTORY_SUFFIX_BYTE = 0x2f;
 
 /**
  * Checks a name and returns it as UTF-8. Backslashes are refused rather than
@@ -72,27 +74,41 @@ export function isDirectoryName(name: string): boolean {
 }
 
 /**
- * Adds `name` to the names already in an archive, refusing a duplicate: a
- * second entry of the same name would be lost on extraction.
+ * The length of the key under which names collide: the name's UTF-8
+ * without a final `/`, since `a` and `a/` would extract to the same path.
+ * A `/` byte in UTF-8 is always the character itself.
+ */
+export function nameKeyLength(
+  bytes: Uint8Array,
+  start: number,
+  length: number,
+): number {
+  return length > 0 && bytes[start + length - 1] === DIRECTORY_SUFFIX_BYTE
+    ? length - 1
+    : length;
+}
+
+/**
+ * Adds a name to the names already in an archive, refusing a duplicate: a
+ * second entry of the same name would be lost on extraction. A name and
+ * its folder twin (`a`, `a/`) count as duplicates (see `nameKeyLength`);
+ * names compare exactly, case included, as file systems that keep case do.
  *
+ * @param names The names claimed so far.
+ * @param name The entry's name, checked by `encodeEntryName`.
+ * @param nameBytes Its UTF-8 form, as `encodeEntryName` returned it.
  * @throws {TypeError} when the name, or its file or folder twin, is there.
  */
-export function claimName(names: Set<string>, name: string): void {
-  const key = nameKey(name);
-  if (names.has(key)) {
+export function claimName(
+  names: ByteStringSet,
+  name: string,
+  nameBytes: Uint8Array,
+): void {
+  if (!names.add(nameBytes, nameKeyLength(nameBytes, 0, nameBytes.length))) {
     throw new TypeError(
       `Cannot add ${
         JSON.stringify(name)
       } to the archive: an entry with that name is already in the archive`,
     );
   }
-  names.add(key);
-}
-
-/**
- * The key under which names collide: `a` and `a/` would extract to the same
- * path, so they count as duplicates.
- */
-export function nameKey(name: string): string {
-  return isDirectoryName(name) ? name.slice(0, -1) : name;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ByteWriter } from "./_byte_writer.ts";
+import { type ByteWriter, recordBytes } from "./_byte_writer.ts";
 import {
   EXTENDED_TIMESTAMP_DATA_LENGTH,
   EXTENDED_TIMESTAMP_EXTRA_ID,
@@ -16,18 +16,33 @@ import {
 
 const UINT64_LENGTH = 8;
 
+/** The length of a ZIP64 extended information extra field holding `count` values. */
+export function zip64ExtraLength(count: number): number {
+  return EXTRA_FIELD_HEADER_LENGTH + count * UINT64_LENGTH;
+}
+
 /**
- * ZIP64 extended information extra field (4.5.3): the 64-bit values of the
- * header fields that overflowed, in the order uncompressed size, compressed
- * size, local header offset, each present only when its field holds 0xFFFFFFFF.
+ * Writes the ZIP64 extended information extra field (4.5.3): the 64-bit
+ * values of the header fields that overflowed, in the order uncompressed
+ * size, compressed size, local header offset, each present only when its
+ * field holds 0xFFFFFFFF.
  */
-export function zip64Extra(values: readonly number[]): Uint8Array {
-  const dataLength = values.length * UINT64_LENGTH;
-  const writer = new ByteWriter(EXTRA_FIELD_HEADER_LENGTH + dataLength)
+export function writeZip64Extra(
+  writer: ByteWriter,
+  values: readonly number[],
+): void {
+  writer
     .uint16(ZIP64_EXTRA_ID) // header ID
-    .uint16(dataLength); // data size
+    .uint16(values.length * UINT64_LENGTH); // data size
   for (const value of values) writer.uint64(value);
-  return writer.done();
+}
+
+/** The ZIP64 extended information extra field (4.5.3) as an array of its own. */
+export function zip64Extra(values: readonly number[]): Uint8Array {
+  return recordBytes(
+    zip64ExtraLength(values.length),
+    (writer) => writeZip64Extra(writer, values),
+  );
 }
 
 /**
@@ -37,12 +52,13 @@ export function zip64Extra(values: readonly number[]): Uint8Array {
  * headers because only the modification time is written.
  */
 export function extendedTimestampExtra(unixSeconds: number): Uint8Array {
-  return new ByteWriter(
+  return recordBytes(
     EXTRA_FIELD_HEADER_LENGTH + EXTENDED_TIMESTAMP_DATA_LENGTH,
-  )
-    .uint16(EXTENDED_TIMESTAMP_EXTRA_ID) // header ID
-    .uint16(EXTENDED_TIMESTAMP_DATA_LENGTH) // data size
-    .uint8(EXTENDED_TIMESTAMP_MTIME_FLAG) // flags: modification time present
-    .int32(unixSeconds) // modification time
-    .done();
+    (writer) =>
+      writer
+        .uint16(EXTENDED_TIMESTAMP_EXTRA_ID) // header ID
+        .uint16(EXTENDED_TIMESTAMP_DATA_LENGTH) // data size
+        .uint8(EXTENDED_TIMESTAMP_MTIME_FLAG) // flags: modification time present
+        .int32(unixSeconds), // modification time
+  );
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ByteWriter } from "./_byte_writer.ts";
+import { type ByteWriter, recordBytes } from "./_byte_writer.ts";
 import {
   LOCAL_FILE_HEADER_LENGTH,
   LOCAL_FILE_HEADER_SIGNATURE,
@@ -13,12 +13,28 @@ import {
   VERSION_NEEDED_ZIP64,
 } from "./_constants.ts";
 import type { EntryFields } from "./_entry_fields.ts";
-import { zip64Extra } from "./_extra_fields.ts";
+import { writeZip64Extra, zip64ExtraLength } from "./_extra_fields.ts";
 
-const NO_BYTES = new Uint8Array(0);
+/** Both sizes, which 4.5.3 requires together in a local header's ZIP64 field. */
+const LOCAL_ZIP64_VALUE_COUNT = 2;
+
+/** The length of the local file header of an entry with these fields. */
+export function localFileHeaderLength(
+  fields: EntryFields,
+  zip64: boolean,
+): number {
+  return LOCAL_FILE_HEADER_LENGTH + fields.nameBytes.length +
+    localExtraLength(fields, zip64);
+}
+
+function localExtraLength(fields: EntryFields, zip64: boolean): number {
+  return (zip64 ? zip64ExtraLength(LOCAL_ZIP64_VALUE_COUNT) : 0) +
+    fields.timestampExtra.length;
+}
 
 /**
- * The local file header that precedes an entry's data.
+ * Writes the local file header that precedes an entry's data, at the
+ * writer's position.
  *
  * With `zip64`, both size fields hold 0xFFFFFFFF and a ZIP64 extra field holds
  * the true sizes (4.5.3 requires both in a local header). An entry followed by
@@ -26,18 +42,15 @@ const NO_BYTES = new Uint8Array(0);
  * extra field then holds zeros, which is what tells Info-ZIP, CPython, bsdtar
  * and Java to expect a 24-byte descriptor.
  */
-export function localFileHeader(
+export function writeLocalFileHeader(
+  writer: ByteWriter,
   fields: EntryFields,
   crc32: number,
   compressedSize: number,
   size: number,
   zip64: boolean,
-): Uint8Array {
-  const zip64Field = zip64 ? zip64Extra([size, compressedSize]) : NO_BYTES;
-  const extraLength = zip64Field.length + fields.timestampExtra.length;
-  return new ByteWriter(
-    LOCAL_FILE_HEADER_LENGTH + fields.nameBytes.length + extraLength,
-  )
+): void {
+  writer
     .uint32(LOCAL_FILE_HEADER_SIGNATURE) // local file header signature
     .uint16(zip64 ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED_DEFAULT) // version needed to extract
     .uint16(fields.flags) // general purpose bit flag
@@ -48,9 +61,23 @@ export function localFileHeader(
     .uint32(zip64 ? UINT32_MAX : compressedSize) // compressed size
     .uint32(zip64 ? UINT32_MAX : size) // uncompressed size
     .uint16(fields.nameBytes.length) // file name length
-    .uint16(extraLength) // extra field length
-    .raw(fields.nameBytes) // file name
-    .raw(zip64Field) // extra field: ZIP64 extended information
-    .raw(fields.timestampExtra) // extra field: extended timestamp
-    .done();
+    .uint16(localExtraLength(fields, zip64)) // extra field length
+    .raw(fields.nameBytes); // file name
+  if (zip64) writeZip64Extra(writer, [size, compressedSize]); // extra field: ZIP64 extended information
+  writer.raw(fields.timestampExtra); // extra field: extended timestamp
+}
+
+/** The local file header (see `writeLocalFileHeader`) as an array of its own. */
+export function localFileHeader(
+  fields: EntryFields,
+  crc32: number,
+  compressedSize: number,
+  size: number,
+  zip64: boolean,
+): Uint8Array {
+  return recordBytes(
+    localFileHeaderLength(fields, zip64),
+    (writer) =>
+      writeLocalFileHeader(writer, fields, crc32, compressedSize, size, zip64),
+  );
 }

@@ -4,9 +4,10 @@
  * @module
  */
 
-import { centralDirectoryHeader } from "./_central_directory_header.ts";
+import { ByteStringArena, ByteStringSet } from "./_byte_string_set.ts";
+import { centralDirectoryHeaderLength } from "./_central_directory_header.ts";
 import { METHOD_STORE } from "./_constants.ts";
-import { endRecords } from "./_end_of_central_directory.ts";
+import { endRecordsLength } from "./_end_of_central_directory.ts";
 import {
   dataDescriptorLength,
   type EntryLayout,
@@ -14,8 +15,8 @@ import {
   streamedEntryLayout,
 } from "./_entry_layout.ts";
 import { describe } from "./_describe.ts";
-import { claimName } from "./_entry_name.ts";
-import { localFileHeader } from "./_local_file_header.ts";
+import { claimName, nameKeyLength } from "./_entry_name.ts";
+import { localFileHeaderLength } from "./_local_file_header.ts";
 import {
   entryFields,
   type ResolvedEntry,
@@ -77,30 +78,29 @@ export function predictLength(
     );
   }
   const resolved = resolveOptions(options);
-  const names = new Set<string>();
+  // No central directory is written here to hold the names claimed, so an
+  // arena keeps them.
+  const claimed = new ByteStringArena();
+  const names = new ByteStringSet(claimed);
   let offset = 0;
   let centralSize = 0;
   let entryCount = 0;
   for (const entry of entries) {
     const known = resolveEntry(entry, resolved.defaults);
-    claimName(names, known.name);
+    claimName(names, known.name, known.nameBytes);
+    const { nameBytes } = known;
+    claimed.append(nameBytes, nameKeyLength(nameBytes, 0, nameBytes.length));
     const size = knownStoredSize(known);
     const layout = predictedLayout(known, size);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);
     const descriptorLength = dataDescriptorLength(layout);
-    // The CRC does not change any record's length, so zero stands in for it.
-    centralSize +=
-      centralDirectoryHeader(fields, 0, size, size, offset, layout.zip64)
-        .length;
-    offset += localFileHeader(fields, 0, size, size, layout.zip64).length +
-      size + descriptorLength;
+    centralSize += centralDirectoryHeaderLength(fields, size, size, offset);
+    offset += localFileHeaderLength(fields, layout.zip64) + size +
+      descriptorLength;
     entryCount++;
   }
   const extent = { entryCount, size: centralSize, offset };
-  return endRecords(extent, resolved.commentBytes).reduce(
-    (length, record) => length + record.length,
-    offset + centralSize,
-  );
+  return offset + centralSize + endRecordsLength(extent, resolved.commentBytes);
 }
 
 function knownStoredSize(entry: ResolvedEntry): number {
