@@ -33,6 +33,8 @@ export interface S3SinkOptions {
 export interface S3Object {
   size: number;
   etag: string;
+  /** `--resume` found the upload completed by the run that wrote the checkpoint. */
+  completedEarlier: boolean;
 }
 
 /**
@@ -72,7 +74,11 @@ export async function writeToS3(
           : { resume: resume.checkpoint, bodyOffset: resume.bodyOffset }),
       }),
     });
-    return { size: result.size, etag: result.etag };
+    return {
+      size: result.size,
+      etag: result.etag,
+      completedEarlier: result.completedEarlier,
+    };
   } catch (error) {
     // An interruption or an unreadable input is reported as such by the caller.
     if (options.signal.aborted || findCliError(error) !== undefined) {

@@ -24,6 +24,24 @@ export interface SummaryFacts {
 }
 
 /**
+ * `zipstream: nothing to send: the upload up.resume records was completed by
+ * an earlier run -> s3://demo/tree.zip (102,876,543 bytes, ETag "…")`
+ */
+export function formatCompletedEarlier(
+  checkpointPath: string,
+  target: string,
+  object: { size: number; etag: string },
+): string {
+  return `zipstream: nothing to send: the upload ${checkpointPath} records was completed by an earlier run -> ${target}${
+    objectFacts(object)
+  }`;
+}
+
+function objectFacts(object: { size: number; etag: string }): string {
+  return ` (${formatCount(object.size)} bytes, ETag ${object.etag})`;
+}
+
+/**
  * `zipstream: 3,214 entries, 212 MiB in, 98.1 MiB out (46.3%), 118 MiB/s,
  * 1.8 s -> s3://demo/tree.zip (102,876,543 bytes, ETag "…")`
  */
@@ -33,9 +51,7 @@ export function formatSummary(facts: SummaryFacts): string {
     : ` (${((facts.bytesOut / facts.bytesIn) * 100).toFixed(1)}%)`;
   const seconds = facts.elapsedMs / 1000;
   const rate = seconds > 0 ? facts.bytesIn / seconds : 0;
-  const object = facts.object === undefined
-    ? ""
-    : ` (${formatCount(facts.object.size)} bytes, ETag ${facts.object.etag})`;
+  const object = facts.object === undefined ? "" : objectFacts(facts.object);
   return `zipstream: ${formatCount(facts.entries)} ${
     facts.entries === 1 ? "entry" : "entries"
   }, ${formatBytes(facts.bytesIn)} in, ${

@@ -32,7 +32,7 @@ import {
   fingerprintInputs,
   ResumeFile,
 } from "./_resume_file.ts";
-import { formatSummary } from "./_summary.ts";
+import { formatCompletedEarlier, formatSummary } from "./_summary.ts";
 import { describeTarget } from "./_target.ts";
 import type { CliPlan } from "./_args.ts";
 
@@ -233,14 +233,18 @@ async function run(
     progress.stop();
   }
   if (plan.progress !== "none") {
-    writeLine(formatSummary({
-      entries: progress.entriesDone,
-      bytesIn: progress.bytesIn,
-      bytesOut: progress.bytesOut,
-      elapsedMs: progress.elapsed,
-      target: describeTarget(target),
-      object,
-    }));
+    writeLine(
+      object?.completedEarlier && plan.resume !== undefined
+        ? formatCompletedEarlier(plan.resume, describeTarget(target), object)
+        : formatSummary({
+          entries: progress.entriesDone,
+          bytesIn: progress.bytesIn,
+          bytesOut: progress.bytesOut,
+          elapsedMs: progress.elapsed,
+          target: describeTarget(target),
+          object,
+        }),
+    );
   }
 }
 

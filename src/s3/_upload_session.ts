@@ -238,6 +238,7 @@ export class UploadSession {
       }
     } catch (error) {
       if (errorName(unwrap(error)) === "NoSuchUpload") {
+        if (await this.#completedEarlier(checkpoint)) return;
         this.#fail(
           `cannot resume: upload ID ${checkpoint.uploadId} no longer exists (it was aborted or completed, or a lifecycle rule expired it); start a new upload without the checkpoint`,
           error,
@@ -524,6 +525,62 @@ export class UploadSession {
     if (known.from === "server") await this.#checkpoint();
   }
 
+  /**
+   * Resolves the upload with the object at the key if it is the one the
+   * checkpoint's parts make, and stops the body: the earlier run completed
+   * the upload and stopped before its caller could discard the checkpoint.
+   * The multipart ETag names the parts' MD5s in order, so a match means the
+   * object holds exactly the checkpoint's bytes.
+   */
+  async #completedEarlier(checkpoint: UploadCheckpoint): Promise<boolean> {
+    const o = this.#options;
+    const { parts } = checkpoint;
+    const last = parts.at(-1);
+    if (
+      last === undefined ||
+      !parts.every((part, index) => part.partNumber === index + 1)
+    ) return false;
+    const size = last.offset + last.size;
+    if (
+      checkpoint.contentLength !== undefined &&
+      checkpoint.contentLength !== size
+    ) {
+      return false;
+    }
+    let head;
+    try {
+      head = await this.#requests.headObject(
+        { Bucket: o.bucket, Key: o.key },
+        this.#work.signal,
+      );
+    } catch {
+      return false;
+    }
+    const etag = multipartEtag(parts.map((part) => fromHex(part.md5)));
+    if (
+      head.ETag === undefined || bareEtag(head.ETag) !== etag ||
+      head.ContentLength !== size
+    ) return false;
+    this.#completed = true;
+    this.#settle();
+    this.#resolve({
+      bucket: o.bucket,
+      key: o.key,
+      etag: head.ETag,
+      size,
+      parts: parts.length,
+      crc32: last.prefixCrc32,
+      uploadId: checkpoint.uploadId,
+      completedEarlier: true,
+    });
+    this.#controller?.error(
+      new Error(
+        `The upload to s3://${o.bucket}/${o.key} (upload ID ${checkpoint.uploadId}) was completed by an earlier run: its body is not needed`,
+      ),
+    );
+    return true;
+  }
+
   /** Fails a resumed upload whose body ended before parts the checkpoint records. */
   #checkNothingKnownRemains(): void {
     const left = [...this.#known.entries()]
@@ -738,6 +795,7 @@ export class UploadSession {
       size: this.#bytesRead,
       parts: this.#completedParts.length,
       crc32: this.#crc,
+      completedEarlier: false,
       ...(this.#uploadId === undefined ? {} : { uploadId: this.#uploadId }),
       ...(completion?.Location === undefined
         ? {}

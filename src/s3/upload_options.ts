@@ -247,8 +247,12 @@ export interface UploadOptions {
    * Should the bytes differ from the checkpoint (an input changed), the
    * upload fails with an `S3UploadError` naming the part and is
    * NOT aborted: resume again with the original inputs, or abort the upload
-   * ID the error names. If the upload no longer exists (aborted, completed or
-   * expired), it fails without sending anything.
+   * ID the error names. If the upload no longer exists because the earlier
+   * run completed it and stopped before discarding the checkpoint, the
+   * object at the key is recognised by its multipart ETag and size: nothing
+   * is sent, the body is cancelled, and the result says `completedEarlier`.
+   * If it no longer exists otherwise (aborted or expired), the upload fails
+   * without sending anything.
    *
    * @default {undefined} (a new upload)
    */

@@ -14,7 +14,7 @@
  *
  * const report = (r: UploadResult): string =>
  *   `s3://${r.bucket}/${r.key}: ${r.size} bytes in ${r.parts} parts, CRC-32 ${r.crc32.toString(16)}`;
- * const result = { bucket: "b", key: "k.zip", etag: '"x-2"', size: 10, parts: 2, crc32: 0xabc };
+ * const result = { bucket: "b", key: "k.zip", etag: '"x-2"', size: 10, parts: 2, crc32: 0xabc, completedEarlier: false };
  * assert.equal(report(result as UploadResult), "s3://b/k.zip: 10 bytes in 2 parts, CRC-32 abc");
  * ```
  */
@@ -31,6 +31,13 @@ export interface UploadResult {
   parts: number;
   /** The CRC-32 (as ZIP computes it) of all its bytes, computed while streaming. */
   crc32: number;
+  /**
+   * Whether a resumed upload (`resume`) turned out to be completed already:
+   * the earlier run stopped after CompleteMultipartUpload but before the
+   * checkpoint was discarded. The object at the key was recognised by its
+   * multipart ETag and size; nothing was sent, and the body was cancelled.
+   */
+  completedEarlier: boolean;
   /** The multipart upload's ID; absent when a single PutObject sufficed. */
   uploadId?: string;
   /** The object's URL as CompleteMultipartUpload reported it, if it did. */

@@ -50,6 +50,7 @@ import { S3UploadStream } from "./s3_upload_stream.ts";
  *   size: 0,
  *   parts: 1,
  *   crc32: 0,
+ *   completedEarlier: false,
  * });
  * ```
  */

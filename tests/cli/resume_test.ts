@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { withTempDir } from "../_readers.ts";
-import { FaultProxy, isUploadPart } from "../s3/_fault_proxy.ts";
+import {
+  FaultProxy,
+  isUploadPart,
+  type ProxiedRequest,
+} from "../s3/_fault_proxy.ts";
 import {
   objectSha256,
   pendingUploads,
@@ -381,6 +385,117 @@ Deno.test("zipstream --resume keeps the upload on SIGINT and says how to resume 
         assert.deepEqual(
           await pendingUploads(client, bucket, "interrupted.zip"),
           [],
+        );
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+});
+
+Deno.test("zipstream --resume sends no part when the run it resumes completed the upload but died before removing its checkpoint", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, tree());
+      const key = "completed.zip";
+      const proxy = FaultProxy.start(endpoint);
+      try {
+        // The server completes the upload but the answer is lost, and every
+        // check that follows hangs: the run is killed in between.
+        const isComplete = (request: ProxiedRequest) =>
+          request.method === "POST" && request.query.has("uploadId");
+        proxy.inject(isComplete, { kind: "lose-answer" }, 1);
+        proxy.inject(
+          (request) => isComplete(request) || request.method === "HEAD",
+          { kind: "stall" },
+          1000,
+        );
+        const child = new Deno.Command(Deno.execPath(), {
+          args: cliCommand(zipArgs(bucket, key, proxy.endpoint, "up.resume")),
+          cwd: dir,
+          env: CREDENTIALS,
+          stdin: "null",
+          stdout: "null",
+          stderr: "null",
+        }).spawn();
+        const status = await withChild(child, async () => {
+          await waitUntil("the upload is completed", async () => {
+            try {
+              await client.send(
+                new HeadObjectCommand({ Bucket: bucket, Key: key }),
+              );
+              return true;
+            } catch {
+              return false;
+            }
+          });
+          return await signalAndWait(child, "SIGKILL");
+        });
+        assert.equal(status.signal, "SIGKILL");
+        proxy.rules.length = 0;
+        await Deno.stat(`${dir}/up.resume`);
+        const stored = await objectSha256(client, bucket, key);
+        const head = await client.send(
+          new HeadObjectCommand({ Bucket: bucket, Key: key }),
+        );
+
+        await Deno.copyFile(`${dir}/up.resume`, `${dir}/kept.resume`);
+        await Deno.copyFile(
+          `${dir}/up.resume.entries`,
+          `${dir}/kept.resume.entries`,
+        );
+
+        // Swift still lists the parts of a completed upload and completes it
+        // again: nothing is sent but the Complete.
+        let logged = proxy.log.length;
+        const again = await runCli(
+          zipArgs(bucket, key, proxy.endpoint, "up.resume"),
+          { cwd: dir, env: CREDENTIALS },
+        );
+        assert.equal(again.code, 0, again.stderr);
+        assert.equal(partBytesSent(proxy, logged), 0);
+        assert.equal(await objectSha256(client, bucket, key), stored);
+
+        // S3 answers NoSuchUpload for a completed upload: the object is
+        // recognised by its ETag and size instead.
+        await Deno.rename(`${dir}/kept.resume`, `${dir}/up.resume`);
+        await Deno.rename(
+          `${dir}/kept.resume.entries`,
+          `${dir}/up.resume.entries`,
+        );
+        proxy.inject(
+          (request) =>
+            request.method === "GET" && request.query.has("uploadId"),
+          { kind: "status", status: 404, code: "NoSuchUpload" },
+          1000,
+        );
+        logged = proxy.log.length;
+        const resumed = await runCli(
+          zipArgs(bucket, key, proxy.endpoint, "up.resume"),
+          { cwd: dir, env: CREDENTIALS },
+        );
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.equal(
+          resumed.stderr,
+          `zipstream: nothing to send: the upload up.resume records was completed by an earlier run -> s3://${bucket}/${key} (${
+            head.ContentLength!.toLocaleString("en-US")
+          } bytes, ETag ${head.ETag})\n`,
+        );
+        // ListParts (no such upload), then HeadObject: no part, no Complete.
+        assert.deepEqual(
+          proxy.log.slice(logged).map((entry) => entry.method),
+          ["GET", "HEAD"],
+        );
+        assert.equal(await objectSha256(client, bucket, key), stored);
+        assert.deepEqual(await pendingUploads(client, bucket, key), []);
+        await assert.rejects(
+          Deno.stat(`${dir}/up.resume`),
+          Deno.errors.NotFound,
+        );
+        await assert.rejects(
+          Deno.stat(`${dir}/up.resume.entries`),
+          Deno.errors.NotFound,
         );
       } finally {
         await proxy.close();

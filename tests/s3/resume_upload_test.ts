@@ -360,8 +360,80 @@ Deno.test("uploadToS3() says clearly when the upload to resume no longer exists,
     error.message,
     "Cannot upload to s3://bucket/out.zip (upload ID upload-1): cannot resume: upload ID upload-1 no longer exists (it was aborted or completed, or a lifecycle rule expired it); start a new upload without the checkpoint: ListParts failed after 1 attempt: NoSuchUpload: Injected by the test",
   );
-  assert.deepEqual(s3.commands, ["ListParts"]);
+  assert.deepEqual(s3.commands, ["ListParts", "HeadObject"]);
   assert.equal(error.uploadKept, false);
+});
+
+/** Completes an upload of TOTAL pattern bytes and returns its result and last checkpoint. */
+async function completedUpload(s3: RecordingS3) {
+  const checkpoints: UploadCheckpoint[] = [];
+  const result = await uploadToS3(
+    patternStream(TOTAL, 100_000).stream,
+    options(s3, {
+      onCheckpoint: (checkpoint) => {
+        checkpoints.push(JSON.parse(JSON.stringify(checkpoint)));
+      },
+    }),
+  );
+  s3.calls.length = 0;
+  return { result, checkpoint: checkpoints.at(-1)! };
+}
+
+/** A body that never ends, and whether it was cancelled. */
+function endlessBody(): {
+  stream: ReadableStream<Uint8Array>;
+  cancelled(): boolean;
+} {
+  let cancelled = false;
+  return {
+    stream: new ReadableStream({
+      pull(controller) {
+        controller.enqueue(new Uint8Array(PART));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    }),
+    cancelled: () => cancelled,
+  };
+}
+
+Deno.test("uploadToS3() recognises an upload an earlier run completed before discarding its checkpoint, and sends nothing", async () => {
+  const s3 = new RecordingS3();
+  const { result: first, checkpoint } = await completedUpload(s3);
+  const body = endlessBody();
+  const result = await uploadToS3(
+    body.stream,
+    options(s3, { resume: checkpoint }),
+  );
+  assert.deepEqual(result, {
+    bucket: "bucket",
+    key: "out.zip",
+    etag: first.etag,
+    size: TOTAL,
+    parts: 7,
+    crc32: first.crc32,
+    uploadId: first.uploadId,
+    completedEarlier: true,
+  });
+  assert.equal(first.completedEarlier, false);
+  assert.deepEqual(s3.commands, ["ListParts", "HeadObject"]);
+  assert.ok(body.cancelled(), "the body was cancelled");
+});
+
+Deno.test("uploadToS3() does not take an object replaced since for the upload its checkpoint completed", async () => {
+  const s3 = new RecordingS3();
+  const { checkpoint } = await completedUpload(s3);
+  await uploadToS3(ReadableStream.from([new Uint8Array(TOTAL)]), options(s3));
+  s3.calls.length = 0;
+  const error = await rejection(
+    uploadToS3(endlessBody().stream, options(s3, { resume: checkpoint })),
+  );
+  assert.match(
+    error.message,
+    /cannot resume: upload ID upload-1 no longer exists/,
+  );
+  assert.deepEqual(s3.commands, ["ListParts", "HeadObject"]);
 });
 
 Deno.test("uploadToS3() refuses to resume when ListParts does not show a part the checkpoint records", async () => {

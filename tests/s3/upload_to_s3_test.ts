@@ -57,6 +57,7 @@ Deno.test("uploadToS3() sends an empty body as one PutObject of zero bytes", asy
     size: 0,
     parts: 1,
     crc32: 0,
+    completedEarlier: false,
   });
   assert.equal(s3.calls[0]!.input.ContentType, "application/zip");
   assert.equal(s3.calls[0]!.input.ContentMD5, undefined);
