@@ -58,4 +58,18 @@ export interface ZipOptions {
    * and options are the same.
    */
   resume?: ResumePoint;
+  /**
+   * How many Web Workers compress streamed deflate entries, in independent
+   * 1 MiB blocks whose outputs are joined in order: the archive's bytes are
+   * the same with any number. Workers start only when an entry fills its
+   * second block, so small entries never start one; each holds at most 2
+   * blocks at a time, so memory stays bounded; all are terminated when the
+   * archive ends, fails or is cancelled. `0` compresses in the calling
+   * thread. Where workers cannot start (no `Worker`, as in Node, or no
+   * permission to load the worker module) blocks are compressed in the
+   * calling thread instead.
+   *
+   * @default {navigator.hardwareConcurrency, at most 4; 0 with a single core}
+   */
+  workers?: number;
 }

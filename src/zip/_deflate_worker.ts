@@ -1,0 +1,62 @@
+/**
+ * The body of a deflate worker: compresses the blocks it is sent with the
+ * engine of its runtime and sends each output back, with the input's buffer
+ * for reuse. It announces itself once loaded, with the engine it has, so that
+ * the pool uses it only when its output would be the same as the sender's.
+ *
+ * @module
+ */
+
+import { defaultEngine } from "./_deflate_engine.ts";
+
+/** A block to compress, sent to a worker (its buffer transferred). */
+export interface BlockRequest {
+  buffer: ArrayBuffer;
+  /** How many bytes of `buffer` are input. */
+  length: number;
+  level: number;
+  final: boolean;
+}
+
+/** What a worker sends back. */
+export type WorkerReply =
+  | { kind: "ready"; engine: string }
+  | { kind: "failed"; message: string }
+  | { kind: "done"; output: Uint8Array; input: ArrayBuffer }
+  | { kind: "error"; message: string; input: ArrayBuffer };
+
+/** The part of a dedicated worker's global scope this module uses. */
+interface WorkerScope {
+  postMessage(message: WorkerReply, transfer: Transferable[]): void;
+  addEventListener(
+    type: "message",
+    listener: (event: MessageEvent<BlockRequest>) => void,
+  ): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+
+scope.addEventListener("message", ({ data }) => {
+  const { buffer, length, level, final } = data;
+  let compressed: Uint8Array;
+  try {
+    compressed = defaultEngine.compressBlock(
+      new Uint8Array(buffer, 0, length),
+      level,
+      final,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    scope.postMessage({ kind: "error", message, input: buffer }, [buffer]);
+    return;
+  }
+  // A copy owns its whole buffer, so transferring it hands over nothing more
+  // than the output, whatever buffer the engine wrote into.
+  const output = compressed.slice();
+  scope.postMessage({ kind: "done", output, input: buffer }, [
+    output.buffer,
+    buffer,
+  ]);
+});
+
+scope.postMessage({ kind: "ready", engine: defaultEngine.name }, []);
