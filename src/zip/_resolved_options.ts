@@ -95,6 +95,13 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
       `Cannot create the archive: invalid option comment: expected at most ${UINT16_MAX} bytes of UTF-8 but received ${commentBytes.length}`,
     );
   }
+  if (typeof workers !== "number") {
+    throw new TypeError(
+      `Cannot create the archive: invalid option workers: expected a number but received ${
+        describe(workers)
+      }`,
+    );
+  }
   if (!Number.isSafeInteger(workers) || workers < 0) {
     throw new RangeError(
       `Cannot create the archive: invalid option workers: expected a non-negative integer but received ${
