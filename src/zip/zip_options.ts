@@ -62,12 +62,14 @@ export interface ZipOptions {
    * How many Web Workers compress streamed deflate entries, in independent
    * 1 MiB blocks whose outputs are joined in order: the archive's bytes are
    * the same with any number. Workers start only when an entry fills its
-   * second block, so small entries never start one; each holds at most 2
-   * blocks at a time, so memory stays bounded; all are terminated when the
-   * archive ends, fails or is cancelled. `0` compresses in the calling
-   * thread. Where workers cannot start (no `Worker`, as in Node, or no
-   * permission to load the worker module) blocks are compressed in the
-   * calling thread instead.
+   * second block, so small entries never start one, and all are terminated
+   * when the archive ends, fails or is cancelled. Each holds at most 2 blocks
+   * at a time, so memory stays bounded: about 20 MiB per worker in Deno (its
+   * own JavaScript heap and blocks). `0` compresses in the calling thread.
+   * Where workers cannot start (no `Worker`, as in Node, or no permission to
+   * load the worker module) blocks are compressed in the calling thread
+   * instead. A worker that fails while compressing fails the archive, with an
+   * error naming the entry.
    *
    * @default {navigator.hardwareConcurrency, at most 4; 0 with a single core}
    */
