@@ -5,7 +5,7 @@
  * @module
  */
 
-import { defaultEngine } from "./_deflate_engine.ts";
+import { defaultEngine, type DeflateEngine } from "./_deflate_engine.ts";
 import { INPUT_BLOCK_SIZE } from "./_deflater.ts";
 import type { BlockRequest, WorkerReply } from "./_deflate_worker.ts";
 
@@ -38,7 +38,7 @@ interface Job {
 
 interface PoolWorker {
   worker: Worker;
-  /** Set once the worker has loaded and has the same engine as this thread. */
+  /** Set once the worker has loaded and has this thread's engine. */
   ready: boolean;
   /** The blocks it holds, in the order sent; it answers in that order. */
   jobs: Job[];
@@ -47,7 +47,7 @@ interface PoolWorker {
 /** Workers that compress independent deflate blocks, and their budget. */
 export class DeflatePool {
   #size: number;
-  #engineName: string;
+  #engineName: DeflateEngine["name"];
   #workers: PoolWorker[] = [];
   #bootstrapUrl: string | undefined;
   #started = false;
@@ -56,10 +56,13 @@ export class DeflatePool {
 
   /**
    * @param size How many workers to start; 0 compresses in this thread.
-   * @param engineName The engine this thread compresses with: workers that
-   * have another are not used, so the output is the same either way.
+   * @param engineName The engine this thread compresses with, which workers
+   * use too, so the output is the same either way.
    */
-  constructor(size: number, engineName: string = defaultEngine.name) {
+  constructor(
+    size: number,
+    engineName: DeflateEngine["name"] = defaultEngine.name,
+  ) {
     this.#size = size;
     this.#engineName = engineName;
   }
@@ -120,6 +123,7 @@ export class DeflatePool {
     return new Promise<Uint8Array>((resolve, reject) => {
       const request: BlockRequest = {
         buffer: block.buffer,
+        engine: this.#engineName,
         length: block.length,
         level,
         final,
@@ -183,12 +187,14 @@ export class DeflatePool {
   #receive(pooled: PoolWorker, reply: WorkerReply): void {
     switch (reply.kind) {
       case "ready":
-        if (reply.engine === this.#engineName) pooled.ready = true;
+        if (reply.engines.includes(this.#engineName)) pooled.ready = true;
         else {
           this.#remove(
             pooled,
             new Error(
-              `the worker has the ${reply.engine} engine, this thread ${this.#engineName}`,
+              `expected a worker with the ${this.#engineName} engine but it has ${
+                reply.engines.join(", ")
+              }`,
             ),
           );
         }

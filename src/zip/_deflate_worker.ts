@@ -1,17 +1,24 @@
 /**
  * The body of a deflate worker: compresses the blocks it is sent with the
  * engine of its runtime and sends each output back, with the input's buffer
- * for reuse. It announces itself once loaded, with the engine it has, so that
- * the pool uses it only when its output would be the same as the sender's.
+ * for reuse. It announces itself once loaded, with the engines it has, and
+ * compresses with the one the sender names, so that its output is the same
+ * as the sender's.
  *
  * @module
  */
 
-import { defaultEngine } from "./_deflate_engine.ts";
+import {
+  defaultEngine,
+  type DeflateEngine,
+  pakoEngine,
+} from "./_deflate_engine.ts";
 
 /** A block to compress, sent to a worker (its buffer transferred). */
 export interface BlockRequest {
   buffer: ArrayBuffer;
+  /** The sender's engine, one of those the worker announced. */
+  engine: DeflateEngine["name"];
   /** How many bytes of `buffer` are input. */
   length: number;
   level: number;
@@ -20,7 +27,7 @@ export interface BlockRequest {
 
 /** What a worker sends back. */
 export type WorkerReply =
-  | { kind: "ready"; engine: string }
+  | { kind: "ready"; engines: DeflateEngine["name"][] }
   | { kind: "failed"; message: string }
   | { kind: "done"; output: Uint8Array; input: ArrayBuffer }
   | { kind: "error"; message: string; input: ArrayBuffer };
@@ -36,11 +43,15 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 
+const engines = new Map<DeflateEngine["name"], DeflateEngine>(
+  [pakoEngine, defaultEngine].map((engine) => [engine.name, engine]),
+);
+
 scope.addEventListener("message", ({ data }) => {
-  const { buffer, length, level, final } = data;
+  const { buffer, engine, length, level, final } = data;
   let compressed: Uint8Array;
   try {
-    compressed = defaultEngine.compressBlock(
+    compressed = engines.get(engine)!.compressBlock(
       new Uint8Array(buffer, 0, length),
       level,
       final,
@@ -59,4 +70,4 @@ scope.addEventListener("message", ({ data }) => {
   ]);
 });
 
-scope.postMessage({ kind: "ready", engine: defaultEngine.name }, []);
+scope.postMessage({ kind: "ready", engines: [...engines.keys()] }, []);
