@@ -61,9 +61,10 @@ scope.addEventListener("message", ({ data }) => {
     scope.postMessage({ kind: "error", message, input: buffer }, [buffer]);
     return;
   }
-  // A copy owns its whole buffer, so transferring it hands over nothing more
-  // than the output, whatever buffer the engine wrote into.
-  const output = compressed.slice();
+  // Only a buffer that holds exactly the output is handed over; any other
+  // (a view into a larger or shared buffer, as small zlib outputs are) is
+  // copied first.
+  const output = ownsBuffer(compressed) ? compressed : compressed.slice();
   scope.postMessage({ kind: "done", output, input: buffer }, [
     output.buffer,
     buffer,
@@ -71,3 +72,8 @@ scope.addEventListener("message", ({ data }) => {
 });
 
 scope.postMessage({ kind: "ready", engines: [...engines.keys()] }, []);
+
+function ownsBuffer(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength;
+}
