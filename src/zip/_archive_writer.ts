@@ -10,6 +10,7 @@ import { ByteWriter } from "./_byte_writer.ts";
 import { CentralDirectory } from "./_central_directory.ts";
 import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
 import { writeDataDescriptor } from "./_data_descriptor.ts";
+import { DeflatePool } from "./_deflate_pool.ts";
 import { createDeflater, deflateBytes } from "./_deflater.ts";
 import { endRecords } from "./_end_of_central_directory.ts";
 import {
@@ -76,10 +77,12 @@ export class ArchiveWriter {
   #recordLength = 0;
   #source: PullSource<unknown> | undefined;
   #cancelled = false;
+  #deflatePool: DeflatePool;
 
   constructor(entries: PullSource<ZipEntry>, options: ResolvedOptions) {
     this.#entries = entries;
     this.#options = options;
+    this.#deflatePool = new DeflatePool(options.workers);
   }
 
   /**
@@ -103,6 +106,7 @@ export class ArchiveWriter {
         }
         if (this.#readyBytes >= OUTPUT_BLOCK_SIZE) yield this.#take();
       }
+      this.#deflatePool.close();
       this.#writeEnd();
       if (this.#options.resumeOffset > this.#offset) {
         throw new RangeError(
@@ -123,6 +127,7 @@ export class ArchiveWriter {
   }
 
   async #stop(reason: unknown): Promise<void> {
+    this.#deflatePool.close();
     const source = this.#source;
     this.#source = undefined;
     await Promise.allSettled([
@@ -278,7 +283,10 @@ export class ArchiveWriter {
       );
     }
     const deflater = layout.method === METHOD_DEFLATE
-      ? createDeflater(entry.level)
+      ? createDeflater(entry.level, {
+        pool: this.#deflatePool,
+        entryName: entry.name,
+      })
       : undefined;
     const source = open();
     this.#source = source;
@@ -314,7 +322,7 @@ export class ArchiveWriter {
         compressedSize += chunk.length;
         this.#emit(chunk);
       } else {
-        for (const output of deflater.push(chunk)) {
+        for (const output of await deflater.push(chunk)) {
           compressedSize += output.length;
           this.#emit(output);
         }
@@ -333,7 +341,7 @@ export class ArchiveWriter {
       throw crcMismatch(entry, crc);
     }
     if (deflater !== undefined) {
-      for (const output of deflater.finish()) {
+      for (const output of await deflater.finish()) {
         compressedSize += output.length;
         this.#emit(output);
       }

@@ -1,157 +1,201 @@
 /**
  * Raw deflate (RFC 1951), the only compression method zipstream writes
- * besides store: through the runtime's native zlib where there is one (Deno,
- * Node, Bun), through pako elsewhere (browsers).
+ * besides store. Streams are compressed in independent blocks, in this thread
+ * or in a pool of workers, with the same bytes either way.
  *
  * @module
  */
 
-import { Deflate, deflateRaw } from "pako";
+import { defaultEngine, type DeflateEngine } from "./_deflate_engine.ts";
+import type { DeflatePool } from "./_deflate_pool.ts";
+import { cannotAdd } from "./_resolved_entry.ts";
 
-/** An incremental compressor: feed chunks, collect output, finish once. */
+/** An incremental compressor of one entry: feed chunks, collect output, finish once. */
 export interface Deflater {
-  /** Compresses a chunk; returns the output it produced (possibly none). */
-  push(chunk: Uint8Array): Uint8Array[];
-  /** Flushes the end of the stream. */
-  finish(): Uint8Array[];
+  /**
+   * Compresses a chunk; resolves to the output ready so far (possibly none).
+   * Waits while the blocks in workers fill the pool's budget.
+   */
+  push(chunk: Uint8Array): Promise<Uint8Array[]>;
+  /** Ends the stream; resolves to all the output not yet returned. */
+  finish(): Promise<Uint8Array[]>;
 }
-
-/** The part of `node:zlib` the native engine uses. */
-export interface NativeZlib {
-  deflateRawSync(
-    data: Uint8Array,
-    options: { level: number; finishFlush?: number },
-  ): Uint8Array;
-  constants: { Z_SYNC_FLUSH: number };
-}
-
-/**
- * The runtime's zlib, found without importing `node:` modules so that this
- * file still loads in browsers and workers.
- */
-function findNativeZlib(): NativeZlib | undefined {
-  const runtime = globalThis as {
-    process?: { getBuiltinModule?: (id: string) => unknown };
-  };
-  try {
-    const zlib = runtime.process?.getBuiltinModule?.("node:zlib") as
-      | Partial<NativeZlib>
-      | undefined;
-    return typeof zlib?.deflateRawSync === "function" &&
-        zlib.constants !== undefined
-      ? zlib as NativeZlib
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const nativeZlib = findNativeZlib();
-
-/**
- * Deno's native deflate writes level 1 output 27 % larger than zlib's level 1
- * and level 9 output 2 % larger than its own level 8, while its level 2 is
- * both faster and smaller than zlib's level 1 (bench/deflate_bench.ts). These
- * levels are mapped so that every level compresses at least as well as zlib.
- */
-const NATIVE_LEVELS: readonly number[] = [0, 2, 2, 3, 4, 5, 6, 7, 8, 8];
 
 /**
  * Streams are compressed in independent blocks of this much input, each
  * ended with a sync flush so the blocks join into one deflate stream. The
  * cost is the dictionary lost at each boundary, about 0.1 % at 1 MiB; the
- * gain is output that does not depend on the source's chunking.
+ * gain is output that depends neither on the source's chunking nor on which
+ * thread compressed each block.
  */
-const INPUT_BLOCK_SIZE = 1024 * 1024;
-
-/** pako's output chunks: large enough to keep per-chunk costs small. */
-const PAKO_OUTPUT_CHUNK_SIZE = 64 * 1024;
-
-/** Creates an incremental raw-deflate compressor at `level`. */
-export function createDeflater(level: number): Deflater {
-  return nativeZlib === undefined
-    ? pakoDeflater(level)
-    : nativeDeflater(nativeZlib, NATIVE_LEVELS[level]!);
-}
+export const INPUT_BLOCK_SIZE = 1024 * 1024;
 
 /** Compresses bytes that are all in memory at once. */
 export function deflateBytes(data: Uint8Array, level: number): Uint8Array {
-  return nativeZlib === undefined
-    ? deflateRaw(data, { level })
-    : nativeZlib.deflateRawSync(data, { level: NATIVE_LEVELS[level]! });
+  return defaultEngine.compress(data, level);
 }
 
-/** Collects input into fixed blocks, whatever the chunking it arrives in. */
-function blockCollector(
-  onBlock: (block: Uint8Array) => Uint8Array[],
-): { push(chunk: Uint8Array): Uint8Array[]; rest(): Uint8Array } {
-  let block = new Uint8Array(INPUT_BLOCK_SIZE);
-  let used = 0;
-  return {
-    push(chunk) {
-      const output: Uint8Array[] = [];
-      let offset = 0;
-      while (offset < chunk.length) {
-        const count = Math.min(chunk.length - offset, block.length - used);
-        block.set(chunk.subarray(offset, offset + count), used);
-        used += count;
-        offset += count;
-        if (used === block.length) {
-          output.push(...onBlock(block));
-          block = new Uint8Array(INPUT_BLOCK_SIZE);
-          used = 0;
-        }
+/** How {@linkcode createDeflater} compresses. */
+export interface DeflaterOptions {
+  /** @default {defaultEngine} */
+  engine?: DeflateEngine;
+  /**
+   * Workers to compress blocks in, started once an entry fills its second
+   * block; without a pool every block is compressed in this thread.
+   */
+  pool?: DeflatePool;
+  /** The entry being compressed, named in errors of the pool. */
+  entryName?: string;
+}
+
+/** Creates an incremental raw-deflate compressor at `level`. */
+export function createDeflater(
+  level: number,
+  options: DeflaterOptions = {},
+): Deflater {
+  const { engine = defaultEngine, pool, entryName = "" } = options;
+  return new BlockDeflater(level, engine, pool, entryName);
+}
+
+/** A block's output: compressed, or still in a worker. */
+interface Slot {
+  output: Uint8Array | undefined;
+  failure: { error: unknown } | undefined;
+  settled: Promise<void>;
+}
+
+const SETTLED = Promise.resolve();
+
+/**
+ * Collects input into fixed blocks, whatever the chunking it arrives in, and
+ * compresses each block on its own, so that the output is the same whichever
+ * thread compressed which block. Outputs are returned in input order.
+ */
+class BlockDeflater implements Deflater {
+  #level: number;
+  #engine: DeflateEngine;
+  #pool: DeflatePool | undefined;
+  #entryName: string;
+  #block = new Uint8Array(INPUT_BLOCK_SIZE);
+  #used = 0;
+  #fullBlocks = 0;
+  #slots: Slot[] = [];
+
+  constructor(
+    level: number,
+    engine: DeflateEngine,
+    pool: DeflatePool | undefined,
+    entryName: string,
+  ) {
+    this.#level = level;
+    this.#engine = engine;
+    this.#pool = pool;
+    this.#entryName = entryName;
+  }
+
+  async push(chunk: Uint8Array): Promise<Uint8Array[]> {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const count = Math.min(
+        chunk.length - offset,
+        this.#block.length - this.#used,
+      );
+      this.#block.set(chunk.subarray(offset, offset + count), this.#used);
+      this.#used += count;
+      offset += count;
+      if (this.#used === this.#block.length) {
+        this.#fullBlocks++;
+        // Small entries never start a worker: only a second full block does.
+        if (this.#fullBlocks === 2) this.#pool?.start();
+        await this.#compress(false);
       }
-      return output;
-    },
-    rest() {
-      return block.subarray(0, used);
-    },
-  };
-}
-
-/** The native engine; exported for tests that compare the engines. */
-export function nativeDeflater(zlib: NativeZlib, level: number): Deflater {
-  const flushed = { level, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  const blocks = blockCollector((
-    block,
-  ) => [zlib.deflateRawSync(block, flushed)]);
-  return {
-    push: (chunk) => blocks.push(chunk),
-    finish: () => [zlib.deflateRawSync(blocks.rest(), { level })],
-  };
-}
-
-/** The portable engine; exported for tests that compare the engines. */
-export function pakoDeflater(level: number): Deflater {
-  const deflate = new Deflate({
-    raw: true,
-    level,
-    chunkSize: PAKO_OUTPUT_CHUNK_SIZE,
-  });
-  let output: Uint8Array[] = [];
-  deflate.onData = (chunk: Uint8Array) => {
-    output.push(chunk);
-  };
-  const take = (): Uint8Array[] => {
-    if (deflate.err) {
-      throw new Error(`Cannot compress: deflate failed with ${deflate.msg}`);
     }
-    const taken = output;
-    output = [];
-    return taken;
+    return this.#takeSettled();
+  }
+
+  async finish(): Promise<Uint8Array[]> {
+    await this.#compress(true);
+    for (const slot of this.#slots) await slot.settled;
+    return this.#takeSettled();
+  }
+
+  /**
+   * Compresses the current block: in a worker with room, after waiting for
+   * the oldest block in a worker when all are full, or here when no worker
+   * is ready (none started yet, still starting, or failed to start).
+   */
+  async #compress(final: boolean): Promise<void> {
+    const block = this.#block.subarray(0, this.#used);
+    this.#used = 0;
+    for (;;) {
+      const job = this.#pool?.compress(block, this.#level, final);
+      if (job !== undefined) {
+        this.#slots.push(pending(job));
+        this.#block = this.#pool!.takeBuffer() ??
+          new Uint8Array(INPUT_BLOCK_SIZE);
+        return;
+      }
+      const oldest = this.#slots.find((slot) => slot.output === undefined);
+      if (this.#pool?.running !== true || oldest === undefined) break;
+      await oldest.settled;
+      this.#throwIfFailed(oldest);
+    }
+    this.#slots.push({
+      output: this.#engine.compressBlock(block, this.#level, final),
+      failure: undefined,
+      settled: SETTLED,
+    });
+    // A worker's announcement that it is ready is a task of the event loop;
+    // a source that never leaves the microtask queue would keep it out.
+    if (this.#pool?.starting === true) await nextTask();
+  }
+
+  /** The outputs at the head of the queue that are ready, in order. */
+  #takeSettled(): Uint8Array[] {
+    const outputs: Uint8Array[] = [];
+    while (this.#slots.length > 0) {
+      const slot = this.#slots[0]!;
+      this.#throwIfFailed(slot);
+      if (slot.output === undefined) break;
+      outputs.push(slot.output);
+      this.#slots.shift();
+    }
+    return outputs;
+  }
+
+  #throwIfFailed(slot: Slot): void {
+    if (slot.failure === undefined) return;
+    const { error } = slot.failure;
+    throw new Error(
+      `${cannotAdd(this.#entryName)}: a deflate worker failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  }
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function pending(job: Promise<Uint8Array>): Slot {
+  const slot: Slot = {
+    output: undefined,
+    failure: undefined,
+    settled: SETTLED,
   };
-  const blocks = blockCollector((block) => {
-    deflate.push(block, false);
-    return take();
-  });
-  return {
-    push: (chunk) => blocks.push(chunk),
-    finish() {
-      deflate.push(blocks.rest(), true);
-      return take();
+  // Handled here at once, so a failure is reported by the deflater, never as
+  // an unhandled rejection.
+  slot.settled = job.then(
+    (output) => {
+      slot.output = output;
     },
-  };
+    (error: unknown) => {
+      slot.failure = { error };
+    },
+  );
+  return slot;
 }
 
 /**

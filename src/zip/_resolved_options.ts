@@ -18,6 +18,25 @@ import { encodeUtf8 } from "./_utf8.ts";
 
 const DEFAULT_LEVEL = 6;
 
+/**
+ * More deflate workers than this by default would cost each its memory (a
+ * JavaScript isolate) for a gain that the caller's own thread, feeding them
+ * and computing the CRC-32, soon caps.
+ */
+const MAX_DEFAULT_WORKERS = 4;
+
+/**
+ * One worker per core, the calling thread having little else to do than feed
+ * them; none on a single core, where a worker only adds copying.
+ */
+function defaultWorkers(): number {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } })
+    .navigator?.hardwareConcurrency;
+  return typeof cores === "number" && cores >= 2
+    ? Math.min(cores, MAX_DEFAULT_WORKERS)
+    : 0;
+}
+
 /** Archive-wide settings, validated. */
 export interface ResolvedOptions {
   readonly defaults: EntryDefaults;
@@ -27,6 +46,8 @@ export interface ResolvedOptions {
   readonly resumeOffset: number;
   /** Records of entries that need not be read again, by name. */
   readonly resumeEntries: ReadonlyMap<string, WrittenEntry>;
+  /** How many workers may compress deflate blocks; 0 for none. */
+  readonly workers: number;
 }
 
 /**
@@ -50,6 +71,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     lastModified = Date.now(),
     onEntry,
     resume = { offset: 0 },
+    workers = defaultWorkers(),
   } = options;
   if (onEntry !== undefined && typeof onEntry !== "function") {
     throw new TypeError(
@@ -73,8 +95,23 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
       `Cannot create the archive: invalid option comment: expected at most ${UINT16_MAX} bytes of UTF-8 but received ${commentBytes.length}`,
     );
   }
+  if (typeof workers !== "number") {
+    throw new TypeError(
+      `Cannot create the archive: invalid option workers: expected a number but received ${
+        describe(workers)
+      }`,
+    );
+  }
+  if (!Number.isSafeInteger(workers) || workers < 0) {
+    throw new RangeError(
+      `Cannot create the archive: invalid option workers: expected a non-negative integer but received ${
+        describe(workers)
+      }`,
+    );
+  }
   const { resumeOffset, resumeEntries } = resolveResume(resume);
   return {
+    workers,
     onEntry,
     resumeOffset,
     resumeEntries,

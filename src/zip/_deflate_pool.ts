@@ -1,0 +1,243 @@
+/**
+ * A pool of Web Workers that compress deflate blocks, so that one large entry
+ * uses every core. Started lazily, closed with the archive.
+ *
+ * @module
+ */
+
+import { defaultEngine, type DeflateEngine } from "./_deflate_engine.ts";
+import { INPUT_BLOCK_SIZE } from "./_deflater.ts";
+import type { BlockRequest, WorkerReply } from "./_deflate_worker.ts";
+
+/**
+ * Blocks a worker may hold at once: one being compressed and one waiting, so
+ * a worker never idles while the next block is on its way. With the block
+ * size this bounds the memory of the pool: inputs and outputs of at most
+ * `2 × workers` blocks.
+ */
+export const BLOCKS_PER_WORKER = 2;
+
+const WORKER_MODULE = new URL("./_deflate_worker.ts", import.meta.url).href;
+
+/**
+ * The worker starts from this one-line module, which imports the real one: a
+ * failure to load it (no read permission in Deno, a blocked origin in a
+ * browser) then arrives as a message and the pool falls back to compressing
+ * in this thread quietly, where a failed worker script would be reported as
+ * an uncaught error. A module worker may also import a module of another
+ * origin (a CDN), which it could not start from directly.
+ */
+const BOOTSTRAP_SOURCE = `import(${
+  JSON.stringify(WORKER_MODULE)
+}).catch((error) => postMessage({ kind: "failed", message: String(error) }));`;
+
+interface Job {
+  resolve(output: Uint8Array): void;
+  reject(error: Error): void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  /** Set once the worker has loaded and has this thread's engine. */
+  ready: boolean;
+  /** The blocks it holds, in the order sent; it answers in that order. */
+  jobs: Job[];
+}
+
+/** Workers that compress independent deflate blocks, and their budget. */
+export class DeflatePool {
+  #size: number;
+  #engineName: DeflateEngine["name"];
+  #workers: PoolWorker[] = [];
+  #bootstrapUrl: string | undefined;
+  #started = false;
+  #closed = false;
+  #spare: Uint8Array<ArrayBuffer>[] = [];
+
+  /**
+   * @param size How many workers to start; 0 compresses in this thread.
+   * @param engineName The engine this thread compresses with, which workers
+   * use too, so the output is the same either way.
+   */
+  constructor(
+    size: number,
+    engineName: DeflateEngine["name"] = defaultEngine.name,
+  ) {
+    this.#size = size;
+    this.#engineName = engineName;
+  }
+
+  /**
+   * Starts the workers, the first time it is called. Where workers cannot be
+   * created (no `Worker`, as in Node), nothing starts and blocks are
+   * compressed in this thread.
+   */
+  start(): void {
+    if (this.#started || this.#closed || this.#size === 0) return;
+    this.#started = true;
+    const WorkerClass = (globalThis as { Worker?: typeof Worker }).Worker;
+    if (typeof WorkerClass !== "function") return;
+    try {
+      this.#bootstrapUrl = URL.createObjectURL(
+        new Blob([BOOTSTRAP_SOURCE], { type: "text/javascript" }),
+      );
+      for (let i = 0; i < this.#size; i++) {
+        this.#workers.push(this.#spawn(WorkerClass, this.#bootstrapUrl));
+      }
+    } catch {
+      // Workers are an optimisation: without them blocks are compressed here.
+      this.close();
+    }
+  }
+
+  /** Whether workers are loading and none is ready yet. */
+  get starting(): boolean {
+    return this.#workers.length > 0 && !this.running;
+  }
+
+  /** Whether a worker is ready to take blocks. */
+  get running(): boolean {
+    return this.#workers.some((pooled) => pooled.ready);
+  }
+
+  /**
+   * Sends `block` to the least busy ready worker that has room in its
+   * budget, transferring its buffer; `undefined` when none has room.
+   */
+  compress(
+    block: Uint8Array<ArrayBuffer>,
+    level: number,
+    final: boolean,
+  ): Promise<Uint8Array> | undefined {
+    let chosen: PoolWorker | undefined;
+    for (const pooled of this.#workers) {
+      if (
+        pooled.ready && pooled.jobs.length < BLOCKS_PER_WORKER &&
+        (chosen === undefined || pooled.jobs.length < chosen.jobs.length)
+      ) {
+        chosen = pooled;
+      }
+    }
+    if (chosen === undefined) return undefined;
+    const target = chosen;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const request: BlockRequest = {
+        buffer: block.buffer,
+        engine: this.#engineName,
+        length: block.length,
+        level,
+        final,
+      };
+      target.jobs.push({ resolve, reject });
+      try {
+        target.worker.postMessage(request, [block.buffer]);
+      } catch (error) {
+        target.jobs.pop();
+        reject(error);
+      }
+    });
+  }
+
+  /** An input buffer a worker gave back, to fill with the next block. */
+  takeBuffer(): Uint8Array<ArrayBuffer> | undefined {
+    return this.#spare.pop();
+  }
+
+  /**
+   * Terminates every worker. Blocks they still held fail; nothing starts
+   * again afterwards.
+   */
+  close(): void {
+    this.#closed = true;
+    const workers = this.#workers;
+    this.#workers = [];
+    this.#spare = [];
+    for (const pooled of workers) {
+      this.#drop(pooled, new Error("the archive was closed"));
+    }
+    if (this.#bootstrapUrl !== undefined) {
+      URL.revokeObjectURL(this.#bootstrapUrl);
+      this.#bootstrapUrl = undefined;
+    }
+  }
+
+  #spawn(WorkerClass: typeof Worker, url: string): PoolWorker {
+    const worker = new WorkerClass(url, {
+      type: "module",
+      name: "zipstream deflate",
+    });
+    const pooled: PoolWorker = { worker, ready: false, jobs: [] };
+    worker.addEventListener("message", (event: MessageEvent<WorkerReply>) => {
+      this.#receive(pooled, event.data);
+    });
+    worker.addEventListener("error", (event: ErrorEvent) => {
+      // Handled here: unhandled, Deno would end the whole process.
+      event.preventDefault();
+      this.#remove(pooled, new Error(event.message));
+    });
+    worker.addEventListener("messageerror", () => {
+      this.#remove(
+        pooled,
+        new Error("a reply from the worker could not be deserialized"),
+      );
+    });
+    return pooled;
+  }
+
+  #receive(pooled: PoolWorker, reply: WorkerReply): void {
+    switch (reply.kind) {
+      case "ready":
+        if (reply.engines.includes(this.#engineName)) pooled.ready = true;
+        else {
+          this.#remove(
+            pooled,
+            new Error(
+              `expected a worker with the ${this.#engineName} engine but it has ${
+                reply.engines.join(", ")
+              }`,
+            ),
+          );
+        }
+        return;
+      case "failed":
+        this.#remove(pooled, new Error(reply.message));
+        return;
+      case "done":
+        this.#recycle(reply.input);
+        pooled.jobs.shift()?.resolve(reply.output);
+        return;
+      case "error":
+        this.#recycle(reply.input);
+        pooled.jobs.shift()?.reject(new Error(reply.message));
+        return;
+    }
+  }
+
+  #recycle(buffer: ArrayBuffer): void {
+    if (
+      buffer.byteLength === INPUT_BLOCK_SIZE &&
+      this.#spare.length < this.#size * BLOCKS_PER_WORKER
+    ) {
+      this.#spare.push(new Uint8Array(buffer));
+    }
+  }
+
+  /**
+   * Takes a failed worker out of the pool. Blocks it held fail with `reason`;
+   * a worker that never became ready held none, so the others, or this
+   * thread, simply take over.
+   */
+  #remove(pooled: PoolWorker, reason: Error): void {
+    const index = this.#workers.indexOf(pooled);
+    if (index !== -1) this.#workers.splice(index, 1);
+    this.#drop(pooled, reason);
+  }
+
+  #drop(pooled: PoolWorker, reason: Error): void {
+    pooled.ready = false;
+    pooled.worker.terminate();
+    const jobs = pooled.jobs;
+    pooled.jobs = [];
+    for (const job of jobs) job.reject(reason);
+  }
+}
