@@ -5,6 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { MAX_WORKERS } from "../zip/_resolved_options.ts";
 import type { CompressionMethod } from "../zip/zip_entry.ts";
 import { UsageError } from "./_cli_error.ts";
 import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
@@ -27,6 +28,8 @@ export interface CliPlan {
   exclude: string[];
   followSymlinks: boolean;
   stdinName: string;
+  /** `--workers N`: deflate workers; `undefined` leaves zip()'s default. */
+  workers: number | undefined;
   endpoint: string | undefined;
   region: string | undefined;
   /** The server of `s3://` paths, when it is not `endpoint`'s. */
@@ -58,6 +61,7 @@ const OPTIONS = {
   exclude: { type: "string", multiple: true },
   "follow-symlinks": { type: "boolean" },
   "stdin-name": { type: "string" },
+  workers: { type: "string" },
   endpoint: { type: "string" },
   region: { type: "string" },
   "source-endpoint": { type: "string" },
@@ -128,6 +132,9 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     exclude: values.exclude ?? [],
     followSymlinks: values["follow-symlinks"] === true,
     stdinName: values["stdin-name"] ?? "-",
+    workers: values.workers === undefined
+      ? undefined
+      : parseWholeNumber("--workers", values.workers, 0, MAX_WORKERS),
     endpoint: values.endpoint,
     region: values.region,
     sourceEndpoint: values["source-endpoint"],
@@ -269,13 +276,22 @@ function parsePartSize(text: string): number {
 }
 
 function parseConcurrency(text: string): number {
-  const concurrency = Number(text);
-  if (!/^\d+$/.test(text) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+  return parseWholeNumber("--concurrency", text, 1, MAX_CONCURRENCY);
+}
+
+function parseWholeNumber(
+  flag: string,
+  text: string,
+  min: number,
+  max: number,
+): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
     throw new UsageError(
-      `Invalid --concurrency "${text}": expected a whole number from 1 to ${MAX_CONCURRENCY}`,
+      `Invalid ${flag} "${text}": expected a whole number from ${min} to ${max}`,
     );
   }
-  return concurrency;
+  return value;
 }
 
 // parseArgs' own messages suggest Node-specific workarounds; say it plainly.

@@ -38,6 +38,9 @@ Options:
   --follow-symlinks    add what symbolic links point to, failing on a broken link
                        (default: store the links themselves, as links)
   --stdin-name NAME    the entry name for - (default: -)
+  --workers N          threads that deflate large files, 0 to 64 (default: one
+                       per core, at most 4); 0 deflates in the main thread,
+                       slower but with the least memory
 
 S3 targets and s3:// paths (credentials from the AWS SDK's standard chain:
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials,

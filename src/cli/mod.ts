@@ -142,6 +142,7 @@ async function run(
     compression: plan.compression,
     level: plan.level,
     ...(plan.comment === undefined ? {} : { comment: plan.comment }),
+    ...(plan.workers === undefined ? {} : { workers: plan.workers }),
   };
   const style: ProgressStyle = plan.progress !== "bar"
     ? "off"

@@ -25,6 +25,9 @@ const DEFAULT_LEVEL = 6;
  */
 const MAX_DEFAULT_WORKERS = 4;
 
+/** Each worker is a JavaScript isolate of its own: a typo must not start a thousand. */
+export const MAX_WORKERS = 64;
+
 /**
  * One worker per core, the calling thread having little else to do than feed
  * them; none on a single core, where a worker only adds copying.
@@ -102,9 +105,9 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
       }`,
     );
   }
-  if (!Number.isSafeInteger(workers) || workers < 0) {
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
     throw new RangeError(
-      `Cannot create the archive: invalid option workers: expected a non-negative integer but received ${
+      `Cannot create the archive: invalid option workers: expected an integer from 0 to ${MAX_WORKERS} but received ${
         describe(workers)
       }`,
     );

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { logText } from "../zip/_log_text.ts";
 import {
   assertOpensEverywhere,
   type ExpectedEntry,
@@ -159,6 +161,35 @@ Deno.test("zipstream -o - streams an archive that bsdtar reads from a pipe", asy
       TREE_MTIME.getTime(),
     );
     assert.ok((await Deno.stat(`${root}/empty`)).isDirectory);
+  });
+});
+
+Deno.test("zipstream writes the same archive with --workers 0 and --workers 2, which every reader opens", async () => {
+  await withTempDir(async (dir) => {
+    const log = logText(5 * 1024 * 1024 + 12_345);
+    await makeTree(dir, [
+      { kind: "dir", path: "logs" },
+      { kind: "file", path: "logs/app.log", data: log },
+    ]);
+    const archives: Uint8Array[] = [];
+    for (const workers of ["0", "2"]) {
+      const result = await runCli(
+        ["logs", "-o", `w${workers}.zip`, "--workers", workers, "--quiet"],
+        { cwd: dir },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      archives.push(await Deno.readFile(`${dir}/w${workers}.zip`));
+    }
+    assert.ok(archives[0]!.length < log.length / 2, "the log was deflated");
+    assert.equal(
+      Buffer.compare(archives[0]!, archives[1]!),
+      0,
+      "the archives are byte for byte the same",
+    );
+    await assertOpensEverywhere(`${dir}/w2.zip`, [
+      { name: "logs/" },
+      { name: "logs/app.log", data: log },
+    ]);
   });
 });
 
@@ -418,6 +449,10 @@ const USAGE_ERRORS: [string[], string][] = [
   [
     ["a", "-o", "a.zip", "--part-size", "8MiB"],
     "Option --part-size applies to s3:// targets only, but the output is a.zip",
+  ],
+  [
+    ["a", "-o", "a.zip", "--workers", "65"],
+    'Invalid --workers "65": expected a whole number from 0 to 64',
   ],
   [
     ["a", "-o", "a.zip", "--content-md5"],

@@ -350,17 +350,23 @@ Deno.test("zip() fails naming the entry when a deflate worker fails with blocks 
   );
 });
 
-Deno.test("zip() rejects a workers option that is not a non-negative integer", () => {
+Deno.test("zip() rejects a workers option that is not an integer from 0 to 64", () => {
   assert.throws(
     () => zip([], { workers: -1 }),
     new RangeError(
-      "Cannot create the archive: invalid option workers: expected a non-negative integer but received number -1",
+      "Cannot create the archive: invalid option workers: expected an integer from 0 to 64 but received number -1",
     ),
   );
   assert.throws(
     () => zip([], { workers: 1.5 }),
     new RangeError(
-      "Cannot create the archive: invalid option workers: expected a non-negative integer but received number 1.5",
+      "Cannot create the archive: invalid option workers: expected an integer from 0 to 64 but received number 1.5",
+    ),
+  );
+  assert.throws(
+    () => zip([], { workers: 65 }),
+    new RangeError(
+      "Cannot create the archive: invalid option workers: expected an integer from 0 to 64 but received number 65",
     ),
   );
   assert.throws(
