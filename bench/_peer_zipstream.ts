@@ -5,7 +5,7 @@
  */
 
 import { zip } from "../mod.ts";
-import type { ZipEntry } from "../mod.ts";
+import type { ZipEntry, ZipOptions } from "../mod.ts";
 import {
   drainWeb,
   entryBuffer,
@@ -17,7 +17,10 @@ import {
 } from "./_job.ts";
 
 /** `job` as zipstream's `zip()` archive stream. */
-export function archive(job: Job): ReadableStream<Uint8Array> {
+export function archive(
+  job: Job,
+  options: ZipOptions = {},
+): ReadableStream<Uint8Array> {
   function* entries(): Generator<ZipEntry> {
     for (const entry of jobEntries(job)) {
       yield {
@@ -34,7 +37,7 @@ export function archive(job: Job): ReadableStream<Uint8Array> {
       };
     }
   }
-  return zip(entries());
+  return zip(entries(), options);
 }
 
 /** Writes `job` with zipstream's `zip()`. */
