@@ -61,20 +61,20 @@ export interface ZipOptions {
   /**
    * How many Web Workers (0 to 64) compress streamed deflate entries, in
    * independent 1 MiB blocks whose outputs are joined in order: the
-   * archive's bytes are the same with any number. Workers start only when an entry fills its
-   * second block, so small entries never start one, and all are terminated
-   * when the archive ends, fails or is cancelled. Each holds at most 2 blocks
-   * at a time, so the blocks in flight stay bounded. Memory is bounded too
-   * but higher: each worker has its own JavaScript heap, and compressed
-   * blocks that crossed threads are freed late by the garbage collector. In
-   * Deno on 2 cores, 2 workers doubled the speed of one large level-6 entry
-   * (92 to 180 MB/s) and raised the peak RSS from 200 to 393 MiB, the same
-   * at 4 and at 8 GiB of input. `0` compresses in the calling thread, for
-   * the smallest footprint.
-   * Where workers cannot start (no `Worker`, as in Node, or no permission to
-   * load the worker module) blocks are compressed in the calling thread
-   * instead. A worker that fails while compressing fails the archive, with an
-   * error naming the entry.
+   * archive's bytes are the same with any number. Workers start only when an
+   * entry fills its second block, so small entries never start one, and all
+   * are terminated when the archive ends, fails or is cancelled. Each holds
+   * at most 2 blocks at a time, so the blocks in flight stay bounded. Memory
+   * is bounded too but higher: each worker has its own JavaScript heap, and
+   * compressed blocks that crossed threads are freed late by the garbage
+   * collector. In Deno on 2 cores, 2 workers doubled the speed of one large
+   * level-6 entry (82 to 158 MB/s) and raised the peak RSS over 8 GiB of
+   * input from 204 to 397 MiB, flat after the first 1.5 GiB
+   * (`bench/deflate_workers_memory.ts`). `0` compresses in the calling
+   * thread, for the smallest footprint. Where workers cannot start (no
+   * `Worker`, as in Node, or no permission to load the worker module) blocks
+   * are compressed in the calling thread instead. A worker that fails while
+   * compressing fails the archive, with an error naming the entry.
    *
    * @default {navigator.hardwareConcurrency, at most 4; 0 with a single core}
    */
