@@ -44,6 +44,19 @@ export async function* asyncChunks(
   }
 }
 
+/** The chunks joined into one array. */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(
+    chunks.reduce((length, chunk) => length + chunk.length, 0),
+  );
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
+}
+
 /** Reads a stream to the end. */
 export async function bytesOf(
   stream: ReadableStream<Uint8Array>,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type ByteWriter, recordBytes } from "./_byte_writer.ts";
+import type { ByteWriter } from "./_byte_writer.ts";
 import {
   CENTRAL_DIRECTORY_HEADER_LENGTH,
   CENTRAL_DIRECTORY_HEADER_SIGNATURE,
@@ -94,33 +94,4 @@ export function writeCentralDirectoryHeader(
   writer
     .raw(fields.timestampExtra) // extra field: extended timestamp
     .raw(fields.commentBytes); // file comment
-}
-
-/** The central directory header (see `writeCentralDirectoryHeader`) as an array of its own. */
-export function centralDirectoryHeader(
-  fields: EntryFields,
-  crc32: number,
-  compressedSize: number,
-  size: number,
-  localHeaderOffset: number,
-  localZip64: boolean,
-): Uint8Array {
-  return recordBytes(
-    centralDirectoryHeaderLength(
-      fields,
-      compressedSize,
-      size,
-      localHeaderOffset,
-    ),
-    (writer) =>
-      writeCentralDirectoryHeader(
-        writer,
-        fields,
-        crc32,
-        compressedSize,
-        size,
-        localHeaderOffset,
-        localZip64,
-      ),
-  );
 }

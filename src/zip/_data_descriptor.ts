@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type ByteWriter, recordBytes } from "./_byte_writer.ts";
+import type { ByteWriter } from "./_byte_writer.ts";
 import {
   DATA_DESCRIPTOR_LENGTH,
   DATA_DESCRIPTOR_SIGNATURE,
@@ -12,7 +12,7 @@ import {
 } from "./_constants.ts";
 
 /** The length of a data descriptor, with or without ZIP64 sizes. */
-function dataDescriptorRecordLength(zip64: boolean): number {
+export function dataDescriptorRecordLength(zip64: boolean): number {
   return zip64 ? DATA_DESCRIPTOR_ZIP64_LENGTH : DATA_DESCRIPTOR_LENGTH;
 }
 
@@ -42,17 +42,4 @@ export function writeDataDescriptor(
       .uint32(compressedSize) // compressed size
       .uint32(size); // uncompressed size
   }
-}
-
-/** The data descriptor (see `writeDataDescriptor`) as an array of its own. */
-export function dataDescriptor(
-  crc32: number,
-  compressedSize: number,
-  size: number,
-  zip64: boolean,
-): Uint8Array {
-  return recordBytes(
-    dataDescriptorRecordLength(zip64),
-    (writer) => writeDataDescriptor(writer, crc32, compressedSize, size, zip64),
-  );
 }

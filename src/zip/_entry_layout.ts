@@ -7,13 +7,8 @@
  * @module
  */
 
-import {
-  DATA_DESCRIPTOR_LENGTH,
-  DATA_DESCRIPTOR_ZIP64_LENGTH,
-  METHOD_DEFLATE,
-  METHOD_STORE,
-  UINT32_MAX,
-} from "./_constants.ts";
+import { METHOD_DEFLATE, METHOD_STORE, UINT32_MAX } from "./_constants.ts";
+import { dataDescriptorRecordLength } from "./_data_descriptor.ts";
 import { deflateBound } from "./_deflater.ts";
 import type { ResolvedEntry } from "./_resolved_entry.ts";
 import type { Method } from "./_entry_fields.ts";
@@ -75,6 +70,7 @@ export function inMemoryEntryLayout(
 
 /** The length of the data descriptor that follows an entry with this layout. */
 export function dataDescriptorLength(layout: EntryLayout): number {
-  if (!layout.usesDataDescriptor) return 0;
-  return layout.zip64 ? DATA_DESCRIPTOR_ZIP64_LENGTH : DATA_DESCRIPTOR_LENGTH;
+  return layout.usesDataDescriptor
+    ? dataDescriptorRecordLength(layout.zip64)
+    : 0;
 }

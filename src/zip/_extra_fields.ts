@@ -37,14 +37,6 @@ export function writeZip64Extra(
   for (const value of values) writer.uint64(value);
 }
 
-/** The ZIP64 extended information extra field (4.5.3) as an array of its own. */
-export function zip64Extra(values: readonly number[]): Uint8Array {
-  return recordBytes(
-    zip64ExtraLength(values.length),
-    (writer) => writeZip64Extra(writer, values),
-  );
-}
-
 /**
  * Extended timestamp extra field (Info-ZIP "UT", 4.6 third-party mappings):
  * the modification time in UTC Unix seconds, exact where the DOS fields are

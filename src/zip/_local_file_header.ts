@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type ByteWriter, recordBytes } from "./_byte_writer.ts";
+import type { ByteWriter } from "./_byte_writer.ts";
 import {
   LOCAL_FILE_HEADER_LENGTH,
   LOCAL_FILE_HEADER_SIGNATURE,
@@ -65,19 +65,4 @@ export function writeLocalFileHeader(
     .raw(fields.nameBytes); // file name
   if (zip64) writeZip64Extra(writer, [size, compressedSize]); // extra field: ZIP64 extended information
   writer.raw(fields.timestampExtra); // extra field: extended timestamp
-}
-
-/** The local file header (see `writeLocalFileHeader`) as an array of its own. */
-export function localFileHeader(
-  fields: EntryFields,
-  crc32: number,
-  compressedSize: number,
-  size: number,
-  zip64: boolean,
-): Uint8Array {
-  return recordBytes(
-    localFileHeaderLength(fields, zip64),
-    (writer) =>
-      writeLocalFileHeader(writer, fields, crc32, compressedSize, size, zip64),
-  );
 }

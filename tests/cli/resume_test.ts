@@ -127,6 +127,13 @@ async function crashMidUpload(
   return result;
 }
 
+/** Fails unless the checkpoint file and its entries file are gone. */
+async function assertCheckpointRemoved(path: string): Promise<void> {
+  for (const file of [path, `${path}.entries`]) {
+    await assert.rejects(Deno.stat(file), Deno.errors.NotFound, file);
+  }
+}
+
 function partBytesSent(proxy: FaultProxy, from: number): number {
   return proxy.log.slice(from)
     .filter((entry) =>
@@ -228,14 +235,7 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
           await pendingUploads(client, bucket, "crashed.zip"),
           [],
         );
-        await assert.rejects(
-          Deno.stat(`${dir}/up.resume`),
-          Deno.errors.NotFound,
-        );
-        await assert.rejects(
-          Deno.stat(`${dir}/up.resume.entries`),
-          Deno.errors.NotFound,
-        );
+        await assertCheckpointRemoved(`${dir}/up.resume`);
       } finally {
         await proxy.close();
       }
@@ -489,14 +489,7 @@ Deno.test("zipstream --resume sends no part when the run it resumes completed th
         );
         assert.equal(await objectSha256(client, bucket, key), stored);
         assert.deepEqual(await pendingUploads(client, bucket, key), []);
-        await assert.rejects(
-          Deno.stat(`${dir}/up.resume`),
-          Deno.errors.NotFound,
-        );
-        await assert.rejects(
-          Deno.stat(`${dir}/up.resume.entries`),
-          Deno.errors.NotFound,
-        );
+        await assertCheckpointRemoved(`${dir}/up.resume`);
       } finally {
         await proxy.close();
       }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concat } from "../_data.ts";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -269,14 +270,7 @@ export class RecordingS3 implements S3ClientLike {
           new Uint8Array(createHash("md5").update(stored.bytes).digest()),
         );
       }
-      const bytes = new Uint8Array(
-        chunks.reduce((sum, chunk) => sum + chunk.length, 0),
-      );
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.length;
-      }
+      const bytes = concat(chunks);
       const joined = new Uint8Array(digests.length * 16);
       digests.forEach((digest, index) => joined.set(digest, index * 16));
       const etag = `"${md5Hex(joined)}-${digests.length}"`;

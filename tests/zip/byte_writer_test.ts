@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { ByteWriter, recordBytes } from "../../src/zip/_byte_writer.ts";
+import { concat } from "../_data.ts";
 import {
   centralDirectoryHeader,
-  writeCentralDirectoryHeader,
-} from "../../src/zip/_central_directory_header.ts";
-import {
   dataDescriptor,
-  writeDataDescriptor,
-} from "../../src/zip/_data_descriptor.ts";
+  localFileHeader,
+} from "./_records.ts";
+import { ByteWriter, recordBytes } from "../../src/zip/_byte_writer.ts";
+import { writeCentralDirectoryHeader } from "../../src/zip/_central_directory_header.ts";
+import { writeDataDescriptor } from "../../src/zip/_data_descriptor.ts";
 import type { EntryFields } from "../../src/zip/_entry_fields.ts";
 import { extendedTimestampExtra } from "../../src/zip/_extra_fields.ts";
-import {
-  localFileHeader,
-  writeLocalFileHeader,
-} from "../../src/zip/_local_file_header.ts";
+import { writeLocalFileHeader } from "../../src/zip/_local_file_header.ts";
 
 const FIELDS: EntryFields = {
   nameBytes: new TextEncoder().encode("dir/b.bin"),
@@ -72,14 +69,7 @@ Deno.test("records written in place, back to back, equal the records built one b
     dataDescriptor(0xdeadbeef, 2, 3, false),
     centralDirectoryHeader(FIELDS, 1, 10, 10, 0x1_0000_0000, false),
   ];
-  const expected = new Uint8Array(
-    records.reduce((total, record) => total + record.length, 0),
-  );
-  let at = 0;
-  for (const record of records) {
-    expected.set(record, at);
-    at += record.length;
-  }
+  const expected = concat(records);
   const block = new Uint8Array(expected.length + 8).fill(0xee);
   const writer = new ByteWriter().moveTo(block.subarray(3), 0);
   writeLocalFileHeader(writer, FIELDS, 0, 0, 0, true);

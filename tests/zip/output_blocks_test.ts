@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concat } from "../_data.ts";
 import { zip, type ZipEntry } from "../../mod.ts";
 import { assertOpensEverywhere } from "../_readers.ts";
 
@@ -34,14 +35,7 @@ Deno.test("zip() never writes into a chunk it has handed on, and every reader op
   received.forEach((chunk, i) =>
     assert.deepEqual(chunk, copies[i], `chunk ${i} changed after it was read`)
   );
-  const archive = new Uint8Array(
-    copies.reduce((length, chunk) => length + chunk.length, 0),
-  );
-  let at = 0;
-  for (const chunk of copies) {
-    archive.set(chunk, at);
-    at += chunk.length;
-  }
+  const archive = concat(copies);
   await assertOpensEverywhere(
     archive,
     entries().map((entry) => ({

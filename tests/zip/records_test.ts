@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import { centralDirectoryHeader } from "../../src/zip/_central_directory_header.ts";
-import { dataDescriptor } from "../../src/zip/_data_descriptor.ts";
+import {
+  centralDirectoryHeader,
+  dataDescriptor,
+  localFileHeader,
+  zip64Extra,
+} from "./_records.ts";
 import { dosDateTime } from "../../src/zip/_dos_date_time.ts";
 import {
   endOfCentralDirectory,
@@ -9,11 +13,7 @@ import {
   zip64EndOfCentralDirectoryLocator,
 } from "../../src/zip/_end_of_central_directory.ts";
 import type { EntryFields } from "../../src/zip/_entry_fields.ts";
-import {
-  extendedTimestampExtra,
-  zip64Extra,
-} from "../../src/zip/_extra_fields.ts";
-import { localFileHeader } from "../../src/zip/_local_file_header.ts";
+import { extendedTimestampExtra } from "../../src/zip/_extra_fields.ts";
 
 /** Hex with spaces and comments allowed, so golden records read field by field. */
 function hex(text: string): Uint8Array {
