@@ -5,6 +5,8 @@ import {
   type ZipEntry,
   type ZipOptions,
 } from "../../mod.ts";
+import { bytesOf } from "../_data.ts";
+import { assertOpensEverywhere } from "../_readers.ts";
 
 /** Reads the whole archive, returning the error it fails with. */
 async function archiveError(
@@ -79,6 +81,21 @@ const BAD_NAMES: [unknown, ErrorConstructor, string][] = [
     'Cannot add "a//b" to the archive: a name cannot contain an empty segment',
   ],
   [
+    "a/..",
+    TypeError,
+    'Cannot add "a/.." to the archive: a name cannot contain a ".." segment',
+  ],
+  [
+    "./",
+    TypeError,
+    'Cannot add "./" to the archive: a name cannot contain a "." segment',
+  ],
+  [
+    "a//",
+    TypeError,
+    'Cannot add "a//" to the archive: a name cannot contain an empty segment',
+  ],
+  [
     "nul\0.txt",
     TypeError,
     'Cannot add "nul\\u0000.txt" to the archive: a name cannot contain a NUL character',
@@ -94,6 +111,17 @@ const BAD_NAMES: [unknown, ErrorConstructor, string][] = [
     "Cannot add an entry to the archive: expected its name to be a string but received number 42",
   ],
 ];
+
+Deno.test("zip() accepts names whose segments only start with dots", async () => {
+  const names = [".hidden", "a/..b", "a/.../c", "..x/", "a/b./"];
+  const archive = await bytesOf(
+    zip(names.map((name) => ({ name, data: name.endsWith("/") ? "" : name }))),
+  );
+  await assertOpensEverywhere(
+    archive,
+    names.map((name) => name.endsWith("/") ? { name } : { name, data: name }),
+  );
+});
 
 for (const [name, errorClass, message] of BAD_NAMES) {
   Deno.test(`zip() rejects the name ${JSON.stringify(name)}`, async () => {
