@@ -16,6 +16,7 @@ import { endRecords } from "./_end_of_central_directory.ts";
 import {
   dataDescriptorLength,
   type EntryLayout,
+  entryLength,
   inMemoryEntryLayout,
   streamedEntryLayout,
 } from "./_entry_layout.ts";
@@ -209,10 +210,8 @@ export class ArchiveWriter {
   ): Promise<void> {
     const layout = streamedEntryLayout(entry);
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
-    const headerLength = localFileHeaderLength(fields, layout.zip64);
-    const descriptorLength = dataDescriptorLength(layout);
-    const end = this.#offset + headerLength + record.compressedSize +
-      descriptorLength;
+    const end = this.#offset +
+      entryLength(fields, layout, record.compressedSize);
     const sizeChanged = entry.size !== undefined && entry.size !== record.size;
     const crcChanged = entry.crc32 !== undefined &&
       entry.crc32 !== record.crc32;
@@ -362,7 +361,7 @@ export class ArchiveWriter {
 
   #writeEnd(): void {
     const extent = {
-      entryCount: this.#central.entryCount,
+      entryCount: this.#central.count,
       size: this.#central.size,
       offset: this.#offset,
     };

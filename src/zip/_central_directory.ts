@@ -50,12 +50,7 @@ export class CentralDirectory implements ByteStrings {
   #headerBlocks = new Uint32Array(INITIAL_HEADERS);
   #headerStarts = new Uint32Array(INITIAL_HEADERS);
 
-  /** Number of headers added. */
-  get entryCount(): number {
-    return this.#entryCount;
-  }
-
-  /** Number of headers added, as `ByteStrings`. */
+  /** Number of headers added (also what `ByteStrings` asks). */
   get count(): number {
     return this.#entryCount;
   }

@@ -30,6 +30,10 @@ export interface Deflater {
  */
 export const INPUT_BLOCK_SIZE = 1024 * 1024;
 
+/** The first buffer of an entry's block: it doubles up to a whole block. */
+const FIRST_BLOCK_SIZE = 64 * 1024;
+const NO_BLOCK = new Uint8Array(0);
+
 /** Compresses bytes that are all in memory at once. */
 export function deflateBytes(data: Uint8Array, level: number): Uint8Array {
   return defaultEngine.compress(data, level);
@@ -76,7 +80,8 @@ class BlockDeflater implements Deflater {
   #engine: DeflateEngine;
   #pool: DeflatePool | undefined;
   #entryName: string;
-  #block = new Uint8Array(INPUT_BLOCK_SIZE);
+  // Grown as input arrives: most entries are far smaller than a block.
+  #block = NO_BLOCK;
   #used = 0;
   #fullBlocks = 0;
   #slots: Slot[] = [];
@@ -96,6 +101,9 @@ class BlockDeflater implements Deflater {
   async push(chunk: Uint8Array): Promise<Uint8Array[]> {
     let offset = 0;
     while (offset < chunk.length) {
+      if (this.#used === this.#block.length) {
+        this.#grow(this.#used + chunk.length - offset);
+      }
       const count = Math.min(
         chunk.length - offset,
         this.#block.length - this.#used,
@@ -103,7 +111,7 @@ class BlockDeflater implements Deflater {
       this.#block.set(chunk.subarray(offset, offset + count), this.#used);
       this.#used += count;
       offset += count;
-      if (this.#used === this.#block.length) {
+      if (this.#used === INPUT_BLOCK_SIZE) {
         this.#fullBlocks++;
         // Small entries never start a worker: only a second full block does.
         if (this.#fullBlocks === 2) this.#pool?.start();
@@ -111,6 +119,18 @@ class BlockDeflater implements Deflater {
       }
     }
     return this.#takeSettled();
+  }
+
+  /** Makes room for `wanted` bytes in the block, up to a full block. */
+  #grow(wanted: number): void {
+    const grown = new Uint8Array(
+      Math.min(
+        INPUT_BLOCK_SIZE,
+        Math.max(FIRST_BLOCK_SIZE, 2 * this.#block.length, wanted),
+      ),
+    );
+    grown.set(this.#block.subarray(0, this.#used));
+    this.#block = grown;
   }
 
   async finish(): Promise<Uint8Array[]> {

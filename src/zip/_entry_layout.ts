@@ -11,7 +11,8 @@ import { METHOD_DEFLATE, METHOD_STORE, UINT32_MAX } from "./_constants.ts";
 import { dataDescriptorRecordLength } from "./_data_descriptor.ts";
 import { deflateBound } from "./_deflater.ts";
 import type { ResolvedEntry } from "./_resolved_entry.ts";
-import type { Method } from "./_entry_fields.ts";
+import type { EntryFields, Method } from "./_entry_fields.ts";
+import { localFileHeaderLength } from "./_local_file_header.ts";
 
 /** How a streamed entry's records are laid out. */
 export interface EntryLayout {
@@ -73,4 +74,17 @@ export function dataDescriptorLength(layout: EntryLayout): number {
   return layout.usesDataDescriptor
     ? dataDescriptorRecordLength(layout.zip64)
     : 0;
+}
+
+/**
+ * The bytes an entry takes before the central directory: its local header,
+ * its data as written, and its data descriptor if it has one.
+ */
+export function entryLength(
+  fields: EntryFields,
+  layout: EntryLayout,
+  compressedSize: number,
+): number {
+  return localFileHeaderLength(fields, layout.zip64) + compressedSize +
+    dataDescriptorLength(layout);
 }

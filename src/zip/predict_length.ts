@@ -9,14 +9,13 @@ import { centralDirectoryHeaderLength } from "./_central_directory_header.ts";
 import { METHOD_STORE } from "./_constants.ts";
 import { endRecordsLength } from "./_end_of_central_directory.ts";
 import {
-  dataDescriptorLength,
   type EntryLayout,
+  entryLength,
   inMemoryEntryLayout,
   streamedEntryLayout,
 } from "./_entry_layout.ts";
 import { describe } from "./_describe.ts";
 import { claimName, nameKeyLength } from "./_entry_name.ts";
-import { localFileHeaderLength } from "./_local_file_header.ts";
 import {
   entryFields,
   type ResolvedEntry,
@@ -36,7 +35,9 @@ import type { ZipOptions } from "./zip_options.ts";
  * before compressing it. Empty entries and directories are always stored, so
  * they may keep the default compression. Entries are checked as `zip()`
  * checks them, so an archive `zip()` would reject is rejected here too.
- * Streams are not read; iterating `entries` consumes a generator.
+ * Streams are not read; iterating `entries` consumes a generator. With
+ * `resume`, the length is that of the bytes `zip()` emits from
+ * `resume.offset` on.
  *
  * @param entries The entries `zip()` will be given.
  * @param options The options `zip()` will be given.
@@ -93,14 +94,19 @@ export function predictLength(
     const size = knownStoredSize(known);
     const layout = predictedLayout(known, size);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);
-    const descriptorLength = dataDescriptorLength(layout);
     centralSize += centralDirectoryHeaderLength(fields, size, size, offset);
-    offset += localFileHeaderLength(fields, layout.zip64) + size +
-      descriptorLength;
+    offset += entryLength(fields, layout, size);
     entryCount++;
   }
   const extent = { entryCount, size: centralSize, offset };
-  return offset + centralSize + endRecordsLength(extent, resolved.commentBytes);
+  const total = offset + centralSize +
+    endRecordsLength(extent, resolved.commentBytes);
+  if (resolved.resumeOffset > total) {
+    throw new RangeError(
+      `Cannot predict the archive's length: expected resume.offset within its ${total} bytes but received ${resolved.resumeOffset}`,
+    );
+  }
+  return total - resolved.resumeOffset;
 }
 
 function knownStoredSize(entry: ResolvedEntry): number {

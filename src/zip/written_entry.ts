@@ -67,11 +67,12 @@ export interface ResumePoint {
   /** The archive byte the output starts at; the bytes before it are not emitted. */
   readonly offset: number;
   /**
-   * Records of entries written by the earlier run. An entry that ends before
-   * `offset` and has a record here is not read at all: its source is
-   * cancelled unread and its central directory header is rebuilt from the
-   * record. Entries without a record are read again, and only their bytes
-   * from `offset` on are emitted.
+   * Records of entries written by the earlier run. A streamed entry that
+   * ends before `offset` and has a record here is not read at all: its
+   * source is cancelled unread and its central directory header is rebuilt
+   * from the record. Other entries (in-memory data is at hand anyway, and
+   * entries without a record) are written again, and only their bytes from
+   * `offset` on are emitted.
    *
    * @default {[]}
    */

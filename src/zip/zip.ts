@@ -16,7 +16,7 @@ import type { ZipOptions } from "./zip_options.ts";
  *
  * The archive is produced as it is read: entries are pulled from `entries`
  * one at a time, each entry's data is read chunk by chunk, and nothing is
- * kept but the central directory (55 bytes plus name and comment per entry)
+ * kept but the central directory (about 65 bytes plus name and comment per entry)
  * and the set of names for the duplicate check. A slow consumer slows
  * everything down to its pace.
  * ZIP64 records appear only where a size, offset or count needs them.

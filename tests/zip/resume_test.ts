@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  predictLength,
   type WrittenEntry,
   zip,
   type ZipEntry,
@@ -161,6 +162,32 @@ Deno.test("resuming past the end of the archive is a RangeError", async () => {
     () => zip([], { resume: { offset: -1 } }),
     new RangeError(
       "Cannot create the archive: invalid option resume.offset: expected a non-negative safe integer but received number -1",
+    ),
+  );
+});
+
+Deno.test("predictLength() with resume gives the length of what zip() emits from resume.offset", async () => {
+  const entries = () => [
+    { name: "a.txt", data: "first entry\n".repeat(100) },
+    { name: "b.bin", data: new Uint8Array(5000).fill(7) },
+  ];
+  const options = { compression: "store" as const };
+  const full = predictLength(entries(), options);
+  for (const offset of [0, 1, 1300, full]) {
+    const resumed = { ...options, resume: { offset } };
+    const emitted = new Uint8Array(
+      await new Response(zip(entries(), resumed)).arrayBuffer(),
+    );
+    assert.equal(predictLength(entries(), resumed), emitted.length);
+    assert.equal(emitted.length, full - offset);
+  }
+  assert.throws(
+    () =>
+      predictLength(entries(), { ...options, resume: { offset: full + 1 } }),
+    new RangeError(
+      `Cannot predict the archive's length: expected resume.offset within its ${full} bytes but received ${
+        full + 1
+      }`,
     ),
   );
 });
