@@ -7,6 +7,9 @@
 
 import { createHash } from "node:crypto";
 
+/** An MD5 in lowercase hex, as a plain ETag holds it once unquoted. */
+export const MD5_HEX = /^[0-9a-f]{32}$/;
+
 /**
  * The MD5 digest of `bytes`. Web Crypto has no MD5; `node:crypto` (Deno, Node,
  * Bun) hashes natively, several times faster than a JS MD5.

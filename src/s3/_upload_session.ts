@@ -34,6 +34,7 @@ import {
   bareEtag,
   etagMatchesDigest,
   md5,
+  MD5_HEX,
   multipartEtag,
   toBase64,
   toHex,
@@ -47,8 +48,8 @@ const STRAY_LISTING_PAGES = 10;
 const CLOCK_SKEW_MS = 60_000;
 /** ListParts pages read at most: 10,000 parts at the smallest page S3 pads to. */
 const LIST_PARTS_PAGES = MAX_PARTS;
-/** An ETag that is a plain MD5, once its quotes are removed. */
-const MD5_HEX = /^[0-9a-f]{32}$/;
+/** A multipart ETag, once its quotes are removed: the MD5 of the parts' MD5s and their count. */
+const MULTIPART_ETAG = /^[0-9a-f]{32}-\d+$/;
 
 interface Failure {
   what: string;
@@ -428,9 +429,13 @@ export class UploadSession {
     this.#crc = crc32(bytes, this.#crc);
     this.#prefixCrcs[partNumber] = this.#crc;
     const known = this.#known.get(partNumber);
-    if (known !== undefined) {
+    // A part the server may hold is recognised by its MD5; computed once,
+    // it also serves as Content-MD5 if the part must be sent after all.
+    const digest = known !== undefined || this.#options.contentMd5
+      ? md5(bytes)
+      : undefined;
+    if (known !== undefined && digest !== undefined) {
       this.#known.delete(partNumber);
-      const digest = md5(bytes);
       if (known.size === bytes.length && known.md5 === toHex(digest)) {
         await this.#alreadySent(partNumber, offset, bytes, digest, known);
         return;
@@ -463,8 +468,12 @@ export class UploadSession {
       await this.#creating;
       if (this.#failure !== undefined) return;
     }
-    const digest = this.#options.contentMd5 ? md5(bytes) : undefined;
-    const task = this.#uploadPart(partNumber, offset, bytes, digest);
+    const task = this.#uploadPart(
+      partNumber,
+      offset,
+      bytes,
+      this.#options.contentMd5 ? digest : undefined,
+    );
     this.#inFlight.add(task);
     task.then(() => {
       this.#inFlight.delete(task);
@@ -753,7 +762,7 @@ export class UploadSession {
       this.#completed = true;
       if (
         output.ETag !== undefined && etagIsMd5(output) &&
-        /^[0-9a-f]{32}-\d+$/.test(bareEtag(output.ETag)) &&
+        MULTIPART_ETAG.test(bareEtag(output.ETag)) &&
         bareEtag(output.ETag) !== expectedEtag
       ) {
         throw new Error(

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { MD5_HEX } from "./_etag.ts";
 import {
   MAX_PART_SIZE,
   MAX_PARTS,
@@ -277,7 +278,7 @@ export function parseUploadCheckpoint(value: unknown): UploadCheckpoint {
     if (typeof etag !== "string" || etag === "") {
       invalid(TypeError, `${at}.etag`, "a non-empty string", etag);
     }
-    if (typeof md5 !== "string" || !/^[0-9a-f]{32}$/.test(md5)) {
+    if (typeof md5 !== "string" || !MD5_HEX.test(md5)) {
       invalid(TypeError, `${at}.md5`, "32 lowercase hex digits", md5);
     }
     integer(`${at}.prefixCrc32`, prefixCrc32, 0, 0xffff_ffff);

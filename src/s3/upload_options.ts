@@ -149,13 +149,17 @@ export interface UploadOptions {
    * it signs the payload's SHA-256, which the server checks, and under its
    * default `requestChecksumCalculation` it adds a CRC-32 checksum that S3
    * checks; the MD5 would cost a third hash of every byte on the main thread
-   * (about 0.4 s of CPU per 256 MiB) and slow the upload down by some 20 %
-   * where the server shares the CPU. Turn it on for a server that requires
-   * `Content-MD5` or ignores both of the SDK's checks over HTTPS.
+   * (a CPU profile put it at about 0.4 s per 256 MiB; W5 in bench/README.md
+   * went from 0.85× to 1.17× of lib-storage without it). Turn it on for a
+   * server that requires `Content-MD5` or ignores both of the SDK's checks
+   * over HTTPS.
    *
-   * Either way the multipart ETag of the completed object is checked against
-   * the part ETags, the stored size with HeadObject, and a resumed upload
-   * hashes the parts it skips with MD5 to compare them with the checkpoint.
+   * Either way the stored size is checked with HeadObject, and a resumed
+   * upload hashes the parts it skips with MD5 to compare them with the
+   * checkpoint. The completed object's multipart ETag is checked against the
+   * parts' MD5s (where ETags are MD5s: not under SSE-KMS or SSE-C); without
+   * Content-MD5 those are the ETags the server answered for the parts, so
+   * the check catches a wrong assembly of parts, not wrong bytes.
    *
    * @default {false}
    */
