@@ -51,6 +51,7 @@ export interface CliPlan {
 const MIN_PART_SIZE = 5 * 1024 ** 2;
 const MAX_PART_SIZE = 5 * 1024 ** 3;
 const MAX_CONCURRENCY = 64;
+const MAX_LEVEL = 9;
 const LEVEL_FLAGS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
 
 const OPTIONS = {
@@ -111,8 +112,9 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
   for (const token of tokens) {
     if (token.kind !== "option") continue;
     if (token.name === "store") level = 0;
-    else if (token.name === "level") level = parseLevel(token.value ?? "");
-    else if ((LEVEL_FLAGS as readonly string[]).includes(token.name)) {
+    else if (token.name === "level") {
+      level = parseWholeNumber("--level", token.value ?? "", 0, MAX_LEVEL);
+    } else if ((LEVEL_FLAGS as readonly string[]).includes(token.name)) {
       if (token.rawName !== `-${token.name}`) {
         throw new UsageError(`Unknown option "${token.rawName}"`);
       }
@@ -144,7 +146,12 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       : parsePartSize(values["part-size"]),
     concurrency: values.concurrency === undefined
       ? undefined
-      : parseConcurrency(values.concurrency),
+      : parseWholeNumber(
+        "--concurrency",
+        values.concurrency,
+        1,
+        MAX_CONCURRENCY,
+      ),
     contentMd5: values["content-md5"] === true,
     resume: values.resume,
     abortResume: values["abort-resume"],
@@ -250,16 +257,6 @@ function checkAbortResume(plan: CliPlan, output: string | undefined): void {
   }
 }
 
-function parseLevel(text: string): number {
-  const level = Number(text);
-  if (!/^\d$/.test(text) || !Number.isInteger(level)) {
-    throw new UsageError(
-      `Invalid --level "${text}": expected a whole number from 0 to 9`,
-    );
-  }
-  return level;
-}
-
 function parsePartSize(text: string): number {
   const size = parseSize(text);
   if (size === undefined) {
@@ -273,10 +270,6 @@ function parsePartSize(text: string): number {
     );
   }
   return size;
-}
-
-function parseConcurrency(text: string): number {
-  return parseWholeNumber("--concurrency", text, 1, MAX_CONCURRENCY);
 }
 
 function parseWholeNumber(

@@ -166,7 +166,8 @@ Deno.test("zipstream -o - streams an archive that bsdtar reads from a pipe", asy
 
 Deno.test("zipstream writes the same archive with --workers 0 and --workers 2, which every reader opens", async () => {
   await withTempDir(async (dir) => {
-    const log = logText(5 * 1024 * 1024 + 12_345);
+    // Large enough that the workers are running before the last blocks.
+    const log = logText(24 * 1024 * 1024 + 12_345);
     await makeTree(dir, [
       { kind: "dir", path: "logs" },
       { kind: "file", path: "logs/app.log", data: log },

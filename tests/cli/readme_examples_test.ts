@@ -18,18 +18,18 @@ import {
   readWithPython,
   withTempDir,
 } from "../_readers.ts";
-import { getObjectStream, localClient, s3Endpoint } from "../s3/_local_s3.ts";
+import {
+  getObjectStream,
+  LOCAL_S3_ENV,
+  localClient,
+  s3Endpoint,
+} from "../s3/_local_s3.ts";
 import { CLI_PATH, makeTree, runCli } from "./_cli.ts";
 
 const CONFIG_PATH = new URL("../../deno.json", import.meta.url).pathname;
 const README = await Deno.readTextFile(
   new URL("../../README.md", import.meta.url),
 );
-const CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: "test:tester",
-  AWS_SECRET_ACCESS_KEY: "testing",
-  AWS_REGION: "us-east-1",
-};
 /** The bucket the README's examples name. */
 const BUCKET = "my-bucket";
 
@@ -143,7 +143,7 @@ Deno.test("README example: uploadToS3() stores the photos archive in the bucket"
         await Deno.writeFile(`${dir}/photos/${photo.name}`, photo.data);
       }
       const stdout = await runExample(blocksOf("ts")[1]!, dir, {
-        ...CREDENTIALS,
+        ...LOCAL_S3_ENV,
         AWS_ENDPOINT_URL: endpoint,
       });
       const head = await client.send(
@@ -202,7 +202,7 @@ Deno.test("README example: s3Entries() zips a bucket folder into the bucket with
     await putReports(client);
     await withTempDir(async (dir) => {
       const stdout = await runExample(blocksOf("ts")[3]!, dir, {
-        ...CREDENTIALS,
+        ...LOCAL_S3_ENV,
         AWS_ENDPOINT_URL: endpoint,
       });
       const head = await client.send(
@@ -247,7 +247,7 @@ Deno.test("README example: the zipstream command lines all work as shown", async
       const output = await new Deno.Command("bash", {
         args: ["-c", `set -euo pipefail\n${zipstream}\n${script}`],
         cwd: dir,
-        env: { ...CREDENTIALS, AWS_ENDPOINT_URL: endpoint },
+        env: { ...LOCAL_S3_ENV, AWS_ENDPOINT_URL: endpoint },
         stdout: "piped",
         stderr: "piped",
       }).output();

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { withTempDir } from "../_readers.ts";
+import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import {
   FaultProxy,
   isUploadPart,
   type ProxiedRequest,
 } from "../s3/_fault_proxy.ts";
 import {
+  getObjectStream,
+  LOCAL_S3_ENV,
   objectSha256,
   pendingUploads,
   s3Endpoint,
@@ -23,11 +25,6 @@ import {
   withChild,
 } from "./_cli.ts";
 
-const CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: "test:tester",
-  AWS_SECRET_ACCESS_KEY: "testing",
-  AWS_REGION: "us-east-1",
-};
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
 /** Parts the interrupted run completes: the proxy stalls every later one. */
@@ -107,7 +104,7 @@ async function crashMidUpload(
   const child = new Deno.Command(Deno.execPath(), {
     args: cliCommand(zipArgs(bucket, key, proxy.endpoint, checkpoint)),
     cwd: dir,
-    env: CREDENTIALS,
+    env: LOCAL_S3_ENV,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -182,7 +179,7 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
         const logged = proxy.log.length;
         const resumed = await runCli(
           zipArgs(bucket, "crashed.zip", proxy.endpoint, "up.resume"),
-          { cwd: dir, env: CREDENTIALS },
+          { cwd: dir, env: LOCAL_S3_ENV },
         );
         assert.equal(resumed.code, 0, resumed.stderr);
         const finished = Date.now();
@@ -197,13 +194,21 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
         const referenceStarted = Date.now();
         const reference = await runCli(
           zipArgs(bucket, "reference.zip", endpoint),
-          { cwd: dir, env: CREDENTIALS },
+          { cwd: dir, env: LOCAL_S3_ENV },
         );
         assert.equal(reference.code, 0, reference.stderr);
         const referenceTook = Date.now() - referenceStarted;
         assert.equal(
           await objectSha256(client, bucket, "crashed.zip"),
           await objectSha256(client, bucket, "reference.zip"),
+        );
+        await assertOpensEverywhere(
+          await getObjectStream(client, bucket, "crashed.zip"),
+          tree().map((node) =>
+            node.kind === "file"
+              ? { name: node.path, data: node.data }
+              : { name: `${node.path}/` }
+          ),
         );
         const head = await client.send(
           new HeadObjectCommand({ Bucket: bucket, Key: "crashed.zip" }),
@@ -270,7 +275,7 @@ Deno.test("zipstream --resume stops, naming the part, when an input changed with
 
       const result = await runCli(
         zipArgs(bucket, "changed.zip", endpoint, "up.resume"),
-        { cwd: dir, env: CREDENTIALS },
+        { cwd: dir, env: LOCAL_S3_ENV },
       );
       assert.equal(result.code, 1, result.stderr);
       const lines = result.stderr.trimEnd().split("\n");
@@ -292,7 +297,7 @@ Deno.test("zipstream --resume stops, naming the part, when an input changed with
 
       const aborted = await runCli(
         ["--abort-resume", "up.resume", "--endpoint", endpoint],
-        { cwd: dir, env: CREDENTIALS },
+        { cwd: dir, env: LOCAL_S3_ENV },
       );
       assert.equal(aborted.code, 0, aborted.stderr);
       assert.match(
@@ -316,7 +321,7 @@ Deno.test("zipstream --resume refuses a checkpoint written for other inputs, sta
       await Deno.writeFile(`${dir}/data/new.txt`, new Uint8Array(10));
       const result = await runCli(
         zipArgs(bucket, "other.zip", endpoint, "up.resume"),
-        { cwd: dir, env: CREDENTIALS },
+        { cwd: dir, env: LOCAL_S3_ENV },
       );
       assert.equal(result.code, 1, result.stderr);
       assert.equal(
@@ -333,7 +338,7 @@ Deno.test("zipstream --resume refuses a checkpoint written for other inputs, sta
       );
       const usage = await runCli(
         ["-", "-o", `s3://${bucket}/x.zip`, "--resume", "x.resume"],
-        { cwd: dir, env: CREDENTIALS, stdin: new Uint8Array(1) },
+        { cwd: dir, env: LOCAL_S3_ENV, stdin: new Uint8Array(1) },
       );
       assert.equal(usage.code, 2);
       assert.match(
@@ -342,7 +347,7 @@ Deno.test("zipstream --resume refuses a checkpoint written for other inputs, sta
       );
       const inside = await runCli(
         ["data", "-o", `s3://${bucket}/x.zip`, "--resume", "data/x.resume"],
-        { cwd: dir, env: CREDENTIALS },
+        { cwd: dir, env: LOCAL_S3_ENV },
       );
       assert.equal(inside.code, 2);
       assert.match(
@@ -379,7 +384,7 @@ Deno.test("zipstream --resume keeps the upload on SIGINT and says how to resume 
         );
         const resumed = await runCli(
           zipArgs(bucket, "interrupted.zip", proxy.endpoint, "up.resume"),
-          { cwd: dir, env: CREDENTIALS },
+          { cwd: dir, env: LOCAL_S3_ENV },
         );
         assert.equal(resumed.code, 0, resumed.stderr);
         assert.deepEqual(
@@ -414,7 +419,7 @@ Deno.test("zipstream --resume sends no part when the run it resumes completed th
         const child = new Deno.Command(Deno.execPath(), {
           args: cliCommand(zipArgs(bucket, key, proxy.endpoint, "up.resume")),
           cwd: dir,
-          env: CREDENTIALS,
+          env: LOCAL_S3_ENV,
           stdin: "null",
           stdout: "null",
           stderr: "null",
@@ -451,7 +456,7 @@ Deno.test("zipstream --resume sends no part when the run it resumes completed th
         let logged = proxy.log.length;
         const again = await runCli(
           zipArgs(bucket, key, proxy.endpoint, "up.resume"),
-          { cwd: dir, env: CREDENTIALS },
+          { cwd: dir, env: LOCAL_S3_ENV },
         );
         assert.equal(again.code, 0, again.stderr);
         assert.equal(partBytesSent(proxy, logged), 0);
@@ -473,7 +478,7 @@ Deno.test("zipstream --resume sends no part when the run it resumes completed th
         logged = proxy.log.length;
         const resumed = await runCli(
           zipArgs(bucket, key, proxy.endpoint, "up.resume"),
-          { cwd: dir, env: CREDENTIALS },
+          { cwd: dir, env: LOCAL_S3_ENV },
         );
         assert.equal(resumed.code, 0, resumed.stderr);
         assert.equal(
@@ -519,7 +524,7 @@ Deno.test("zipstream refuses --resume for a file target, --abort-resume with pat
     );
     const missing = await runCli(["--abort-resume", "a.resume"], {
       cwd: dir,
-      env: CREDENTIALS,
+      env: LOCAL_S3_ENV,
     });
     assert.equal(missing.code, 1);
     assert.equal(
@@ -530,7 +535,7 @@ Deno.test("zipstream refuses --resume for a file target, --abort-resume with pat
     await Deno.writeTextFile(`${dir}/bad.resume`, "{}");
     const corrupt = await runCli(
       ["a.txt", "-o", "s3://b/a.zip", "--resume", "bad.resume"],
-      { cwd: dir, env: CREDENTIALS },
+      { cwd: dir, env: LOCAL_S3_ENV },
     );
     assert.equal(corrupt.code, 1);
     assert.equal(

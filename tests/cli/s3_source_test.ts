@@ -23,6 +23,7 @@ import { pseudoRandom } from "../_data.ts";
 import { FaultProxy } from "../s3/_fault_proxy.ts";
 import {
   getObjectStream,
+  LOCAL_S3_ENV,
   pendingUploads,
   s3Endpoint,
   uniqueBucketName,
@@ -32,11 +33,6 @@ import { makeTree, runCli } from "./_cli.ts";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
-const CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: "test:tester",
-  AWS_SECRET_ACCESS_KEY: "testing",
-  AWS_REGION: "us-east-1",
-};
 
 /** Puts `objects` (key -> bytes), sixteen at a time. */
 async function putAll(
@@ -140,7 +136,7 @@ Deno.test("zipstream zips an s3:// prefix of 300 objects into another key of the
         endpoint,
         "--no-progress",
       ],
-      { env: CREDENTIALS },
+      { env: LOCAL_S3_ENV },
     );
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /^zipstream: 301 entries, [\d.]+ MiB in, /);
@@ -178,7 +174,7 @@ Deno.test("zipstream -0 uploads an s3:// prefix with its exact length, the predi
         endpoint,
         "--quiet",
       ],
-      { env: CREDENTIALS },
+      { env: LOCAL_S3_ENV },
     );
     assert.equal(result.code, 0, result.stderr);
     const listed = await Array.fromAsync(
@@ -225,7 +221,7 @@ Deno.test("zipstream reads s3:// paths from --source-endpoint and uploads to --e
           proxy.endpoint,
           "--quiet",
         ],
-        { env: CREDENTIALS },
+        { env: LOCAL_S3_ENV },
       );
       assert.equal(result.code, 0, result.stderr);
       const methods = new Set(proxy.log.map((entry) => entry.method));
@@ -279,7 +275,7 @@ Deno.test("zipstream mixes local paths, an s3:// folder and an s3:// object in o
           endpoint,
           "--quiet",
         ],
-        { cwd: dir, env: CREDENTIALS },
+        { cwd: dir, env: LOCAL_S3_ENV },
       );
       assert.equal(result.code, 0, result.stderr);
       await assertOpensEverywhere(`${dir}/out.zip`, [
@@ -296,7 +292,7 @@ Deno.test("zipstream mixes local paths, an s3:// folder and an s3:// object in o
 /** Runs the CLI expecting it to fail, and returns its exit code and standard error. */
 async function failure(
   args: string[],
-  env: Record<string, string> = CREDENTIALS,
+  env: Record<string, string> = LOCAL_S3_ENV,
 ): Promise<[number, string]> {
   const result = await runCli([...args, "--no-progress"], { env });
   return [result.code, result.stderr];
@@ -321,7 +317,7 @@ Deno.test("zipstream names the s3:// path and the reason when a bucket is missin
         1,
         `zipstream: Cannot add "s3://${bucket}/p/b.txt": no object with that key and no objects under "p/b.txt/"\n`,
       ]);
-      const wrongSecret = { ...CREDENTIALS, AWS_SECRET_ACCESS_KEY: "wrong" };
+      const wrongSecret = { ...LOCAL_S3_ENV, AWS_SECRET_ACCESS_KEY: "wrong" };
       assert.deepEqual(
         await failure([`s3://${bucket}/p/`, ...out], wrongSecret),
         [
@@ -399,7 +395,7 @@ Deno.test("zipstream refuses a name that a local path and an s3:// object both g
           "--endpoint",
           endpoint,
         ],
-        { cwd: dir, env: CREDENTIALS },
+        { cwd: dir, env: LOCAL_S3_ENV },
       );
       assert.equal(result.code, 1);
       assert.equal(

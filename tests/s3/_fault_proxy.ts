@@ -48,6 +48,8 @@ export interface ProxyLogEntry {
   action: FaultAction["kind"] | "pass";
   /** The request's Range header, if any. */
   range: string | undefined;
+  /** The request's Content-MD5 header, if any. */
+  contentMd5: string | undefined;
   /** Body bytes forwarded to the server. */
   bodyBytesForwarded: number;
 }
@@ -158,6 +160,7 @@ export class FaultProxy {
       query: request.query.toString(),
       action: action?.kind ?? "pass",
       range: request.headers.get("range") ?? undefined,
+      contentMd5: request.headers.get("content-md5") ?? undefined,
       bodyBytesForwarded: 0,
     };
     this.log.push(entry);

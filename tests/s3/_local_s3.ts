@@ -36,6 +36,18 @@ export function s3Endpoint(): string {
   return endpoint;
 }
 
+/** The local server's tempauth user, as `scripts/s3_server_start.sh` sets it up. */
+const ACCESS_KEY_ID = "test:tester";
+const SECRET_ACCESS_KEY = "testing";
+const REGION = "us-east-1";
+
+/** The local server's credentials as the environment of a CLI run. */
+export const LOCAL_S3_ENV = {
+  AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+  AWS_REGION: REGION,
+};
+
 /**
  * A client for the local server (or a proxy in front of it). The SDK's own
  * retries are off by default so that the upload's retries are what a test
@@ -44,10 +56,13 @@ export function s3Endpoint(): string {
 export function localClient(config: S3ClientConfig = {}): S3Client {
   return new S3Client({
     endpoint: s3Endpoint(),
-    region: "us-east-1",
+    region: REGION,
     forcePathStyle: true,
     maxAttempts: 1,
-    credentials: { accessKeyId: "test:tester", secretAccessKey: "testing" },
+    credentials: {
+      accessKeyId: ACCESS_KEY_ID,
+      secretAccessKey: SECRET_ACCESS_KEY,
+    },
     ...config,
   });
 }
