@@ -15,6 +15,7 @@ import {
   RequestFailedError,
   type RetryPolicy,
   sleep,
+  unwrap,
 } from "./_retry.ts";
 import { errorName, type S3Requests } from "./_s3_requests.ts";
 
@@ -249,7 +250,7 @@ export class ObjectReader {
 
   #failure(error: unknown, attempts?: number): Error {
     const { bucket, key, size } = this.#object;
-    const cause = error instanceof RequestFailedError ? error.cause : error;
+    const cause = unwrap(error);
     if (error instanceof RangeError) return error;
     const target = `s3://${bucket}/${key}`;
     if (errorName(cause) === "PreconditionFailed") {

@@ -52,6 +52,18 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+/** The error a request failed with, under its `RequestFailedError` wrapper if any. */
+export function unwrap(error: unknown): unknown {
+  return error instanceof RequestFailedError ? error.cause : error;
+}
+
+/** One line for an error: a request's failure says its operation and attempts. */
+export function reasonOf(error: unknown): string {
+  return error instanceof RequestFailedError
+    ? error.message
+    : describeError(error);
+}
+
 const MIB = 1024 * 1024;
 
 /** HTTP statuses that say "try again": throttled, or the server failed. */

@@ -28,7 +28,7 @@ import {
   type PartSizePlan,
   planPartSizes,
 } from "./_part_size_plan.ts";
-import { describeError, RequestFailedError } from "./_retry.ts";
+import { reasonOf, unwrap } from "./_retry.ts";
 import { errorName, S3Requests } from "./_s3_requests.ts";
 import {
   bareEtag,
@@ -880,14 +880,10 @@ export class UploadSession {
     }
     outcome += await this.#abortStrays();
     const o = this.#options;
-    const cause = failure.cause instanceof RequestFailedError
-      ? failure.cause.cause
-      : failure.cause;
-    const detail = failure.cause instanceof RequestFailedError
-      ? `: ${failure.cause.message}`
-      : failure.cause === undefined
+    const cause = unwrap(failure.cause);
+    const detail = failure.cause === undefined
       ? ""
-      : `: ${describeError(failure.cause)}`;
+      : `: ${reasonOf(failure.cause)}`;
     const upload = this.#uploadId === undefined
       ? ""
       : ` (upload ID ${this.#uploadId})`;
@@ -993,22 +989,11 @@ export class UploadSession {
   }
 }
 
-/** One line for an error in an outcome: a request's failure says its operation and attempts. */
-function reasonOf(error: unknown): string {
-  return error instanceof RequestFailedError
-    ? error.message
-    : describeError(error);
-}
-
 function fromHex(hex: string): Uint8Array {
   return Uint8Array.from(
     hex.match(/../g) ?? [],
     (byte) => parseInt(byte, 16),
   );
-}
-
-function unwrap(error: unknown): unknown {
-  return error instanceof RequestFailedError ? error.cause : error;
 }
 
 /** Whether an ETag is the MD5 of the bytes: not under SSE-KMS (or DSSE-KMS) nor SSE-C. */
