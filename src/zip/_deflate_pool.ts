@@ -47,7 +47,8 @@ interface PoolWorker {
 /** Workers that compress independent deflate blocks, and their budget. */
 export class DeflatePool {
   #size: number;
-  #engineName: DeflateEngine["name"];
+  /** The engine every block of this pool is compressed with, wherever. */
+  readonly engine: DeflateEngine;
   #workers: PoolWorker[] = [];
   #bootstrapUrl: string | undefined;
   #started = false;
@@ -56,15 +57,12 @@ export class DeflatePool {
 
   /**
    * @param size How many workers to start; 0 compresses in this thread.
-   * @param engineName The engine this thread compresses with, which workers
-   * use too, so the output is the same either way.
+   * @param engine The engine of this pool's deflaters, in this thread and in
+   * the workers alike, so the output is the same either way.
    */
-  constructor(
-    size: number,
-    engineName: DeflateEngine["name"] = defaultEngine.name,
-  ) {
+  constructor(size: number, engine: DeflateEngine = defaultEngine) {
     this.#size = size;
-    this.#engineName = engineName;
+    this.engine = engine;
   }
 
   /**
@@ -123,7 +121,7 @@ export class DeflatePool {
     return new Promise<Uint8Array>((resolve, reject) => {
       const request: BlockRequest = {
         buffer: block.buffer,
-        engine: this.#engineName,
+        engine: this.engine.name,
         length: block.length,
         level,
         final,
@@ -187,12 +185,12 @@ export class DeflatePool {
   #receive(pooled: PoolWorker, reply: WorkerReply): void {
     switch (reply.kind) {
       case "ready":
-        if (reply.engines.includes(this.#engineName)) pooled.ready = true;
+        if (reply.engines.includes(this.engine.name)) pooled.ready = true;
         else {
           this.#remove(
             pooled,
             new Error(
-              `expected a worker with the ${this.#engineName} engine but it has ${
+              `expected a worker with the ${this.engine.name} engine but it has ${
                 reply.engines.join(", ")
               }`,
             ),

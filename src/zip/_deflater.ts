@@ -41,7 +41,7 @@ export function deflateBytes(data: Uint8Array, level: number): Uint8Array {
 
 /** How {@linkcode createDeflater} compresses. */
 export interface DeflaterOptions {
-  /** @default {defaultEngine} */
+  /** @default {the pool's engine, or defaultEngine without a pool} */
   engine?: DeflateEngine;
   /**
    * Workers to compress blocks in, started once an entry fills its second
@@ -57,7 +57,8 @@ export function createDeflater(
   level: number,
   options: DeflaterOptions = {},
 ): Deflater {
-  const { engine = defaultEngine, pool, entryName = "" } = options;
+  const { pool, engine = pool?.engine ?? defaultEngine, entryName = "" } =
+    options;
   return new BlockDeflater(level, engine, pool, entryName);
 }
 
