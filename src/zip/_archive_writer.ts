@@ -6,7 +6,6 @@
  */
 
 import { ByteStringSet } from "./_byte_string_set.ts";
-import { ByteWriter } from "./_byte_writer.ts";
 import { CentralDirectory } from "./_central_directory.ts";
 import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
 import { writeDataDescriptor } from "./_data_descriptor.ts";
@@ -15,21 +14,28 @@ import { createDeflater, deflateBytes } from "./_deflater.ts";
 import { endRecords } from "./_end_of_central_directory.ts";
 import {
   dataDescriptorLength,
+  descriptorIsZip64,
   type EntryLayout,
   entryLength,
+  type EntrySizes,
   inMemoryEntryLayout,
   streamedEntryLayout,
 } from "./_entry_layout.ts";
 import type { EntryFields, Method } from "./_entry_fields.ts";
 import { claimName } from "./_entry_name.ts";
-import { checkChunk } from "./_entry_source.ts";
+import { checkChunk, type StreamedBody } from "./_entry_source.ts";
+import { OutputQueue, SLAB_SIZE } from "./_output_queue.ts";
 import {
   localFileHeaderLength,
   writeLocalFileHeader,
 } from "./_local_file_header.ts";
-import type { PullSource } from "./_pull_source.ts";
 import {
-  cannotAdd,
+  IteratorProtocolError,
+  type Pulled,
+  type PullSource,
+} from "./_pull_source.ts";
+import { cannotAdd } from "./_describe.ts";
+import {
   entryFields,
   type ResolvedEntry,
   resolveEntry,
@@ -38,21 +44,6 @@ import type { ResolvedOptions } from "./_resolved_options.ts";
 import { crc32 } from "./crc32.ts";
 import type { ZipEntry } from "./zip_entry.ts";
 import type { WrittenEntry } from "./written_entry.ts";
-
-/** Output is handed on in batches of about this many bytes. */
-const OUTPUT_BLOCK_SIZE = 64 * 1024;
-/** Chunks this large are handed on as they are; smaller ones are packed together. */
-const PASS_THROUGH_SIZE = 16 * 1024;
-/**
- * Blocks start at the smallest size that holds any packed piece and double
- * up to OUTPUT_BLOCK_SIZE: most archives are small, and zeroing 64 KiB for
- * a few entries was most of their cost.
- */
-const FIRST_BLOCK_SIZE = PASS_THROUGH_SIZE;
-/** A block holding at most this much when a large chunk passes is copied out and kept. */
-const KEPT_BLOCK_FILL = 4 * 1024;
-
-const NO_BLOCK = new Uint8Array(0);
 
 /** Raised inside the engine once the output has been cancelled. */
 class Cancelled extends Error {}
@@ -64,25 +55,16 @@ export class ArchiveWriter {
   #central = new CentralDirectory();
   // The directory holds every name written: the duplicate check reads them there.
   #names = new ByteStringSet(this.#central);
-  #offset = 0;
-  #ready: Uint8Array[] = [];
-  #readyBytes = 0;
-  // Allocated when small output first arrives; a handed-on block is not
-  // written again (see #flushBlock).
-  #block = NO_BLOCK;
-  #blockUsed = 0;
-  #nextBlockSize = FIRST_BLOCK_SIZE;
-  // Writes records in place: into the output block, or a record's own array.
-  #recordWriter = new ByteWriter();
-  #recordStart = 0;
-  #recordLength = 0;
+  #out: OutputQueue;
   #source: PullSource<unknown> | undefined;
+  #entryCount = 0;
   #cancelled = false;
   #deflatePool: DeflatePool;
 
   constructor(entries: PullSource<ZipEntry>, options: ResolvedOptions) {
     this.#entries = entries;
     this.#options = options;
+    this.#out = new OutputQueue(options.resumeOffset);
     this.#deflatePool = new DeflatePool(options.workers);
   }
 
@@ -97,24 +79,24 @@ export class ArchiveWriter {
         if (entry === undefined) break;
         const record = this.#options.resumeEntries.get(entry.name);
         if (entry.body.kind === "bytes") {
-          this.#writeInMemory(entry, entry.body.bytes);
+          yield* this.#writeInMemory(entry, entry.body.bytes);
         } else if (
           record !== undefined && record.end <= this.#options.resumeOffset
         ) {
           await this.#skipStreamed(entry, entry.body.open, record);
         } else {
-          yield* this.#writeStreamed(entry, entry.body.open);
+          yield* this.#writeStreamed(entry, entry.body);
         }
-        if (this.#readyBytes >= OUTPUT_BLOCK_SIZE) yield this.#take();
+        if (this.#out.full) yield this.#out.take();
       }
       this.#deflatePool.close();
       this.#writeEnd();
-      if (this.#options.resumeOffset > this.#offset) {
+      if (this.#options.resumeOffset > this.#out.offset) {
         throw new RangeError(
-          `Cannot resume the archive: expected resume.offset within its ${this.#offset} bytes but received ${this.#options.resumeOffset}`,
+          `Cannot resume the archive: expected resume.offset within its ${this.#out.offset} bytes but received ${this.#options.resumeOffset}`,
         );
       }
-      if (this.#readyBytes > 0) yield this.#take(true);
+      if (this.#out.readyBytes > 0) yield this.#out.take(true);
     } catch (error) {
       if (!this.#cancelled) await this.#stop(error);
       throw error;
@@ -142,10 +124,15 @@ export class ArchiveWriter {
   }
 
   async #nextEntry(): Promise<ResolvedEntry | undefined> {
-    let entry: ZipEntry | undefined;
+    let pulled: Pulled<ZipEntry>;
     try {
-      entry = await this.#entries.read();
+      pulled = await this.#entries.read();
     } catch (cause) {
+      if (cause instanceof IteratorProtocolError) {
+        throw new TypeError(
+          `Cannot read the next entry of the archive: ${cause.message}`,
+        );
+      }
       throw new Error(
         `Cannot read the next entry of the archive: the entry source failed: ${
           messageOf(cause)
@@ -154,13 +141,25 @@ export class ArchiveWriter {
       );
     }
     this.#throwIfCancelled();
-    if (entry === undefined) return undefined;
-    const resolved = resolveEntry(entry, this.#options.defaults);
+    if (pulled.done) return undefined;
+    const resolved = resolveEntry(
+      pulled.value,
+      this.#options.defaults,
+      this.#entryCount++,
+    );
     claimName(this.#names, resolved.name, resolved.nameBytes);
     return resolved;
   }
 
-  #writeInMemory(entry: ResolvedEntry, bytes: Uint8Array): void {
+  /**
+   * Writes an entry whose data was given whole. Stored data is the caller's:
+   * it is copied out a slab at a time, handed on between slabs, so a large
+   * array is never held twice.
+   */
+  *#writeInMemory(
+    entry: ResolvedEntry,
+    bytes: Uint8Array,
+  ): Generator<Uint8Array[], void, undefined> {
     const crc = crc32(bytes);
     if (entry.crc32 !== undefined && entry.crc32 !== crc) {
       throw crcMismatch(entry, crc);
@@ -175,9 +174,10 @@ export class ArchiveWriter {
         payload = compressed;
       }
     }
-    const layout = inMemoryEntryLayout(method, bytes.length, payload.length);
+    const sizes = { size: bytes.length, compressedSize: payload.length };
+    const layout = inMemoryEntryLayout(method, sizes, entry.zip64);
     const fields = entryFields(entry, method, false);
-    const offset = this.#offset;
+    const offset = this.#out.offset;
     this.#emitLocalHeader(
       fields,
       crc,
@@ -185,7 +185,14 @@ export class ArchiveWriter {
       bytes.length,
       layout.zip64,
     );
-    this.#emit(payload);
+    if (payload !== bytes || !this.#options.copyChunks) {
+      this.#out.emit(payload);
+    } else {
+      for (let at = 0; at < bytes.length; at += SLAB_SIZE) {
+        this.#out.copy(bytes.subarray(at, at + SLAB_SIZE));
+        if (this.#out.full) yield this.#out.take();
+      }
+    }
     this.#central.add(
       fields,
       crc,
@@ -210,19 +217,19 @@ export class ArchiveWriter {
   ): Promise<void> {
     const layout = streamedEntryLayout(entry);
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
-    const end = this.#offset +
-      entryLength(fields, layout, record.compressedSize);
+    const end = this.#out.offset + entryLength(fields, layout, record);
     const sizeChanged = entry.size !== undefined && entry.size !== record.size;
     const crcChanged = entry.crc32 !== undefined &&
       entry.crc32 !== record.crc32;
     if (
-      record.offset !== this.#offset || record.end !== end || sizeChanged ||
+      record.offset !== this.#out.offset || record.end !== end ||
+      sizeChanged ||
       crcChanged
     ) {
       throw new Error(
         `Cannot resume the archive at ${
           JSON.stringify(entry.name)
-        }: expected it at bytes ${this.#offset}-${end} as recorded at ${record.offset}-${record.end}, with the recorded size and CRC; the entries or options have changed`,
+        }: expected it at bytes ${this.#out.offset}-${end} as recorded at ${record.offset}-${record.end}, with the recorded size and CRC; the entries or options have changed`,
       );
     }
     // Letting go of an unread source is best effort: its failure to cancel
@@ -233,7 +240,7 @@ export class ArchiveWriter {
       // Nothing to do: the entry's bytes come from the record.
     }
     this.#throwIfCancelled();
-    this.#offset = end;
+    this.#out.skipTo(end);
     this.#central.add(
       fields,
       record.crc32,
@@ -255,7 +262,7 @@ export class ArchiveWriter {
     this.#options.onEntry?.({
       name: entry.name,
       offset,
-      end: this.#offset,
+      end: this.#out.offset,
       crc32: crc,
       size,
       compressedSize,
@@ -264,11 +271,11 @@ export class ArchiveWriter {
 
   async *#writeStreamed(
     entry: ResolvedEntry,
-    open: () => PullSource<unknown>,
+    body: StreamedBody,
   ): AsyncGenerator<Uint8Array[], void, undefined> {
     const layout = streamedEntryLayout(entry);
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
-    const offset = this.#offset;
+    const offset = this.#out.offset;
     const declaredCrc = entry.crc32 ?? 0;
     if (layout.usesDataDescriptor) {
       this.#emitLocalHeader(fields, 0, 0, 0, layout.zip64);
@@ -287,17 +294,20 @@ export class ArchiveWriter {
         entryName: entry.name,
       })
       : undefined;
-    const source = open();
+    const source = body.open();
     this.#source = source;
     let size = 0;
     let compressedSize = 0;
     let crc = 0;
     for (;;) {
-      let value: unknown;
+      let pulled: Pulled<unknown>;
       try {
-        value = await source.read();
+        pulled = await source.read();
       } catch (cause) {
         this.#throwIfCancelled();
+        if (cause instanceof IteratorProtocolError) {
+          throw new TypeError(`${cannotAdd(entry.name)}: ${cause.message}`);
+        }
         throw new Error(
           `${cannotAdd(entry.name)}: its data source failed: ${
             messageOf(cause)
@@ -306,8 +316,8 @@ export class ArchiveWriter {
         );
       }
       this.#throwIfCancelled();
-      if (value === undefined) break;
-      const chunk = checkChunk(entry.name, value);
+      if (pulled.done) break;
+      const chunk = checkChunk(entry.name, pulled.value);
       size += chunk.length;
       if (entry.size !== undefined && size > entry.size) {
         throw new RangeError(
@@ -319,14 +329,18 @@ export class ArchiveWriter {
       crc = crc32(chunk, crc);
       if (deflater === undefined) {
         compressedSize += chunk.length;
-        this.#emit(chunk);
+        if (body.freshChunks || !this.#options.copyChunks) {
+          this.#out.emit(chunk);
+        } else {
+          this.#out.copy(chunk);
+        }
       } else {
         for (const output of await deflater.push(chunk)) {
           compressedSize += output.length;
-          this.#emit(output);
+          this.#out.emit(output);
         }
       }
-      if (this.#readyBytes >= OUTPUT_BLOCK_SIZE) yield this.#take();
+      if (this.#out.full) yield this.#out.take();
     }
     this.#source = undefined;
     if (entry.size !== undefined && size !== entry.size) {
@@ -342,11 +356,11 @@ export class ArchiveWriter {
     if (deflater !== undefined) {
       for (const output of await deflater.finish()) {
         compressedSize += output.length;
-        this.#emit(output);
+        this.#out.emit(output);
       }
     }
     if (layout.usesDataDescriptor) {
-      this.#emitDataDescriptor(layout, crc, compressedSize, size);
+      this.#emitDataDescriptor(layout, crc, { size, compressedSize });
     }
     this.#central.add(
       fields,
@@ -363,11 +377,11 @@ export class ArchiveWriter {
     const extent = {
       entryCount: this.#central.count,
       size: this.#central.size,
-      offset: this.#offset,
+      offset: this.#out.offset,
     };
-    for (const chunk of this.#central.take()) this.#emit(chunk);
+    for (const chunk of this.#central.take()) this.#out.emit(chunk);
     for (const record of endRecords(extent, this.#options.commentBytes)) {
-      this.#emit(record);
+      this.#out.emit(record);
     }
   }
 
@@ -378,116 +392,25 @@ export class ArchiveWriter {
     size: number,
     zip64: boolean,
   ): void {
-    const writer = this.#beginRecord(localFileHeaderLength(fields, zip64));
+    const writer = this.#out.beginRecord(localFileHeaderLength(fields, zip64));
     writeLocalFileHeader(writer, fields, crc, compressedSize, size, zip64);
-    this.#endRecord();
+    this.#out.endRecord();
   }
 
   #emitDataDescriptor(
     layout: EntryLayout,
     crc: number,
-    compressedSize: number,
-    size: number,
+    sizes: EntrySizes,
   ): void {
-    const writer = this.#beginRecord(dataDescriptorLength(layout));
-    writeDataDescriptor(writer, crc, compressedSize, size, layout.zip64);
-    this.#endRecord();
-  }
-
-  /**
-   * Starts a record of `length` bytes and returns the writer to write it
-   * with; `#endRecord()` queues it. A record is written straight into the
-   * output block, unless the resume offset cuts it or it is too large to
-   * pack: then it gets an array of its own, which `#emit` trims.
-   */
-  #beginRecord(length: number): ByteWriter {
-    this.#recordLength = length;
-    if (
-      this.#offset >= this.#options.resumeOffset && length < PASS_THROUGH_SIZE
-    ) {
-      this.#makeRoom(length);
-      this.#recordStart = this.#blockUsed;
-      return this.#recordWriter.moveTo(this.#block, this.#blockUsed);
-    }
-    this.#recordStart = 0;
-    return this.#recordWriter.moveTo(new Uint8Array(length), 0);
-  }
-
-  #endRecord(): void {
-    const writer = this.#recordWriter;
-    const length = this.#recordLength;
-    writer.checkRecord(this.#recordStart, length);
-    if (writer.bytes !== this.#block) {
-      this.#emit(writer.bytes);
-      return;
-    }
-    this.#offset += length;
-    this.#readyBytes += length;
-    this.#blockUsed += length;
-  }
-
-  /** Makes sure the output block has room for `length` more bytes. */
-  #makeRoom(length: number): void {
-    if (this.#blockUsed + length > this.#block.length) {
-      this.#flushBlock();
-      this.#block = new Uint8Array(this.#nextBlockSize);
-      this.#nextBlockSize = Math.min(
-        this.#nextBlockSize * 2,
-        OUTPUT_BLOCK_SIZE,
-      );
-    }
-  }
-
-  /**
-   * Queues bytes for output, packing small pieces into shared blocks. Bytes
-   * before the resume offset only advance the offset.
-   */
-  #emit(archiveBytes: Uint8Array): void {
-    const start = this.#offset;
-    this.#offset += archiveBytes.length;
-    const skipped = this.#options.resumeOffset - start;
-    if (skipped >= archiveBytes.length) return;
-    const bytes = skipped > 0 ? archiveBytes.subarray(skipped) : archiveBytes;
-    this.#readyBytes += bytes.length;
-    if (bytes.length >= PASS_THROUGH_SIZE) {
-      this.#flushBlock(true);
-      this.#ready.push(bytes);
-      return;
-    }
-    this.#makeRoom(bytes.length);
-    this.#block.set(bytes, this.#blockUsed);
-    this.#blockUsed += bytes.length;
-  }
-
-  /**
-   * Queues the bytes of the output block. With `keep`, a block holding only
-   * a little (a streamed entry's header, before its data passes through) is
-   * copied out and written on from its start: handing it on would cost a
-   * fresh 64 KiB block per entry. A block handed on is never written again.
-   */
-  #flushBlock(keep = false): void {
-    if (this.#blockUsed === 0) return;
-    if (keep && this.#blockUsed <= KEPT_BLOCK_FILL) {
-      this.#ready.push(this.#block.slice(0, this.#blockUsed));
-      this.#blockUsed = 0;
-      return;
-    }
-    this.#ready.push(this.#block.subarray(0, this.#blockUsed));
-    this.#block = NO_BLOCK;
-    this.#blockUsed = 0;
-  }
-
-  /**
-   * Hands on the queued output. A block still filling stays behind when
-   * there is other output to hand on: handing it on now would leave most of
-   * a fresh 64 KiB block unused, and a new one allocated for the next entry.
-   */
-  #take(final = false): Uint8Array[] {
-    if (final || this.#ready.length === 0) this.#flushBlock();
-    const ready = this.#ready;
-    this.#ready = [];
-    this.#readyBytes = this.#blockUsed;
-    return ready;
+    const writer = this.#out.beginRecord(dataDescriptorLength(layout, sizes));
+    writeDataDescriptor(
+      writer,
+      crc,
+      sizes.compressedSize,
+      sizes.size,
+      descriptorIsZip64(layout, sizes),
+    );
+    this.#out.endRecord();
   }
 }
 

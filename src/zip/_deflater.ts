@@ -8,7 +8,7 @@
 
 import { defaultEngine, type DeflateEngine } from "./_deflate_engine.ts";
 import type { DeflatePool } from "./_deflate_pool.ts";
-import { cannotAdd } from "./_resolved_entry.ts";
+import { cannotAdd } from "./_describe.ts";
 
 /** An incremental compressor of one entry: feed chunks, collect output, finish once. */
 export interface Deflater {

@@ -20,8 +20,19 @@ export interface EntryLayout {
   readonly method: Method;
   /** CRC and sizes follow the data instead of filling the local header. */
   readonly usesDataDescriptor: boolean;
-  /** The local header carries a ZIP64 extra field (and any descriptor is 24 bytes). */
+  /**
+   * The local header carries a ZIP64 extra field, and so any descriptor has
+   * 8-byte sizes (APPNOTE 4.3.9.2).
+   */
   readonly zip64: boolean;
+}
+
+/** The sizes of an entry's data, as written. */
+export interface EntrySizes {
+  /** Uncompressed. */
+  readonly size: number;
+  /** As stored in the archive. */
+  readonly compressedSize: number;
 }
 
 /**
@@ -29,8 +40,14 @@ export interface EntryLayout {
  * would only add two bytes. A stored entry whose size and CRC are both known
  * needs no descriptor, which keeps it readable by front-to-back readers like
  * Java's `ZipInputStream` that refuse stored data followed by a descriptor.
- * Everything else gets a descriptor, with ZIP64 fields unless its size is
- * known and cannot reach 4 GiB once compressed.
+ *
+ * Everything else gets a descriptor. Its local header has ZIP64 fields only
+ * when the entry asked for them or its known size may reach 4 GiB once
+ * compressed: an entry of unknown size gets a plain header, and a descriptor
+ * as wide as its final sizes need (see `descriptorIsZip64`), as Go's
+ * `archive/zip` writes it. A ZIP64 local header would oblige 24-byte
+ * descriptors even for a 3-byte entry, which Java's `ZipInputStream` before
+ * JDK 21 and Node's `unzipper` refuse: they choose the width from the sizes.
  */
 export function streamedEntryLayout(entry: ResolvedEntry): EntryLayout {
   const method = entry.size === 0 || entry.compression === "store"
@@ -41,38 +58,54 @@ export function streamedEntryLayout(entry: ResolvedEntry): EntryLayout {
     return {
       method,
       usesDataDescriptor: false,
-      zip64: entry.size >= UINT32_MAX,
+      zip64: entry.zip64 || entry.size >= UINT32_MAX,
     };
   }
   const largestCompressedSize = entry.size === undefined
-    ? Infinity
+    ? 0
     : method === METHOD_STORE
     ? entry.size
     : deflateBound(entry.size);
   return {
     method,
     usesDataDescriptor: true,
-    zip64: largestCompressedSize >= UINT32_MAX,
+    zip64: entry.zip64 || largestCompressedSize >= UINT32_MAX,
   };
 }
 
 /** Lays out an entry whose data was in memory, once it has been compressed (or not). */
 export function inMemoryEntryLayout(
   method: Method,
-  size: number,
-  compressedSize: number,
+  sizes: EntrySizes,
+  zip64: boolean,
 ): EntryLayout {
   return {
     method,
     usesDataDescriptor: false,
-    zip64: size >= UINT32_MAX || compressedSize >= UINT32_MAX,
+    zip64: zip64 || overflows(sizes),
   };
 }
 
+/**
+ * Whether the data descriptor after an entry has 8-byte sizes: always after
+ * a ZIP64 local header (APPNOTE 4.3.9.2), otherwise only when a size does not
+ * fit in 4 bytes, which is how readers that look at the sizes they counted
+ * (Java's `ZipInputStream`, Info-ZIP, libarchive) read it.
+ */
+export function descriptorIsZip64(
+  layout: EntryLayout,
+  sizes: EntrySizes,
+): boolean {
+  return layout.zip64 || overflows(sizes);
+}
+
 /** The length of the data descriptor that follows an entry with this layout. */
-export function dataDescriptorLength(layout: EntryLayout): number {
+export function dataDescriptorLength(
+  layout: EntryLayout,
+  sizes: EntrySizes,
+): number {
   return layout.usesDataDescriptor
-    ? dataDescriptorRecordLength(layout.zip64)
+    ? dataDescriptorRecordLength(descriptorIsZip64(layout, sizes))
     : 0;
 }
 
@@ -83,8 +116,12 @@ export function dataDescriptorLength(layout: EntryLayout): number {
 export function entryLength(
   fields: EntryFields,
   layout: EntryLayout,
-  compressedSize: number,
+  sizes: EntrySizes,
 ): number {
-  return localFileHeaderLength(fields, layout.zip64) + compressedSize +
-    dataDescriptorLength(layout);
+  return localFileHeaderLength(fields, layout.zip64) + sizes.compressedSize +
+    dataDescriptorLength(layout, sizes);
+}
+
+function overflows(sizes: EntrySizes): boolean {
+  return sizes.size >= UINT32_MAX || sizes.compressedSize >= UINT32_MAX;
 }

@@ -5,16 +5,38 @@
  * @module
  */
 
+import { describe } from "./_describe.ts";
+
+/**
+ * What one pull gives: a value, or the end. The end is its own signal, never
+ * a value such as `undefined`: a source that yields `undefined` has given a
+ * value, which the caller then refuses, instead of ending early.
+ */
+export type Pulled<T> = { done: true } | { done: false; value: T };
+
 /** Pulls values one at a time, and can be let go of early. */
 export interface PullSource<T> {
-  /** The next value, or `undefined` at the end. */
-  read(): Promise<T | undefined>;
+  /**
+   * The next value, or the end.
+   *
+   * @throws {IteratorProtocolError} when an iterator's `next()` gives something other
+   * than an object (an iterator result).
+   */
+  read(): Promise<Pulled<T>>;
   /** Stops the source: cancels a stream, returns an iterator. */
   cancel(reason: unknown): Promise<void>;
 }
 
 /** Any source `pullSource` accepts. */
 export type Source<T> = ReadableStream<T> | AsyncIterable<T> | Iterable<T>;
+
+const END: Pulled<never> = { done: true };
+
+/**
+ * An iterator that broke the iteration protocol. Its message says what was
+ * expected and received, for the caller to prefix with what was being read.
+ */
+export class IteratorProtocolError extends TypeError {}
 
 /** Whether `value` is a source `pullSource` accepts. */
 export function isSource(value: unknown): value is Source<unknown> {
@@ -36,8 +58,8 @@ export function pullSource<T>(source: Source<T>): PullSource<T> {
     const reader = source.getReader();
     return {
       async read() {
-        const { done, value } = await reader.read();
-        return done ? undefined : value;
+        const result = await reader.read();
+        return result.done ? END : { done: false, value: result.value };
       },
       async cancel(reason) {
         await reader.cancel(reason);
@@ -49,8 +71,16 @@ export function pullSource<T>(source: Source<T>): PullSource<T> {
     : source[Symbol.iterator]();
   return {
     async read() {
-      const { done, value } = await iterator.next();
-      return done ? undefined : value;
+      const result: unknown = await iterator.next();
+      if (typeof result !== "object" || result === null) {
+        throw new IteratorProtocolError(
+          `expected its iterator's next() to give an object ({ done, value }) but received ${
+            describe(result)
+          }`,
+        );
+      }
+      const { done, value } = result as IteratorResult<T>;
+      return done === true ? END : { done: false, value: value as T };
     },
     async cancel() {
       await iterator.return?.();

@@ -23,13 +23,15 @@ import {
 import { dosDateTime } from "./_dos_date_time.ts";
 import { type EntryBody, entryBody } from "./_entry_source.ts";
 import type { EntryFields, Method } from "./_entry_fields.ts";
-import { describe } from "./_describe.ts";
+import { cannotAdd, describe } from "./_describe.ts";
 import { encodeEntryName, isDirectoryName } from "./_entry_name.ts";
 import { extendedTimestampExtra } from "./_extra_fields.ts";
 import type { CompressionMethod, ZipEntry } from "./zip_entry.ts";
 import { encodeUtf8 } from "./_utf8.ts";
 
 const MILLISECONDS_PER_SECOND = 1000;
+/** The range of a JavaScript `Date` (ECMA-262 21.4.1.22). */
+const MAX_EPOCH_MILLISECONDS = 8.64e15;
 const MAX_LEVEL = 9;
 const NO_BYTES = new Uint8Array(0);
 const NON_ASCII = /[\u0080-\uffff]/;
@@ -59,31 +61,32 @@ export interface ResolvedEntry {
   readonly dosTime: number;
   readonly timestampExtra: Uint8Array;
   readonly externalAttributes: number;
-}
-
-/** A message prefix naming the entry. */
-export function cannotAdd(name: string): string {
-  return `Cannot add ${JSON.stringify(name)} to the archive`;
+  /** ZIP64 local fields were asked for, whatever the size. */
+  readonly zip64: boolean;
 }
 
 /**
- * Checks every field of `entry` and fills in the defaults.
+ * Checks every field of `entry` and fills in the defaults. Each field of
+ * `entry` is read exactly once, so a getter cannot make the value checked
+ * differ from the value written.
  *
+ * @param position The entry's index in the entry source, named in errors
+ * that cannot name the entry itself.
  * @throws {TypeError} for a value of the wrong kind.
  * @throws {RangeError} for a value out of range.
  */
 export function resolveEntry(
   entry: ZipEntry,
   defaults: EntryDefaults,
+  position: number,
 ): ResolvedEntry {
   if (typeof entry !== "object" || entry === null) {
     throw new TypeError(
-      `Cannot add an entry to the archive: expected an object with a name but received ${
+      `Cannot add the entry at index ${position} to the archive: expected an object with a name but received ${
         describe(entry)
       }`,
     );
   }
-  const nameBytes = encodeEntryName(entry.name);
   const {
     name,
     data,
@@ -93,7 +96,17 @@ export function resolveEntry(
     compression = defaults.compression,
     level = defaults.level,
     comment = "",
+    mode,
+    zip64 = false,
   } = entry;
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot add the entry at index ${position} to the archive: expected its name to be a string but received ${
+        describe(name)
+      }`,
+    );
+  }
+  const nameBytes = encodeEntryName(name);
   const isDirectory = isDirectoryName(name);
   const body = entryBody(name, data);
   const knownSize = body.kind === "bytes" ? body.bytes.length : body.size;
@@ -124,6 +137,18 @@ export function resolveEntry(
       }`,
     );
   }
+  if (!comment.isWellFormed()) {
+    throw new TypeError(
+      `${cannotAdd(name)}: a comment cannot contain a lone UTF-16 surrogate`,
+    );
+  }
+  if (typeof zip64 !== "boolean") {
+    throw new TypeError(
+      `${cannotAdd(name)}: expected zip64 to be a boolean but received ${
+        describe(zip64)
+      }`,
+    );
+  }
   const commentBytes = comment === "" ? NO_BYTES : encodeUtf8(comment);
   if (commentBytes.length > UINT16_MAX) {
     throw new RangeError(
@@ -145,7 +170,8 @@ export function resolveEntry(
     commentBytes,
     utf8: NON_ASCII.test(name) || NON_ASCII.test(comment),
     ...time,
-    externalAttributes: externalAttributes(name, isDirectory, entry.mode),
+    externalAttributes: externalAttributes(name, isDirectory, mode),
+    zip64,
   };
 }
 
@@ -211,6 +237,13 @@ export function epochMilliseconds(
       }: expected a valid Date or epoch milliseconds but received ${
         describe(value)
       }`,
+    );
+  }
+  if (Math.abs(milliseconds) > MAX_EPOCH_MILLISECONDS) {
+    throw new RangeError(
+      `${
+        subject(name, "lastModified")
+      }: expected a time from -8.64e15 to 8.64e15 epoch milliseconds (a date from year -271821 to 275760) but received ${milliseconds}`,
     );
   }
   return milliseconds;

@@ -51,6 +51,8 @@ export interface ResolvedOptions {
   readonly resumeEntries: ReadonlyMap<string, WrittenEntry>;
   /** How many workers may compress deflate blocks; 0 for none. */
   readonly workers: number;
+  /** Copy the caller's bytes that may be written to again before handing them on. */
+  readonly copyChunks: boolean;
 }
 
 /**
@@ -75,11 +77,19 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     onEntry,
     resume = { offset: 0 },
     workers = defaultWorkers(),
+    copyChunks = true,
   } = options;
   if (onEntry !== undefined && typeof onEntry !== "function") {
     throw new TypeError(
       `Cannot create the archive: invalid option onEntry: expected a function but received ${
         describe(onEntry)
+      }`,
+    );
+  }
+  if (typeof copyChunks !== "boolean") {
+    throw new TypeError(
+      `Cannot create the archive: invalid option copyChunks: expected a boolean but received ${
+        describe(copyChunks)
       }`,
     );
   }
@@ -90,6 +100,11 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
       `Cannot create the archive: invalid option comment: expected a string but received ${
         describe(comment)
       }`,
+    );
+  }
+  if (!comment.isWellFormed()) {
+    throw new TypeError(
+      "Cannot create the archive: invalid option comment: a comment cannot contain a lone UTF-16 surrogate",
     );
   }
   const commentBytes = encodeUtf8(comment);
@@ -115,6 +130,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
   const { resumeOffset, resumeEntries } = resolveResume(resume);
   return {
     workers,
+    copyChunks,
     onEntry,
     resumeOffset,
     resumeEntries,

@@ -87,7 +87,7 @@ export function predictLength(
   let centralSize = 0;
   let entryCount = 0;
   for (const entry of entries) {
-    const known = resolveEntry(entry, resolved.defaults);
+    const known = resolveEntry(entry, resolved.defaults, entryCount);
     claimName(names, known.name, known.nameBytes);
     const { nameBytes } = known;
     claimed.append(nameBytes, nameKeyLength(nameBytes, 0, nameBytes.length));
@@ -95,7 +95,7 @@ export function predictLength(
     const layout = predictedLayout(known, size);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);
     centralSize += centralDirectoryHeaderLength(fields, size, size, offset);
-    offset += entryLength(fields, layout, size);
+    offset += entryLength(fields, layout, { size, compressedSize: size });
     entryCount++;
   }
   const extent = { entryCount, size: centralSize, offset };
@@ -129,6 +129,10 @@ function knownStoredSize(entry: ResolvedEntry): number {
 
 function predictedLayout(entry: ResolvedEntry, size: number): EntryLayout {
   return entry.body.kind === "bytes"
-    ? inMemoryEntryLayout(METHOD_STORE, size, size)
+    ? inMemoryEntryLayout(
+      METHOD_STORE,
+      { size, compressedSize: size },
+      entry.zip64,
+    )
     : streamedEntryLayout(entry);
 }

@@ -24,11 +24,19 @@ export type CompressionMethod = "store" | "deflate";
 /**
  * The bytes of an entry, in any of the shapes web code usually holds them.
  *
- * A `string` is encoded as UTF-8. `Uint8Array`, `ArrayBuffer` and strings are
- * "known up front": their CRC-32 and sizes go into the local header and no data
- * descriptor follows them. `Blob`s, streams and iterables are read once, in
- * order, as the archive is pulled. Stored chunks are passed on without being
- * copied, so a source must not change a chunk after giving it.
+ * A `string` is encoded as UTF-8. A `Uint8Array`, any other `ArrayBufferView`
+ * (a `DataView`, an `Int16Array`, a Node `Buffer`) or an `ArrayBuffer` stands
+ * for exactly the bytes it covers. These and strings are "known up front":
+ * their CRC-32 and sizes go into the local header and no data descriptor
+ * follows them. `Blob`s, streams and iterables are read once, in order, as
+ * the archive is pulled; their chunks may be any of the byte shapes above
+ * (a detached buffer, a string, a number, `undefined` or `null` is refused
+ * with a `TypeError` naming the entry).
+ *
+ * A source may reuse one buffer for every chunk, and data given as an array
+ * may be refilled once the archive has pulled the next entry: stored bytes
+ * that the caller could write to again are copied before they are handed
+ * on (see `ZipOptions.copyChunks`).
  *
  * @example Every shape of data in one archive
  * ```ts
@@ -50,12 +58,12 @@ export type CompressionMethod = "store" | "deflate";
  */
 export type ZipEntryData =
   | string
-  | Uint8Array
+  | ArrayBufferView
   | ArrayBuffer
   | Blob
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>;
+  | ReadableStream<ArrayBufferView | ArrayBuffer>
+  | AsyncIterable<ArrayBufferView | ArrayBuffer>
+  | Iterable<ArrayBufferView | ArrayBuffer>;
 
 /**
  * One member of the archive: a file (with `data`) or a directory (name ending
@@ -128,6 +136,22 @@ export interface ZipEntry {
   level?: number;
   /** A comment stored in the central directory for this entry. */
   comment?: string;
+  /**
+   * Write ZIP64 fields in this entry's local header (and 8-byte sizes in its
+   * data descriptor, if it has one) whatever its size: say so for a stream
+   * of unknown size that may pass 4 GiB. Without it, such an entry gets a
+   * plain local header and a data descriptor as wide as its final sizes
+   * need, which every reader tested opens, though 7-Zip reports a "Headers
+   * Error" (and still extracts the data) once the entry passes 4 GiB. With
+   * it, 7-Zip is content, but Java's `ZipInputStream` before JDK 21 and
+   * Node's `unzipper` (streaming) refuse the entry if it turns out smaller
+   * than 4 GiB. An entry whose size is known (bytes, a `Blob`, a declared
+   * `size`) gets ZIP64 fields exactly when it needs them, so this matters
+   * only for streams without `size`. The README has the table of readers.
+   *
+   * @default {false}
+   */
+  zip64?: boolean;
 }
 
 /**

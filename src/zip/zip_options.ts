@@ -79,4 +79,20 @@ export interface ZipOptions {
    * @default {navigator.hardwareConcurrency, at most 4; 0 with a single core}
    */
   workers?: number;
+  /**
+   * Copy stored bytes that the caller could write to again before handing
+   * them to the archive's reader: data given as an array, and the chunks of
+   * iterables and of streams other than byte streams. A source may then
+   * refill one buffer for every chunk, as pooled readers do, and a reader
+   * that holds chunks a while (a file's `pipeTo` reads ahead) still gets
+   * the right bytes. Chunks of `Blob`s and of byte streams (`type:
+   * "bytes"`: the streams of files, sockets and `fetch` bodies) are never
+   * copied, since the stream owns them; nor is deflated output. `false`
+   * hands every chunk on as it is, which saves a copy of each stored byte
+   * (see bench/README.md for what it costs), and is safe only when no source
+   * writes to a chunk or a data array after giving it.
+   *
+   * @default {true}
+   */
+  copyChunks?: boolean;
 }

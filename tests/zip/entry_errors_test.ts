@@ -108,7 +108,7 @@ const BAD_NAMES: [unknown, ErrorConstructor, string][] = [
   [
     42,
     TypeError,
-    "Cannot add an entry to the archive: expected its name to be a string but received number 42",
+    "Cannot add the entry at index 0 to the archive: expected its name to be a string but received number 42",
   ],
 ];
 
@@ -165,13 +165,13 @@ Deno.test("zip() rejects data of an unknown kind and chunks that are not bytes",
   await assertRejects(
     [{ name: "n.txt", data: 42 }],
     TypeError,
-    'Cannot add "n.txt" to the archive: expected its data to be a string, Uint8Array, ArrayBuffer, Blob, ReadableStream or (async) iterable of Uint8Array but received number 42',
+    'Cannot add "n.txt" to the archive: expected its data to be a string, Uint8Array (or other ArrayBufferView), ArrayBuffer, Blob, ReadableStream or (async) iterable of Uint8Array but received number 42',
   );
   const error = await archiveError([{ name: "s.txt", data: ["text"] }]);
   assert.ok(error instanceof TypeError);
   assert.equal(
     error.message,
-    'Cannot add "s.txt" to the archive: expected its source to give Uint8Array chunks but received the string "text"',
+    'Cannot add "s.txt" to the archive: expected its source to give Uint8Array (or other ArrayBufferView, or ArrayBuffer) chunks but received the string "text"',
   );
 });
 
