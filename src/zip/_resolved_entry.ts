@@ -20,7 +20,7 @@ import {
   UINT16_MAX,
   UINT32_MAX,
 } from "./_constants.ts";
-import { dosDateTime } from "./_dos_date_time.ts";
+import type { DosClock } from "./_dos_date_time.ts";
 import { type EntryBody, entryBody } from "./_entry_source.ts";
 import type { EntryFields, Method } from "./_entry_fields.ts";
 import { cannotAdd, describe } from "./_describe.ts";
@@ -41,6 +41,8 @@ export interface EntryDefaults {
   readonly compression: CompressionMethod;
   readonly level: number;
   readonly lastModified: number;
+  /** Packs times into DOS fields in the archive's time zone. */
+  readonly clock: DosClock;
 }
 
 /** An entry ready to be written. */
@@ -157,7 +159,7 @@ export function resolveEntry(
       }: expected a comment of at most ${UINT16_MAX} bytes of UTF-8 but received ${commentBytes.length}`,
     );
   }
-  const time = timeFields(name, lastModified);
+  const time = timeFields(name, lastModified, defaults.clock);
   return {
     name,
     isDirectory,
@@ -282,7 +284,9 @@ function checkCrc(name: string, crc: unknown): void {
   }
 }
 
-let lastTime: { milliseconds: number; fields: TimeFields } | undefined;
+let lastTime:
+  | { milliseconds: number; clock: DosClock; fields: TimeFields }
+  | undefined;
 
 interface TimeFields {
   dosDate: number;
@@ -290,12 +294,18 @@ interface TimeFields {
   timestampExtra: Uint8Array;
 }
 
-function timeFields(name: string, lastModified: unknown): TimeFields {
+function timeFields(
+  name: string,
+  lastModified: unknown,
+  clock: DosClock,
+): TimeFields {
   const milliseconds = epochMilliseconds(name, lastModified);
   // Most entries share the archive's default time: compute its fields once.
-  if (lastTime?.milliseconds === milliseconds) return lastTime.fields;
+  if (lastTime?.milliseconds === milliseconds && lastTime.clock === clock) {
+    return lastTime.fields;
+  }
   const seconds = Math.floor(milliseconds / MILLISECONDS_PER_SECOND);
-  const { date, time } = dosDateTime(milliseconds);
+  const { date, time } = clock.fields(milliseconds);
   const fields = {
     dosDate: date,
     dosTime: time,
@@ -306,7 +316,7 @@ function timeFields(name: string, lastModified: unknown): TimeFields {
       ? extendedTimestampExtra(seconds)
       : NO_BYTES,
   };
-  lastTime = { milliseconds, fields };
+  lastTime = { milliseconds, clock, fields };
   return fields;
 }
 

@@ -6,6 +6,7 @@
 
 import { UINT16_MAX } from "./_constants.ts";
 import { describe } from "./_describe.ts";
+import { DosClock } from "./_dos_date_time.ts";
 import {
   checkCompression,
   checkLevel,
@@ -78,6 +79,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     resume = { offset: 0 },
     workers = defaultWorkers(),
     copyChunks = true,
+    timeZone = "UTC",
   } = options;
   if (onEntry !== undefined && typeof onEntry !== "function") {
     throw new TypeError(
@@ -138,6 +140,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
       compression,
       level,
       lastModified: epochMilliseconds(undefined, lastModified),
+      clock: dosClock(timeZone),
     },
     commentBytes,
   };
@@ -164,4 +167,24 @@ function resolveResume(
   const resumeEntries = new Map<string, WrittenEntry>();
   for (const entry of entries) resumeEntries.set(entry.name, entry);
   return { resumeOffset: offset, resumeEntries };
+}
+
+function dosClock(timeZone: unknown): DosClock {
+  if (typeof timeZone !== "string") {
+    throw new TypeError(
+      `Cannot create the archive: invalid option timeZone: expected a string ("UTC", "local" or an IANA name) but received ${
+        describe(timeZone)
+      }`,
+    );
+  }
+  try {
+    return new DosClock(timeZone);
+  } catch (cause) {
+    throw new RangeError(
+      `Cannot create the archive: invalid option timeZone: expected "UTC", "local" or an IANA time zone this runtime knows but received ${
+        JSON.stringify(timeZone)
+      }`,
+      { cause },
+    );
+  }
 }
