@@ -37,6 +37,7 @@ export const PEERS: Record<string, () => Promise<{ run: Peer }>> = {
   input: () => import("./_peer_input.ts"),
   zipstream: () => import("./_peer_zipstream.ts"),
   "zipstream-1-thread": () => import("./_peer_zipstream_one_thread.ts"),
+  "zipstream-no-copy": () => import("./_peer_zipstream_no_copy.ts"),
   "zipstream-portable": () => import("./_peer_zipstream_portable.ts"),
   "client-zip": () => import("./_peer_client_zip.ts"),
   fflate: () => import("./_peer_fflate.ts"),

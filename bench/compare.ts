@@ -32,9 +32,12 @@ import type { WorkerResult } from "./_compare_worker.ts";
 const BENCH_DIR = new URL(".", import.meta.url).pathname;
 /** zipstream with `workers: 0`: its deflate on one core, where it differs at all. */
 const ONE_THREAD = "zipstream-1-thread";
+/** zipstream with `copyChunks: false`: what copying stored chunks costs (W1 only). */
+const NO_COPY = "zipstream-no-copy";
 const ALL_PEERS = [
   "zipstream",
   ONE_THREAD,
+  NO_COPY,
   "zipstream-portable",
   "client-zip",
   "fflate",
@@ -212,7 +215,9 @@ if (workloads.includes("W2")) {
         label: `${count} × ${formatSize(each)} log text, deflate L${level}`,
         args: w2(each),
         verifyArgs: w2(MIB),
-        peers: peers.filter((peer) => peer !== "client-zip"),
+        peers: peers.filter((peer) =>
+          peer !== "client-zip" && peer !== NO_COPY
+        ),
         reference: "zipstream",
         perEntry: false,
         entries: count,
@@ -236,7 +241,7 @@ if (workloads.includes("W3")) {
     args: w3,
     // The entry count is what breaks readers, so the check keeps it.
     verifyArgs: w3,
-    peers: peers.filter((peer) => peer !== ONE_THREAD),
+    peers: peers.filter((peer) => peer !== ONE_THREAD && peer !== NO_COPY),
     reference: "zipstream",
     perEntry: true,
     entries: w3Entries,

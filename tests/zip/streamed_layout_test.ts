@@ -140,12 +140,17 @@ async function layoutOf(entries: ZipEntry[]) {
 
 const stream = (data: Uint8Array) => ReadableStream.from([data]);
 
-Deno.test("a streamed entry of unknown size has a zip32 local header and a 16-byte descriptor", async () => {
+Deno.test("a deflated stream of unknown size, or a stored one of known size, has a zip32 local header and a 16-byte descriptor", async () => {
   const text = new TextEncoder().encode("abc");
   const random = pseudoRandom(200_000, 4);
   const layouts = await layoutOf([
     { name: "tiny.txt", data: stream(text) },
-    { name: "stored.bin", data: stream(random), compression: "store" },
+    {
+      name: "stored.bin",
+      data: stream(random),
+      size: random.length,
+      compression: "store",
+    },
     { name: "deflated.bin", data: stream(random), compression: "deflate" },
     { name: "sized.bin", data: stream(random), size: random.length },
   ]);
@@ -176,9 +181,14 @@ Deno.test("a streamed entry of unknown size has a zip32 local header and a 16-by
   }
 });
 
-Deno.test("zip64: true gives a streamed entry a ZIP64 local header and a 24-byte descriptor", async () => {
+Deno.test("zip64: true, or stored data of unknown size, gives a streamed entry a ZIP64 local header and a 24-byte descriptor", async () => {
   const layouts = await layoutOf([
     { name: "tiny.txt", data: stream(new Uint8Array([1, 2, 3])), zip64: true },
+    {
+      name: "stored-unknown.bin",
+      data: stream(pseudoRandom(1000, 5)),
+      compression: "store",
+    },
     {
       name: "stored.bin",
       data: stream(pseudoRandom(1000, 5)),
