@@ -55,3 +55,63 @@ export function multipartEtag(partDigests: readonly Uint8Array[]): string {
 export function etagMatchesDigest(etag: string, digest: Uint8Array): boolean {
   return bareEtag(etag) === toHex(digest);
 }
+
+/** A multipart ETag, once its quotes are removed: the MD5 of the parts' MD5s and their count. */
+export const MULTIPART_ETAG = /^[0-9a-f]{32}-\d+$/;
+
+/** The encryption fields that say whether an ETag is an MD5 of the bytes. */
+export interface EncryptionFields {
+  ServerSideEncryption?: string;
+  SSECustomerAlgorithm?: string;
+}
+
+/** The bytes of a hex string, such as a stored MD5. */
+export function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(
+    hex.match(/../g) ?? [],
+    (byte) => parseInt(byte, 16),
+  );
+}
+
+/** Whether an ETag is the MD5 of the bytes: not under SSE-KMS (or DSSE-KMS) nor SSE-C. */
+export function etagIsMd5(output: EncryptionFields): boolean {
+  const sse = output.ServerSideEncryption;
+  return (sse === undefined || sse === "AES256") &&
+    output.SSECustomerAlgorithm === undefined;
+}
+
+/** The MD5 an answer's ETag stands for, when it is one. */
+export function etagDigest(
+  output: { ETag?: string } & EncryptionFields,
+): Uint8Array | undefined {
+  const etag = bareEtag(output.ETag ?? "");
+  return etagIsMd5(output) && MD5_HEX.test(etag) ? fromHex(etag) : undefined;
+}
+
+/**
+ * Checks that a part (or object) was answered with an ETag and, when the MD5
+ * of the bytes sent is known, that the ETag is that MD5. The server already
+ * checked Content-MD5 on arrival; this catches an answer that belongs to
+ * other bytes. A mismatch is retried.
+ */
+export function checkEtag(
+  output: { ETag?: string } & EncryptionFields,
+  digest: Uint8Array | undefined,
+  partNumber: number,
+): void {
+  if (output.ETag === undefined || output.ETag === "") {
+    throw new TypeError(
+      `Part ${partNumber} was answered without an ETag`,
+    );
+  }
+  if (
+    digest !== undefined && etagIsMd5(output) &&
+    !etagMatchesDigest(output.ETag, digest)
+  ) {
+    const error = new Error(
+      `Part ${partNumber} was answered ETag ${output.ETag} but the MD5 of its bytes differs`,
+    );
+    error.name = "PartChecksumMismatch";
+    throw error;
+  }
+}

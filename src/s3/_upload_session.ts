@@ -1,84 +1,60 @@
 /**
- * The state machine behind `S3UploadStream`: cuts the byte stream into parts,
- * keeps at most `concurrency` of them in flight, completes the upload, and on
- * any failure aborts it before reporting.
+ * The session behind `S3UploadStream`: runs the window of parts in flight,
+ * keeps the first failure, and settles with the object or with an error once
+ * the upload is cleaned up. Cutting the body into parts, the requests and
+ * their recovery, resuming and checkpoints are each in a file of their own.
  *
  * @module
  */
 
-import type {
-  CompletedPart,
-  CompleteMultipartUploadCommandOutput,
-} from "@aws-sdk/client-s3";
+import type { CompletedPart } from "@aws-sdk/client-s3";
 import { crc32 } from "../zip/mod.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
 import type { UploadResult } from "./upload_result.ts";
-import {
-  CHECKPOINT_VERSION,
-  type CheckpointPart,
-  type UploadCheckpoint,
-} from "./upload_checkpoint.ts";
 import { S3UploadError } from "./s3_upload_error.ts";
 import {
   type ResolvedUploadOptions,
   resolveUploadOptions,
 } from "./_resolved_upload_options.ts";
+import { MAX_PARTS, planPartSizes } from "./_part_size_plan.ts";
+import { type CutPart, PartCutter } from "./_part_cutter.ts";
+import { CheckpointLog } from "./_checkpoint_log.ts";
+import { MultipartProtocol } from "./_multipart_protocol.ts";
 import {
-  MAX_PARTS,
-  type PartSizePlan,
-  planPartSizes,
-} from "./_part_size_plan.ts";
+  completedEarlier,
+  type KnownPart,
+  ResumeCheck,
+} from "./_resume_check.ts";
 import { reasonOf, unwrap } from "./_retry.ts";
 import { errorName, S3Requests } from "./_s3_requests.ts";
 import {
   bareEtag,
-  etagMatchesDigest,
+  etagDigest,
+  etagIsMd5,
+  fromHex,
   md5,
-  MD5_HEX,
+  MULTIPART_ETAG,
   multipartEtag,
-  toBase64,
   toHex,
 } from "./_etag.ts";
 
-/** How many times cleanup re-aborts an upload that ListParts still shows. */
-const ABORT_ROUNDS = 3;
-/** Listing pages read when looking for uploads a lost CreateMultipartUpload answer left. */
-const STRAY_LISTING_PAGES = 10;
-/** Clock difference allowed between us and the server when dating a stray upload. */
-const CLOCK_SKEW_MS = 60_000;
-/** ListParts pages read at most: 10,000 parts at the smallest page S3 pads to. */
-const LIST_PARTS_PAGES = MAX_PARTS;
-/** A multipart ETag, once its quotes are removed: the MD5 of the parts' MD5s and their count. */
-const MULTIPART_ETAG = /^[0-9a-f]{32}-\d+$/;
+/** What becomes of the multipart upload when the session fails. */
+type Disposition =
+  /** Aborted; or kept if the caller holds a checkpoint and said `abortOnFailure: false`. */
+  | { kind: "as-configured" }
+  /** It no longer exists: there is nothing to abort or keep. */
+  | { kind: "gone" }
+  /** Left as it is whatever `abortOnFailure` says; `note` ends the error's message. */
+  | { kind: "keep"; note: string };
 
 interface Failure {
   what: string;
   cause: unknown;
   partNumber: number | undefined;
-  /**
-   * Set when the upload must be left in place whatever `abortOnFailure`
-   * says: what the error says of it.
-   */
-  keptNote: string | undefined;
+  disposition: Disposition;
 }
 
-/**
- * A part a resumed upload need not send again if the new bytes hash the same:
- * recorded by the checkpoint (a difference is then an error), or only listed
- * by the server (a difference just means sending it again).
- */
-interface KnownPart {
-  from: "checkpoint" | "server";
-  etag: string;
-  md5: string;
-  size: number;
-}
-
-/** The encryption fields that say whether an ETag is an MD5 of the bytes. */
-interface EncryptionFields {
-  ServerSideEncryption?: string;
-  SSECustomerAlgorithm?: string;
-}
+const AS_CONFIGURED: Disposition = { kind: "as-configured" };
 
 /** One upload, from the first byte to a result or an error. */
 export class UploadSession {
@@ -86,47 +62,27 @@ export class UploadSession {
   readonly result: Promise<UploadResult>;
 
   #options: ResolvedUploadOptions;
-  #requests: S3Requests;
-  #plan: PartSizePlan;
+  #protocol: MultipartProtocol;
+  #cutter: PartCutter;
+  #log: CheckpointLog;
+  #resume: ResumeCheck | undefined;
+  /** The first part number this body sends: after the parts a resumed upload holds. */
+  #firstPartNumber = 1;
   #controller: WritableStreamDefaultController | undefined;
   /** Aborted on failure: cancels parts in flight and their backoffs. */
   #work = new AbortController();
-  /** Never aborted: the requests that clean up must run even after an abort. */
-  #cleanupSignal = new AbortController().signal;
   #resolve!: (result: UploadResult) => void;
   #reject!: (error: S3UploadError) => void;
   #onSignalAbort: (() => void) | undefined;
 
-  /** The part being filled; once full, it waits for the next byte to prove it is not the last. */
-  #buffer: Uint8Array | undefined;
-  #filled = 0;
-  #partNumber = 1;
-  /** Buffers of parts already sent, ready for reuse. */
-  #spares: Uint8Array[] = [];
-  #bytesRead = 0;
-  #bytesDispatched = 0;
   #bytesUploaded = 0;
   #crc = 0;
-
   #uploadId: string | undefined;
   #creating: Promise<void> | undefined;
-  #createStartedAt = 0;
-  /** Set when a CreateMultipartUpload attempt got no answer: it may have created an upload we never heard of. */
-  #lostCreateAnswer = false;
   #inFlight = new Set<Promise<void>>();
   #completedParts: CompletedPart[] = [];
   #digests: Uint8Array[] = [];
   #completed = false;
-  /** The CRC-32 of the body through the end of each part dispatched, by part number. */
-  #prefixCrcs: number[] = [];
-  /** Every acknowledged part, for checkpoints. */
-  #records = new Map<number, CheckpointPart>();
-  /** Whether the caller holds a checkpoint: one was reported, or given to resume from. */
-  #checkpointStored = false;
-  /** The checkpoint call under way, so that calls never overlap. */
-  #checkpointing: Promise<void> = Promise.resolve();
-  /** Parts of a resumed upload the server may hold already, until the body reaches them. */
-  #known = new Map<number, KnownPart>();
 
   #failure: Failure | undefined;
   #cleanup: Promise<S3UploadError> | undefined;
@@ -135,16 +91,25 @@ export class UploadSession {
    * @throws {TypeError | RangeError} Invalid options.
    */
   constructor(options: UploadOptions) {
-    this.#options = resolveUploadOptions(options);
-    this.#requests = new S3Requests(
-      this.#options.client,
-      this.#options.retry,
+    const o = resolveUploadOptions(options);
+    this.#options = o;
+    this.#protocol = new MultipartProtocol(
+      new S3Requests(o.client, o.retry),
+      o,
     );
-    this.#plan = planPartSizes(
-      this.#options.partSize,
-      this.#options.contentLength,
+    this.#log = new CheckpointLog(o, o.onCheckpoint);
+    let start = { partNumber: 1, offset: 0 };
+    if (o.resume !== undefined) {
+      this.#resume = new ResumeCheck();
+      start = this.#adopt();
+      this.#firstPartNumber = start.partNumber;
+    }
+    this.#cutter = new PartCutter(
+      planPartSizes(o.partSize, o.contentLength),
+      o.contentLength,
+      o.concurrency,
+      start,
     );
-    if (this.#options.resume !== undefined) this.#adopt(this.#options.resume);
     this.result = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -172,134 +137,101 @@ export class UploadSession {
         this.#fail("the signal was aborted", signal.reason);
       signal.addEventListener("abort", this.#onSignalAbort, { once: true });
     }
-    if (this.#options.resume !== undefined) {
-      return this.#checkResume(this.#options.resume);
-    }
+    if (this.#resume !== undefined) return this.#checkResume(this.#resume);
   }
 
   /**
-   * Takes over a checkpoint's upload: its ID, and the parts before
-   * `bodyOffset` as done, since the body given starts after them.
+   * Takes over the checkpoint's upload: its ID, and the parts before
+   * `bodyOffset` as done, since the body given starts after them. Returns
+   * where the body starts.
    */
-  #adopt(checkpoint: UploadCheckpoint): void {
-    const { bodyOffset } = this.#options;
-    this.#uploadId = checkpoint.uploadId;
-    this.#checkpointStored = true;
-    for (const part of checkpoint.parts) {
+  #adopt(): { partNumber: number; offset: number } {
+    const { resume, bodyOffset } = this.#options;
+    this.#uploadId = resume!.uploadId;
+    let partNumber = 1;
+    for (const part of resume!.parts) {
       if (part.offset >= bodyOffset) break;
-      this.#records.set(part.partNumber, part);
+      this.#log.adopt(part);
       this.#completedParts.push({
         PartNumber: part.partNumber,
         ETag: part.etag,
       });
       this.#digests[part.partNumber - 1] = fromHex(part.md5);
-      this.#partNumber = part.partNumber + 1;
+      partNumber = part.partNumber + 1;
       this.#crc = part.prefixCrc32;
     }
-    this.#bytesRead = bodyOffset;
-    this.#bytesDispatched = bodyOffset;
     this.#bytesUploaded = bodyOffset;
+    return { partNumber, offset: bodyOffset };
   }
 
   /**
-   * Lists the upload's parts (every page) and checks that the server holds
-   * each part of the checkpoint, as recorded. The parts after `bodyOffset`
-   * become known parts, checked against the new bytes as they come. Nothing
-   * found wrong here aborts the upload: it is the earlier run's.
+   * Lists the upload's parts and checks that the server holds each part of
+   * the checkpoint, as recorded. Nothing found wrong here aborts the upload:
+   * it is the earlier run's.
    */
-  async #checkResume(checkpoint: UploadCheckpoint): Promise<void> {
-    const o = this.#options;
-    const listed = new Map<number, { etag: string; size: number }>();
+  async #checkResume(check: ResumeCheck): Promise<void> {
+    const checkpoint = this.#options.resume!;
+    let listed;
     try {
-      let marker: string | undefined;
-      for (let page = 0; page < LIST_PARTS_PAGES; page++) {
-        const output = await this.#requests.listParts(
-          {
-            Bucket: o.bucket,
-            Key: o.key,
-            UploadId: checkpoint.uploadId,
-            ...(marker === undefined ? {} : { PartNumberMarker: marker }),
-          },
-          this.#work.signal,
-        );
-        for (const part of output.Parts ?? []) {
-          if (part.PartNumber === undefined || part.ETag === undefined) {
-            continue;
-          }
-          listed.set(part.PartNumber, {
-            etag: part.ETag,
-            size: part.Size ?? -1,
-          });
-        }
-        const next = output.NextPartNumberMarker;
-        if (!output.IsTruncated || next === undefined || next === marker) {
-          break;
-        }
-        marker = next;
-      }
+      listed = await this.#protocol.listParts(
+        checkpoint.uploadId,
+        this.#work.signal,
+      );
     } catch (error) {
       if (errorName(unwrap(error)) === "NoSuchUpload") {
-        if (await this.#completedEarlier(checkpoint)) return;
+        const earlier = await completedEarlier(
+          checkpoint,
+          this.#protocol,
+          this.#work.signal,
+        );
+        if (earlier !== undefined) {
+          this.#finishEarlier(earlier);
+          return;
+        }
         this.#fail(
           `cannot resume: upload ID ${checkpoint.uploadId} no longer exists (it was aborted or completed, or a lifecycle rule expired it); start a new upload without the checkpoint`,
           error,
           undefined,
-          "",
+          { kind: "gone" },
         );
       } else {
         this.#fail(
           "cannot resume: the upload's parts could not be listed",
           error,
           undefined,
-          this.#keptNote(),
+          { kind: "keep", note: this.#keptNote() },
         );
       }
       return;
     }
-    for (const part of checkpoint.parts) {
-      const found = listed.get(part.partNumber);
-      if (
-        found === undefined || bareEtag(found.etag) !== bareEtag(part.etag) ||
-        (found.size !== -1 && found.size !== part.size)
-      ) {
-        this.#fail(
-          `cannot resume: the checkpoint records part ${part.partNumber} (${part.size} bytes, ETag ${part.etag}) but ListParts ${
-            found === undefined
-              ? "does not show it"
-              : `shows ${found.size} bytes, ETag ${found.etag}`
-          }; the checkpoint does not describe this upload`,
-          undefined,
-          part.partNumber,
-          this.#keptNote(),
-        );
-        return;
-      }
-      if (part.offset >= o.bodyOffset) {
-        // Kept in later checkpoints even if this run stops before the body
-        // reaches it: the server holds it, as recorded.
-        this.#records.set(part.partNumber, part);
-        this.#known.set(part.partNumber, {
-          from: "checkpoint",
-          etag: part.etag,
-          md5: part.md5,
-          size: part.size,
-        });
-      }
+    const mismatch = check.mismatch(
+      checkpoint,
+      listed,
+      this.#options.bodyOffset,
+      this.#firstPartNumber,
+      this.#log,
+    );
+    if (mismatch !== undefined) {
+      this.#fail(
+        `cannot resume: ${mismatch.message}`,
+        undefined,
+        mismatch.partNumber,
+        { kind: "keep", note: this.#keptNote() },
+      );
     }
-    for (const [partNumber, part] of listed) {
-      if (partNumber < this.#partNumber || this.#known.has(partNumber)) {
-        continue;
-      }
-      // Only an ETag that is an MD5 can vouch for bytes; others are resent.
-      if (MD5_HEX.test(bareEtag(part.etag))) {
-        this.#known.set(partNumber, {
-          from: "server",
-          etag: part.etag,
-          md5: bareEtag(part.etag),
-          size: part.size,
-        });
-      }
-    }
+  }
+
+  /** Resolves with the object an earlier run completed, and stops the body. */
+  #finishEarlier(result: UploadResult): void {
+    const o = this.#options;
+    this.#completed = true;
+    this.#settle();
+    this.#resolve(result);
+    this.#controller?.error(
+      new Error(
+        `The upload to s3://${o.bucket}/${o.key} (upload ID ${result.uploadId}) was completed by an earlier run: its body is not needed`,
+      ),
+    );
   }
 
   /** The sink's `write`: copies the chunk into parts, sending full ones. */
@@ -317,33 +249,17 @@ export class UploadSession {
     }
     if (this.#failure !== undefined) throw await this.#cleanup;
     const { contentLength } = this.#options;
-    if (
-      contentLength !== undefined &&
-      this.#bytesRead + chunk.length > contentLength
-    ) {
+    const read = this.#cutter.bytesRead + chunk.length;
+    if (contentLength !== undefined && read > contentLength) {
       this.#fail(
-        `expected ${contentLength} bytes (contentLength) but the source gave at least ${
-          this.#bytesRead + chunk.length
-        }`,
+        `expected ${contentLength} bytes (contentLength) but the source gave at least ${read}`,
         undefined,
       );
       throw await this.#cleanup;
     }
-    this.#bytesRead += chunk.length;
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (this.#buffer !== undefined && this.#filled === this.#buffer.length) {
-        await this.#dispatch(this.#buffer);
-        if (this.#failure !== undefined) throw await this.#cleanup;
-      }
-      this.#buffer ??= this.#allocate(this.#nextPartSize());
-      const length = Math.min(
-        chunk.length - offset,
-        this.#buffer.length - this.#filled,
-      );
-      this.#buffer.set(chunk.subarray(offset, offset + length), this.#filled);
-      this.#filled += length;
-      offset += length;
+    for (const part of this.#cutter.cut(chunk)) {
+      await this.#dispatch(part);
+      if (this.#failure !== undefined) throw await this.#cleanup;
     }
     this.#report();
     if (this.#failure !== undefined) throw await this.#cleanup;
@@ -353,21 +269,20 @@ export class UploadSession {
   async close(): Promise<void> {
     if (this.#failure !== undefined) throw await this.#cleanup;
     const { contentLength } = this.#options;
-    if (contentLength !== undefined && this.#bytesRead !== contentLength) {
+    const read = this.#cutter.bytesRead;
+    if (contentLength !== undefined && read !== contentLength) {
       this.#fail(
-        `expected ${contentLength} bytes (contentLength) but the source ended after ${this.#bytesRead}`,
+        `expected ${contentLength} bytes (contentLength) but the source ended after ${read}`,
         undefined,
       );
       throw await this.#cleanup;
     }
-    const last = this.#buffer?.subarray(0, this.#filled) ??
-      new Uint8Array(0);
-    this.#buffer = undefined;
+    const last = this.#cutter.last();
     if (this.#uploadId === undefined) {
-      this.#crc = crc32(last, this.#crc);
-      await this.#putObject(last);
+      this.#crc = crc32(last.bytes, this.#crc);
+      await this.#putObject(last.bytes);
     } else {
-      if (last.length > 0) await this.#dispatch(last);
+      if (last.bytes.length > 0) await this.#dispatch(last);
       this.#checkNothingKnownRemains();
       while (this.#inFlight.size > 0 && this.#failure === undefined) {
         await Promise.all(this.#inFlight);
@@ -383,73 +298,40 @@ export class UploadSession {
     await this.#cleanup;
   }
 
-  /** A part buffer: a spare one of the right size if there is one. */
-  #allocate(size: number): Uint8Array {
-    const index = this.#spares.findIndex((spare) => spare.length === size);
-    if (index < 0) return new Uint8Array(size);
-    return this.#spares.splice(index, 1)[0]!;
-  }
-
-  /**
-   * Keeps a sent part's buffer for the next part. Reuse keeps the process
-   * at (concurrency + 1) part buffers instead of leaving a fresh part-sized
-   * allocation per part for the garbage collector.
-   */
-  #recycle(bytes: Uint8Array): void {
-    const whole = bytes.byteOffset === 0 &&
-      bytes.byteLength === bytes.buffer.byteLength;
-    if (
-      whole && this.#failure === undefined &&
-      this.#spares.length < this.#options.concurrency
-    ) this.#spares.push(bytes);
-  }
-
-  #nextPartSize(): number {
-    const size = this.#plan.sizeOf(this.#partNumber);
-    const { contentLength } = this.#options;
-    return contentLength === undefined
-      ? size
-      : Math.max(1, Math.min(size, contentLength - this.#bytesDispatched));
-  }
-
-  /** Sends `bytes` as the next part once a slot is free; starts the upload first if needed. */
-  async #dispatch(bytes: Uint8Array): Promise<void> {
-    if (this.#partNumber > MAX_PARTS) {
+  /** Sends a part once a slot is free; starts the upload first if needed. */
+  async #dispatch(part: CutPart): Promise<void> {
+    const { partNumber, offset, bytes } = part;
+    if (partNumber > MAX_PARTS) {
       this.#fail(
-        `expected the body to fit in ${MAX_PARTS} parts but it goes on past ${this.#bytesDispatched} bytes; pass a larger partSize`,
+        `expected the body to fit in ${MAX_PARTS} parts but it goes on past ${offset} bytes; pass a larger partSize`,
         undefined,
       );
       return;
     }
-    const partNumber = this.#partNumber++;
-    this.#buffer = undefined;
-    this.#filled = 0;
-    const offset = this.#bytesDispatched;
-    this.#bytesDispatched += bytes.length;
     this.#crc = crc32(bytes, this.#crc);
-    this.#prefixCrcs[partNumber] = this.#crc;
-    const known = this.#known.get(partNumber);
+    this.#log.notePrefixCrc(partNumber, this.#crc);
+    const mayBeHeld = this.#resume?.mayHold(partNumber) === true;
     // A part the server may hold is recognised by its MD5; computed once,
     // it also serves as Content-MD5 if the part must be sent after all.
-    const digest = known !== undefined || this.#options.contentMd5
+    const digest = mayBeHeld || this.#options.contentMd5
       ? md5(bytes)
       : undefined;
-    if (known !== undefined && digest !== undefined) {
-      this.#known.delete(partNumber);
-      if (known.size === bytes.length && known.md5 === toHex(digest)) {
-        await this.#alreadySent(partNumber, offset, bytes, digest, known);
+    if (mayBeHeld && digest !== undefined) {
+      const match = this.#resume!.match(partNumber, bytes.length, digest);
+      if (match.kind === "held") {
+        await this.#alreadySent(part, digest, match.known);
         return;
       }
-      if (known.from === "checkpoint") {
+      if (match.kind === "differs" && match.known.from === "checkpoint") {
         this.#fail(
           `cannot resume: part ${partNumber} (body bytes ${offset} to ${
             offset + bytes.length - 1
           }) differs from the checkpoint: ${bytes.length} bytes of MD5 ${
             toHex(digest)
-          } now, ${known.size} bytes of MD5 ${known.md5} then, so the inputs have changed since the earlier run`,
+          } now, ${match.known.size} bytes of MD5 ${match.known.md5} then, so the inputs have changed since the earlier run`,
           undefined,
           partNumber,
-          `; the multipart upload was left as it was: resume it with the original inputs, or abort upload ID ${this.#uploadId}`,
+          { kind: "keep", note: this.#leftAsItWas() },
         );
         return;
       }
@@ -469,9 +351,7 @@ export class UploadSession {
       if (this.#failure !== undefined) return;
     }
     const task = this.#uploadPart(
-      partNumber,
-      offset,
-      bytes,
+      part,
       this.#options.contentMd5 ? digest : undefined,
     );
     this.#inFlight.add(task);
@@ -483,32 +363,14 @@ export class UploadSession {
 
   async #createUpload(): Promise<void> {
     const o = this.#options;
-    this.#createStartedAt = Date.now();
     try {
-      // Not cancelled on failure: an upload created after its request was
-      // cancelled would be unknown to us and left behind; awaited instead,
-      // and aborted by the cleanup.
-      const output = await this.#requests.createMultipartUpload(
-        {
-          Bucket: o.bucket,
-          Key: o.key,
-          ContentType: o.contentType,
-          ContentDisposition: o.contentDisposition,
-          Metadata: o.metadata,
-          Tagging: o.tagging,
-          StorageClass: o.storageClass,
-        },
-        this.#cleanupSignal,
-        () => {
-          this.#lostCreateAnswer = true;
-        },
-      );
-      if (typeof output.UploadId !== "string" || output.UploadId === "") {
-        throw new TypeError(
-          `CreateMultipartUpload answered without an UploadId`,
-        );
-      }
-      this.#uploadId = output.UploadId;
+      this.#uploadId = await this.#protocol.create({
+        ContentType: o.contentType,
+        ContentDisposition: o.contentDisposition,
+        Metadata: o.metadata,
+        Tagging: o.tagging,
+        StorageClass: o.storageClass,
+      });
     } catch (error) {
       this.#fail("the multipart upload could not be started", error);
       return;
@@ -518,15 +380,14 @@ export class UploadSession {
 
   /** Counts a part the server holds with these very bytes as done, without sending it. */
   async #alreadySent(
-    partNumber: number,
-    offset: number,
-    bytes: Uint8Array,
+    part: CutPart,
     digest: Uint8Array,
     known: KnownPart,
   ): Promise<void> {
+    const { partNumber, offset, bytes } = part;
     this.#digests[partNumber - 1] = digest;
     this.#completedParts.push({ PartNumber: partNumber, ETag: known.etag });
-    this.#record(partNumber, offset, bytes.length, known.etag, digest);
+    this.#log.record(partNumber, offset, bytes.length, known.etag, digest);
     this.#bytesUploaded += bytes.length;
     this.#recycle(bytes);
     this.#report();
@@ -534,151 +395,45 @@ export class UploadSession {
     if (known.from === "server") await this.#checkpoint();
   }
 
-  /**
-   * Resolves the upload with the object at the key if it is the one the
-   * checkpoint's parts make, and stops the body: the earlier run completed
-   * the upload and stopped before its caller could discard the checkpoint.
-   * The multipart ETag names the parts' MD5s in order, so a match means the
-   * object holds exactly the checkpoint's bytes.
-   */
-  async #completedEarlier(checkpoint: UploadCheckpoint): Promise<boolean> {
-    const o = this.#options;
-    const { parts } = checkpoint;
-    const last = parts.at(-1);
-    if (
-      last === undefined ||
-      !parts.every((part, index) => part.partNumber === index + 1)
-    ) return false;
-    const size = last.offset + last.size;
-    if (
-      checkpoint.contentLength !== undefined &&
-      checkpoint.contentLength !== size
-    ) {
-      return false;
-    }
-    let head;
-    try {
-      head = await this.#requests.headObject(
-        { Bucket: o.bucket, Key: o.key },
-        this.#work.signal,
-      );
-    } catch {
-      return false;
-    }
-    const etag = multipartEtag(parts.map((part) => fromHex(part.md5)));
-    if (
-      head.ETag === undefined || bareEtag(head.ETag) !== etag ||
-      head.ContentLength !== size
-    ) return false;
-    this.#completed = true;
-    this.#settle();
-    this.#resolve({
-      bucket: o.bucket,
-      key: o.key,
-      etag: head.ETag,
-      size,
-      parts: parts.length,
-      crc32: last.prefixCrc32,
-      uploadId: checkpoint.uploadId,
-      completedEarlier: true,
-    });
-    this.#controller?.error(
-      new Error(
-        `The upload to s3://${o.bucket}/${o.key} (upload ID ${checkpoint.uploadId}) was completed by an earlier run: its body is not needed`,
-      ),
-    );
-    return true;
-  }
-
   /** Fails a resumed upload whose body ended before parts the checkpoint records. */
   #checkNothingKnownRemains(): void {
-    const left = [...this.#known.entries()]
-      .filter(([, part]) => part.from === "checkpoint");
-    if (left.length === 0 || this.#failure !== undefined) return;
-    const [partNumber] = left[0]!;
+    const partNumber = this.#resume?.unreached();
+    if (partNumber === undefined || this.#failure !== undefined) return;
     this.#fail(
-      `cannot resume: the body ended after ${this.#bytesRead} bytes, before part ${partNumber} that the checkpoint records, so the inputs have changed since the earlier run`,
+      `cannot resume: the body ended after ${this.#cutter.bytesRead} bytes, before part ${partNumber} that the checkpoint records, so the inputs have changed since the earlier run`,
       undefined,
       partNumber,
-      `; the multipart upload was left as it was: resume it with the original inputs, or abort upload ID ${this.#uploadId}`,
+      { kind: "keep", note: this.#leftAsItWas() },
     );
   }
 
-  #record(
-    partNumber: number,
-    offset: number,
-    size: number,
-    etag: string,
-    digest: Uint8Array,
-  ): void {
-    this.#records.set(partNumber, {
-      partNumber,
-      offset,
-      size,
-      etag,
-      md5: toHex(digest),
-      prefixCrc32: this.#prefixCrcs[partNumber]!,
-    });
-  }
-
   /**
-   * Reports the upload's state to `onCheckpoint`, after the call before it
-   * has finished. A failing call fails the upload; once it has failed, no
-   * more checkpoints are reported.
+   * Reports the upload's state to `onCheckpoint`. A failing call fails the
+   * upload; once it has failed, no more checkpoints are reported.
    */
   async #checkpoint(): Promise<void> {
-    const { onCheckpoint } = this.#options;
-    if (onCheckpoint === undefined) return;
-    const call = this.#checkpointing.then(async () => {
-      if (this.#failure !== undefined) return;
-      await onCheckpoint(this.#snapshot());
-      this.#checkpointStored = true;
-    });
-    this.#checkpointing = call.catch(() => {});
     try {
-      await call;
+      await this.#log.report(
+        this.#uploadId!,
+        () => this.#failure !== undefined,
+      );
     } catch (error) {
       this.#fail("onCheckpoint threw", error);
     }
   }
 
-  #snapshot(): UploadCheckpoint {
-    const o = this.#options;
-    return {
-      version: CHECKPOINT_VERSION,
-      bucket: o.bucket,
-      key: o.key,
-      uploadId: this.#uploadId!,
-      partSize: o.partSize,
-      ...(o.contentLength === undefined
-        ? {}
-        : { contentLength: o.contentLength }),
-      parts: [...this.#records.values()]
-        .sort((a, b) => a.partNumber - b.partNumber)
-        .map((part) => ({ ...part })),
-    };
-  }
-
   async #uploadPart(
-    partNumber: number,
-    offset: number,
-    bytes: Uint8Array,
+    part: CutPart,
     digest: Uint8Array | undefined,
   ): Promise<void> {
-    const o = this.#options;
+    const { partNumber, offset, bytes } = part;
     try {
-      const output = await this.#requests.uploadPart(
-        {
-          Bucket: o.bucket,
-          Key: o.key,
-          UploadId: this.#uploadId,
-          PartNumber: partNumber,
-          Body: bytes,
-          ContentLength: bytes.length,
-          ContentMD5: digest === undefined ? undefined : toBase64(digest),
-        },
+      const output = await this.#protocol.uploadPart(
+        this.#uploadId!,
+        partNumber,
+        bytes,
+        digest,
         this.#work.signal,
-        (answer) => checkEtag(answer, digest, partNumber),
       );
       this.#completedParts.push({
         PartNumber: partNumber,
@@ -689,7 +444,13 @@ export class UploadSession {
       // is it something else, and the bytes are hashed here instead.
       const partDigest = digest ?? etagDigest(output) ?? md5(bytes);
       this.#digests[partNumber - 1] = partDigest;
-      this.#record(partNumber, offset, bytes.length, output.ETag!, partDigest);
+      this.#log.record(
+        partNumber,
+        offset,
+        bytes.length,
+        output.ETag!,
+        partDigest,
+      );
       this.#bytesUploaded += bytes.length;
       this.#report();
     } catch (error) {
@@ -705,13 +466,10 @@ export class UploadSession {
     const o = this.#options;
     const digest = o.contentMd5 ? md5(bytes) : undefined;
     try {
-      const output = await this.#requests.putObject(
+      const output = await this.#protocol.putObject(
+        bytes,
+        digest,
         {
-          Bucket: o.bucket,
-          Key: o.key,
-          Body: bytes,
-          ContentLength: bytes.length,
-          ContentMD5: digest === undefined ? undefined : toBase64(digest),
           ContentType: o.contentType,
           ContentDisposition: o.contentDisposition,
           Metadata: o.metadata,
@@ -719,7 +477,6 @@ export class UploadSession {
           StorageClass: o.storageClass,
         },
         this.#work.signal,
-        (answer) => checkEtag(answer, digest, 1),
       );
       this.#bytesUploaded = bytes.length;
       this.#completedParts.push({ PartNumber: 1, ETag: output.ETag });
@@ -732,32 +489,16 @@ export class UploadSession {
   }
 
   async #complete(): Promise<void> {
-    const o = this.#options;
     const parts = this.#completedParts.toSorted((a, b) =>
       (a.PartNumber ?? 0) - (b.PartNumber ?? 0)
     );
     const expectedEtag = multipartEtag(this.#digests);
     try {
-      const output = await this.#requests.completeMultipartUpload(
-        {
-          Bucket: o.bucket,
-          Key: o.key,
-          UploadId: this.#uploadId,
-          MultipartUpload: { Parts: parts },
-        },
+      const output = await this.#protocol.complete(
+        this.#uploadId!,
+        parts,
+        expectedEtag,
         this.#work.signal,
-        // An earlier attempt may have completed the upload and lost its
-        // answer: the object is then ours if its ETag is the one our parts make.
-        async (error, signal) => {
-          const head = await this.#requests.headObject(
-            { Bucket: o.bucket, Key: o.key },
-            signal,
-          );
-          if (head.ETag !== undefined && bareEtag(head.ETag) === expectedEtag) {
-            return { ETag: head.ETag, $metadata: {} };
-          }
-          throw error;
-        },
       );
       this.#completed = true;
       if (
@@ -769,7 +510,7 @@ export class UploadSession {
           `CompleteMultipartUpload answered ETag ${output.ETag} but the parts sent make "${expectedEtag}"`,
         );
       }
-      await this.#finish(output.ETag, output);
+      await this.#finish(output.ETag, output.Location);
     } catch (error) {
       this.#fail("the multipart upload could not be completed", error);
     }
@@ -778,21 +519,19 @@ export class UploadSession {
   /** Checks the stored size with HeadObject and resolves the result. */
   async #finish(
     etag: string | undefined,
-    completion: CompleteMultipartUploadCommandOutput | undefined,
+    location: string | undefined,
   ): Promise<void> {
     const o = this.#options;
-    const head = await this.#requests.headObject(
-      { Bucket: o.bucket, Key: o.key },
-      this.#work.signal,
-    );
-    if (head.ContentLength !== this.#bytesRead) {
+    const size = this.#cutter.bytesRead;
+    const head = await this.#protocol.head(this.#work.signal);
+    if (head.ContentLength !== size) {
       throw new Error(
-        `HeadObject reports ${head.ContentLength} bytes but ${this.#bytesRead} were sent`,
+        `HeadObject reports ${head.ContentLength} bytes but ${size} were sent`,
       );
     }
     // A stray upload left here holds no parts (none were sent to it), so it
     // does not fail an upload that succeeded.
-    await this.#abortStrays();
+    await this.#protocol.abortStrays(this.#uploadId);
     // onProgress may have failed the upload meanwhile; the cleanup reports that.
     if (this.#failure !== undefined) return;
     this.#settle();
@@ -801,14 +540,12 @@ export class UploadSession {
       key: o.key,
       // `||`, not `??`: some servers (Ceph) answer an empty ETag on completion.
       etag: etag || head.ETag || "",
-      size: this.#bytesRead,
+      size,
       parts: this.#completedParts.length,
       crc32: this.#crc,
       completedEarlier: false,
       ...(this.#uploadId === undefined ? {} : { uploadId: this.#uploadId }),
-      ...(completion?.Location === undefined
-        ? {}
-        : { location: completion.Location }),
+      ...(location === undefined ? {} : { location }),
     });
   }
 
@@ -816,7 +553,7 @@ export class UploadSession {
     const { onProgress, contentLength } = this.#options;
     if (onProgress === undefined) return;
     const progress: UploadProgress = {
-      bytesRead: this.#bytesRead,
+      bytesRead: this.#cutter.bytesRead,
       bytesUploaded: this.#bytesUploaded,
       partsUploaded: this.#completedParts.length,
     };
@@ -833,16 +570,11 @@ export class UploadSession {
     what: string,
     cause: unknown,
     partNumber?: number,
-    keptNote?: string,
+    disposition: Disposition = AS_CONFIGURED,
   ): void {
     if (this.#failure !== undefined) return;
-    this.#failure = {
-      what,
-      cause,
-      partNumber,
-      keptNote,
-    };
-    this.#buffer = undefined;
+    this.#failure = { what, cause, partNumber, disposition };
+    this.#cutter.drop();
     this.#work.abort(cause);
     this.#cleanup = this.#cleanUp();
     this.#cleanup.then((error) => {
@@ -858,19 +590,21 @@ export class UploadSession {
     await Promise.allSettled([
       ...this.#inFlight,
       this.#creating,
-      this.#checkpointing,
+      this.#log.settled(),
     ]);
-    let outcome = "";
+    const { disposition } = failure;
     // Only an upload someone holds a checkpoint of can be resumed.
-    const keep = failure.keptNote !== undefined ||
-      (!this.#options.abortOnFailure && this.#checkpointStored);
+    const keep = disposition.kind !== "as-configured" ||
+      (!this.#options.abortOnFailure && this.#log.stored);
+    let outcome = "";
     let kept = false;
     if (this.#uploadId !== undefined && keep) {
-      outcome = failure.keptNote ?? this.#keptNote();
-      kept = failure.keptNote !== "";
+      if (disposition.kind === "keep") outcome = disposition.note;
+      if (disposition.kind === "as-configured") outcome = this.#keptNote();
+      kept = disposition.kind !== "gone";
     } else if (this.#uploadId !== undefined && !this.#completed) {
       try {
-        await this.#abortUpload(this.#uploadId);
+        await this.#protocol.abort(this.#uploadId);
         outcome = "; the multipart upload was aborted";
       } catch (error) {
         outcome = `; aborting it failed too, so its parts may remain (${
@@ -878,9 +612,8 @@ export class UploadSession {
         })`;
       }
     }
-    outcome += await this.#abortStrays();
+    outcome += await this.#protocol.abortStrays(this.#uploadId);
     const o = this.#options;
-    const cause = unwrap(failure.cause);
     const detail = failure.cause === undefined
       ? ""
       : `: ${reasonOf(failure.cause)}`;
@@ -895,85 +628,14 @@ export class UploadSession {
         uploadId: this.#uploadId,
         partNumber: failure.partNumber,
         uploadKept: kept,
-        cause,
+        cause: unwrap(failure.cause),
       },
     );
   }
 
-  /**
-   * Aborts the upload, then asks ListParts whether it is gone: S3 documents
-   * that a part still arriving during the abort can outlive it, so abort
-   * again while parts are listed.
-   */
-  async #abortUpload(uploadId: string): Promise<void> {
-    const o = this.#options;
-    const input = { Bucket: o.bucket, Key: o.key, UploadId: uploadId };
-    for (let round = 1; round <= ABORT_ROUNDS; round++) {
-      try {
-        await this.#requests.abortMultipartUpload(input, this.#cleanupSignal);
-      } catch (error) {
-        if (errorName(unwrap(error)) !== "NoSuchUpload") throw error;
-      }
-      try {
-        await this.#requests.listParts(input, this.#cleanupSignal);
-      } catch {
-        // NoSuchUpload: gone, as intended. Any other error: the abort was
-        // acknowledged, and a listing that fails cannot tell us more.
-        return;
-      }
-    }
-    throw new Error(
-      `ListParts still shows upload ${uploadId} after ${ABORT_ROUNDS} aborts`,
-    );
-  }
-
-  /**
-   * Aborts the uploads that CreateMultipartUpload attempts whose answers were
-   * lost may have created: same key, not ours, begun since our first attempt
-   * (give or take clock skew). Only runs after such a loss. Returns what it
-   * could not tidy, for a failed upload's message; such strays hold no parts.
-   */
-  async #abortStrays(): Promise<string> {
-    if (!this.#lostCreateAnswer) return "";
-    const o = this.#options;
-    const since = this.#createStartedAt - CLOCK_SKEW_MS;
-    const strays: string[] = [];
-    try {
-      let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
-      for (let page = 0; page < STRAY_LISTING_PAGES; page++) {
-        const listing = await this.#requests.listMultipartUploads(
-          { Bucket: o.bucket, Prefix: o.key, ...markers },
-          this.#cleanupSignal,
-        );
-        for (const upload of listing.Uploads ?? []) {
-          if (
-            upload.Key === o.key && upload.UploadId !== undefined &&
-            upload.UploadId !== this.#uploadId &&
-            (upload.Initiated?.getTime() ?? 0) >= since
-          ) strays.push(upload.UploadId);
-        }
-        if (!listing.IsTruncated) break;
-        markers = {
-          KeyMarker: listing.NextKeyMarker,
-          UploadIdMarker: listing.NextUploadIdMarker,
-        };
-      }
-    } catch (error) {
-      return `; an upload begun by a CreateMultipartUpload whose answer was lost may remain, without parts (${
-        reasonOf(error)
-      })`;
-    }
-    const failed: string[] = [];
-    for (const uploadId of strays) {
-      await this.#abortUpload(uploadId).catch((error) =>
-        failed.push(`${uploadId}: ${reasonOf(error)}`)
-      );
-    }
-    return failed.length === 0
-      ? ""
-      : `; uploads begun by CreateMultipartUpload attempts whose answers were lost remain, without parts (${
-        failed.join("; ")
-      })`;
+  /** Hands a sent part's buffer back for reuse, unless the upload failed and needs no more. */
+  #recycle(bytes: Uint8Array): void {
+    if (this.#failure === undefined) this.#cutter.recycle(bytes);
   }
 
   /** What the error says of an upload kept for a later resume. */
@@ -981,60 +643,15 @@ export class UploadSession {
     return `; the multipart upload was kept with its completed parts, to be resumed from its last checkpoint or aborted (upload ID ${this.#uploadId})`;
   }
 
+  /** What the error says of an upload whose resume found the inputs changed. */
+  #leftAsItWas(): string {
+    return `; the multipart upload was left as it was: resume it with the original inputs, or abort upload ID ${this.#uploadId}`;
+  }
+
   #settle(): void {
     const { signal } = this.#options;
     if (signal !== undefined && this.#onSignalAbort !== undefined) {
       signal.removeEventListener("abort", this.#onSignalAbort);
     }
-  }
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(
-    hex.match(/../g) ?? [],
-    (byte) => parseInt(byte, 16),
-  );
-}
-
-/** Whether an ETag is the MD5 of the bytes: not under SSE-KMS (or DSSE-KMS) nor SSE-C. */
-function etagIsMd5(output: EncryptionFields): boolean {
-  const sse = output.ServerSideEncryption;
-  return (sse === undefined || sse === "AES256") &&
-    output.SSECustomerAlgorithm === undefined;
-}
-
-/** The MD5 an answer's ETag stands for, when it is one. */
-function etagDigest(
-  output: { ETag?: string } & EncryptionFields,
-): Uint8Array | undefined {
-  const etag = bareEtag(output.ETag ?? "");
-  return etagIsMd5(output) && MD5_HEX.test(etag) ? fromHex(etag) : undefined;
-}
-
-/**
- * Checks that a part (or object) was answered with an ETag and, when the MD5
- * of the bytes sent is known, that the ETag is that MD5. The server already
- * checked Content-MD5 on arrival; this catches an answer that belongs to
- * other bytes. A mismatch is retried.
- */
-function checkEtag(
-  output: { ETag?: string } & EncryptionFields,
-  digest: Uint8Array | undefined,
-  partNumber: number,
-): void {
-  if (output.ETag === undefined || output.ETag === "") {
-    throw new TypeError(
-      `Part ${partNumber} was answered without an ETag`,
-    );
-  }
-  if (
-    digest !== undefined && etagIsMd5(output) &&
-    !etagMatchesDigest(output.ETag, digest)
-  ) {
-    const error = new Error(
-      `Part ${partNumber} was answered ETag ${output.ETag} but the MD5 of its bytes differs`,
-    );
-    error.name = "PartChecksumMismatch";
-    throw error;
   }
 }
