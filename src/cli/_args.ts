@@ -27,6 +27,8 @@ export interface CliPlan {
   comment: string | undefined;
   exclude: string[];
   followSymlinks: boolean;
+  /** `--allow-escaping-symlinks`: store links that point outside the archive. */
+  allowEscapingSymlinks: boolean;
   stdinName: string;
   /** `--workers N`: deflate workers; `undefined` leaves zip()'s default. */
   workers: number | undefined;
@@ -61,6 +63,7 @@ const OPTIONS = {
   comment: { type: "string" },
   exclude: { type: "string", multiple: true },
   "follow-symlinks": { type: "boolean" },
+  "allow-escaping-symlinks": { type: "boolean" },
   "stdin-name": { type: "string" },
   workers: { type: "string" },
   endpoint: { type: "string" },
@@ -133,6 +136,7 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     comment: values.comment,
     exclude: values.exclude ?? [],
     followSymlinks: values["follow-symlinks"] === true,
+    allowEscapingSymlinks: values["allow-escaping-symlinks"] === true,
     stdinName: values["stdin-name"] ?? "-",
     workers: values.workers === undefined
       ? undefined

@@ -37,6 +37,12 @@ Options:
                        archive name
   --follow-symlinks    add what symbolic links point to, failing on a broken link
                        (default: store the links themselves, as links)
+  --allow-escaping-symlinks
+                       store links that could point outside the folder the
+                       archive is extracted into (an absolute target, or one
+                       climbing above the archive's root); dangerous: unzip
+                       and bsdtar create them as they are (default: fail,
+                       naming the link)
   --stdin-name NAME    the entry name for - (default: -)
   --workers N          threads that deflate large files, 0 to 64 (default: one
                        per core, at most 4); 0 deflates in the main thread,

@@ -20,6 +20,7 @@ import { parseCliArgs } from "./_args.ts";
 import { collectArchiveItems } from "./_archive_items.ts";
 import { EXIT_FAILURE, findCliError, UsageError } from "./_cli_error.ts";
 import { type ArchiveItem, entryShapes, toZipEntries } from "./_entries.ts";
+import { refuseEscapingLinks } from "./_escaping_links.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
 import { Excluder } from "./_glob.ts";
 import { HELP } from "./_help.ts";
@@ -138,9 +139,11 @@ async function run(
     skip: target.kind === "file" ? await identify(target.path) : undefined,
     signal: interrupt.signal,
   }, sources);
+  if (!plan.allowEscapingSymlinks) refuseEscapingLinks(items);
   const options: ZipOptions = {
     compression: plan.compression,
     level: plan.level,
+    allowEscapingSymlinks: plan.allowEscapingSymlinks,
     ...(plan.comment === undefined ? {} : { comment: plan.comment }),
     ...(plan.workers === undefined ? {} : { workers: plan.workers }),
   };

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ArchiveLinks } from "./_archive_links.ts";
 import { ByteStringSet } from "./_byte_string_set.ts";
 import { CentralDirectory } from "./_central_directory.ts";
 import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
@@ -55,6 +56,7 @@ export class ArchiveWriter {
   #central = new CentralDirectory();
   // The directory holds every name written: the duplicate check reads them there.
   #names = new ByteStringSet(this.#central);
+  #links = new ArchiveLinks(this.#central);
   #out: OutputQueue;
   #source: PullSource<unknown> | undefined;
   #entryCount = 0;
@@ -148,6 +150,7 @@ export class ArchiveWriter {
       this.#entryCount++,
     );
     claimName(this.#names, resolved.name, resolved.nameBytes);
+    this.#links.admit(resolved, this.#options.allowEscapingSymlinks);
     return resolved;
   }
 

@@ -185,6 +185,18 @@ export class ByteStringSet {
     return true;
   }
 
+  /** Whether the first `length` bytes of `bytes` are in the set. */
+  has(bytes: Uint8Array, length: number = bytes.length): boolean {
+    const mask = this.#slots.length - 1;
+    let slot = this.#hash(bytes, 0, length) & mask;
+    for (;;) {
+      const entry = this.#slots[slot]!;
+      if (entry === EMPTY_SLOT) return false;
+      if (this.#strings.equals(entry - 1, bytes, length)) return true;
+      slot = (slot + 1) & mask;
+    }
+  }
+
   #rehash(capacity: number): void {
     const slots = new Uint32Array(capacity);
     const mask = capacity - 1;

@@ -70,6 +70,8 @@ export const MSDOS_DIRECTORY_ATTRIBUTE = 0x10;
 export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
+/** A symbolic link, whose data is the path it points to. */
+export const S_IFLNK = 0o120000;
 export const DEFAULT_FILE_MODE = 0o644;
 export const DEFAULT_DIRECTORY_MODE = 0o755;
 export const MAX_MODE = 0o177777;

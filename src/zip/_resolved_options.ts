@@ -54,6 +54,8 @@ export interface ResolvedOptions {
   readonly workers: number;
   /** Copy the caller's bytes that may be written to again before handing them on. */
   readonly copyChunks: boolean;
+  /** Symbolic links may point outside the folder the archive is extracted into. */
+  readonly allowEscapingSymlinks: boolean;
 }
 
 /**
@@ -80,6 +82,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     workers = defaultWorkers(),
     copyChunks = true,
     timeZone = "UTC",
+    allowEscapingSymlinks = false,
   } = options;
   if (onEntry !== undefined && typeof onEntry !== "function") {
     throw new TypeError(
@@ -92,6 +95,13 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     throw new TypeError(
       `Cannot create the archive: invalid option copyChunks: expected a boolean but received ${
         describe(copyChunks)
+      }`,
+    );
+  }
+  if (typeof allowEscapingSymlinks !== "boolean") {
+    throw new TypeError(
+      `Cannot create the archive: invalid option allowEscapingSymlinks: expected a boolean but received ${
+        describe(allowEscapingSymlinks)
       }`,
     );
   }
@@ -133,6 +143,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
   return {
     workers,
     copyChunks,
+    allowEscapingSymlinks,
     onEntry,
     resumeOffset,
     resumeEntries,

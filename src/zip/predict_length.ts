@@ -4,6 +4,7 @@
  * @module
  */
 
+import { ArchiveLinks } from "./_archive_links.ts";
 import { ByteStringArena, ByteStringSet } from "./_byte_string_set.ts";
 import { centralDirectoryHeaderLength } from "./_central_directory_header.ts";
 import { METHOD_STORE } from "./_constants.ts";
@@ -83,6 +84,7 @@ export function predictLength(
   // arena keeps them.
   const claimed = new ByteStringArena();
   const names = new ByteStringSet(claimed);
+  const links = new ArchiveLinks(claimed);
   let offset = 0;
   let centralSize = 0;
   let entryCount = 0;
@@ -91,6 +93,7 @@ export function predictLength(
     claimName(names, known.name, known.nameBytes);
     const { nameBytes } = known;
     claimed.append(nameBytes, nameKeyLength(nameBytes, 0, nameBytes.length));
+    links.admit(known, resolved.allowEscapingSymlinks);
     const size = knownStoredSize(known);
     const layout = predictedLayout(known, size);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);

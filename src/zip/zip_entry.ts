@@ -116,8 +116,15 @@ export interface ZipEntry {
    */
   lastModified?: Date | number;
   /**
-   * Unix permission bits; file-type bits (such as `0o120000` for a symbolic
-   * link) are kept when given.
+   * Unix permission bits; file-type bits are kept when given. With the
+   * symbolic link type (`0o120000`, as in `0o120777`) the entry is a link and
+   * its data is its target, given as a string or bytes (not a stream, so
+   * that it is checked before it is written): a non-empty relative path,
+   * resolved from the link's own folder, that stays inside the archive
+   * (`a/link` → `../b`, not `../../b`, nor `/etc`), unless
+   * `ZipOptions.allowEscapingSymlinks` says otherwise. No entry may lie
+   * beneath a link of the same archive (`link`, then `link/passwd`): an
+   * extractor would write it wherever the link points.
    *
    * @default {0o644 for files, 0o755 for directories}
    */

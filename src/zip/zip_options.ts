@@ -24,6 +24,17 @@ import type { ResumePoint, WrittenEntry } from "./written_entry.ts";
  * const again = await new Response(zip([{ name: "a.txt", data: "a" }], options)).bytes();
  * assert.deepEqual(first, again);
  * ```
+ *
+ * @example Links that could lead out of the extraction folder, only by name
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { zip, type ZipEntry } from "@zipstream/zipstream";
+ *
+ * const link: ZipEntry = { name: "config", data: "/etc", mode: 0o120777 };
+ * await assert.rejects(new Response(zip([link])).arrayBuffer(), TypeError);
+ * const allowed = zip([link], { allowEscapingSymlinks: true });
+ * assert.ok((await new Response(allowed).arrayBuffer()).byteLength > 0);
+ * ```
  */
 export interface ZipOptions {
   /**
@@ -111,4 +122,29 @@ export interface ZipOptions {
    * @default {"UTC"}
    */
   timeZone?: string;
+  /**
+   * **Dangerous.** Store symbolic links whose target could point outside
+   * the folder the archive is extracted into. A link is an entry whose
+   * `mode` has the link file type (`0o120000`); its data is its target,
+   * resolved by extractors against the link's own folder. By default the
+   * archive fails with a `TypeError` naming the link and its target when
+   * the target is absolute (`/etc`, `C:\x`, `\\server\share`), holds a
+   * backslash (a separator on Windows), climbs above the archive's root
+   * (`a/link` → `../../x`, while `a/link` → `../b` stays inside) or has a
+   * `..` after a folder name (`up/..`, which the file system resolves from
+   * wherever `up` leads, and `up` may be a link).
+   *
+   * Info-ZIP `unzip` and bsdtar create such links as they are (7-Zip
+   * refuses targets with `..` and moves absolute ones inside, Python's
+   * `zipfile` writes targets as files): whoever later writes or reads
+   * through the link, a web server serving the extracted files or a build
+   * copying them, reaches outside. Allow them only for archives that a
+   * trusted tool restores into a known place, such as a backup of a whole
+   * system. Whatever this says, a link's target must be given up front (a
+   * string or bytes, not a stream), non-empty, valid UTF-8 without NUL, and
+   * no entry may lie beneath a link of the same archive.
+   *
+   * @default {false}
+   */
+  allowEscapingSymlinks?: boolean;
 }

@@ -198,3 +198,17 @@ Deno.test("ByteStringSet refuses a second name before the first was stored", () 
     ),
   );
 });
+
+Deno.test("ByteStringSet.has() finds the first `length` bytes without adding them, even when every hash collides", () => {
+  const arena = new ByteStringArena();
+  const set = new ByteStringSet(arena, COLLIDING_HASH);
+  for (const name of ["a", "a/b", "c"]) {
+    assert.equal(set.add(bytes(name)), true);
+    arena.append(bytes(name));
+  }
+  assert.equal(set.has(bytes("a/b/c.txt"), 3), true);
+  assert.equal(set.has(bytes("a/b/c.txt"), 1), true);
+  assert.equal(set.has(bytes("a/b/c.txt"), 2), false);
+  assert.equal(set.has(bytes("A")), false);
+  assert.equal(set.size, 3);
+});
