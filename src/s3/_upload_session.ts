@@ -11,7 +11,7 @@ import type { CompletedPart } from "@aws-sdk/client-s3";
 import { crc32 } from "../zip/mod.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
 import type { UploadResult } from "./upload_result.ts";
-import { S3UploadError } from "./s3_upload_error.ts";
+import type { S3UploadError } from "./s3_upload_error.ts";
 import {
   type ResolvedUploadOptions,
   resolveUploadOptions,
@@ -25,7 +25,8 @@ import {
   type KnownPart,
   ResumeCheck,
 } from "./_resume_check.ts";
-import { reasonOf, unwrap } from "./_retry.ts";
+import { unwrap } from "./_retry.ts";
+import { cleanUp, type Disposition, type Failure } from "./_upload_failure.ts";
 import { errorName, S3Requests } from "./_s3_requests.ts";
 import {
   bareEtag,
@@ -37,22 +38,6 @@ import {
   multipartEtag,
   toHex,
 } from "./_etag.ts";
-
-/** What becomes of the multipart upload when the session fails. */
-type Disposition =
-  /** Aborted; or kept if the caller holds a checkpoint and said `abortOnFailure: false`. */
-  | { kind: "as-configured" }
-  /** It no longer exists: there is nothing to abort or keep. */
-  | { kind: "gone" }
-  /** Left as it is whatever `abortOnFailure` says; `note` ends the error's message. */
-  | { kind: "keep"; note: string };
-
-interface Failure {
-  what: string;
-  cause: unknown;
-  partNumber: number | undefined;
-  disposition: Disposition;
-}
 
 const AS_CONFIGURED: Disposition = { kind: "as-configured" };
 
@@ -80,8 +65,8 @@ export class UploadSession {
   #uploadId: string | undefined;
   #creating: Promise<void> | undefined;
   #inFlight = new Set<Promise<void>>();
-  #completedParts: CompletedPart[] = [];
-  #digests: Uint8Array[] = [];
+  /** Parts the server holds for this upload, sent now or before. */
+  #partsDone = 0;
   #completed = false;
 
   #failure: Failure | undefined;
@@ -152,11 +137,7 @@ export class UploadSession {
     for (const part of resume!.parts) {
       if (part.offset >= bodyOffset) break;
       this.#log.adopt(part);
-      this.#completedParts.push({
-        PartNumber: part.partNumber,
-        ETag: part.etag,
-      });
-      this.#digests[part.partNumber - 1] = fromHex(part.md5);
+      this.#partsDone++;
       partNumber = part.partNumber + 1;
       this.#crc = part.prefixCrc32;
     }
@@ -199,7 +180,7 @@ export class UploadSession {
           "cannot resume: the upload's parts could not be listed",
           error,
           undefined,
-          { kind: "keep", note: this.#keptNote() },
+          { kind: "keep", kept: "resumable" },
         );
       }
       return;
@@ -216,7 +197,7 @@ export class UploadSession {
         `cannot resume: ${mismatch.message}`,
         undefined,
         mismatch.partNumber,
-        { kind: "keep", note: this.#keptNote() },
+        { kind: "keep", kept: "resumable" },
       );
     }
   }
@@ -331,7 +312,7 @@ export class UploadSession {
           } now, ${match.known.size} bytes of MD5 ${match.known.md5} then, so the inputs have changed since the earlier run`,
           undefined,
           partNumber,
-          { kind: "keep", note: this.#leftAsItWas() },
+          { kind: "keep", kept: "inputs-changed" },
         );
         return;
       }
@@ -385,8 +366,7 @@ export class UploadSession {
     known: KnownPart,
   ): Promise<void> {
     const { partNumber, offset, bytes } = part;
-    this.#digests[partNumber - 1] = digest;
-    this.#completedParts.push({ PartNumber: partNumber, ETag: known.etag });
+    this.#partsDone++;
     this.#log.record(partNumber, offset, bytes.length, known.etag, digest);
     this.#bytesUploaded += bytes.length;
     this.#recycle(bytes);
@@ -403,7 +383,7 @@ export class UploadSession {
       `cannot resume: the body ended after ${this.#cutter.bytesRead} bytes, before part ${partNumber} that the checkpoint records, so the inputs have changed since the earlier run`,
       undefined,
       partNumber,
-      { kind: "keep", note: this.#leftAsItWas() },
+      { kind: "keep", kept: "inputs-changed" },
     );
   }
 
@@ -435,15 +415,11 @@ export class UploadSession {
         digest,
         this.#work.signal,
       );
-      this.#completedParts.push({
-        PartNumber: partNumber,
-        ETag: output.ETag,
-      });
+      this.#partsDone++;
       // Without Content-MD5 the server's ETag is the part's MD5, which the
       // multipart ETag and the checkpoint need; only under SSE-KMS or SSE-C
       // is it something else, and the bytes are hashed here instead.
       const partDigest = digest ?? etagDigest(output) ?? md5(bytes);
-      this.#digests[partNumber - 1] = partDigest;
       this.#log.record(
         partNumber,
         offset,
@@ -479,7 +455,7 @@ export class UploadSession {
         this.#work.signal,
       );
       this.#bytesUploaded = bytes.length;
-      this.#completedParts.push({ PartNumber: 1, ETag: output.ETag });
+      this.#partsDone = 1;
       this.#report();
       this.#completed = true;
       await this.#finish(output.ETag, undefined);
@@ -489,10 +465,18 @@ export class UploadSession {
   }
 
   async #complete(): Promise<void> {
-    const parts = this.#completedParts.toSorted((a, b) =>
-      (a.PartNumber ?? 0) - (b.PartNumber ?? 0)
+    // Every part recorded is one the server holds for this body: those
+    // before the resume point, and the rest sent or found held by this run.
+    const recorded = [...this.#log.parts.values()].sort((a, b) =>
+      a.partNumber - b.partNumber
     );
-    const expectedEtag = multipartEtag(this.#digests);
+    const parts: CompletedPart[] = recorded.map((part) => ({
+      PartNumber: part.partNumber,
+      ETag: part.etag,
+    }));
+    const expectedEtag = multipartEtag(
+      recorded.map((part) => fromHex(part.md5)),
+    );
     try {
       const output = await this.#protocol.complete(
         this.#uploadId!,
@@ -541,7 +525,7 @@ export class UploadSession {
       // `||`, not `??`: some servers (Ceph) answer an empty ETag on completion.
       etag: etag || head.ETag || "",
       size,
-      parts: this.#completedParts.length,
+      parts: this.#partsDone,
       crc32: this.#crc,
       completedEarlier: false,
       ...(this.#uploadId === undefined ? {} : { uploadId: this.#uploadId }),
@@ -555,7 +539,7 @@ export class UploadSession {
     const progress: UploadProgress = {
       bytesRead: this.#cutter.bytesRead,
       bytesUploaded: this.#bytesUploaded,
-      partsUploaded: this.#completedParts.length,
+      partsUploaded: this.#partsDone,
     };
     if (contentLength !== undefined) progress.totalBytes = contentLength;
     try {
@@ -584,68 +568,25 @@ export class UploadSession {
     });
   }
 
-  /** Waits for the work in flight to stop, aborts the multipart upload, and builds the error. */
+  /** Waits for the work in flight to stop, then cleans up after the failure. */
   async #cleanUp(): Promise<S3UploadError> {
-    const failure = this.#failure!;
     await Promise.allSettled([
       ...this.#inFlight,
       this.#creating,
       this.#log.settled(),
     ]);
-    const { disposition } = failure;
-    // Only an upload someone holds a checkpoint of can be resumed.
-    const keep = disposition.kind !== "as-configured" ||
-      (!this.#options.abortOnFailure && this.#log.stored);
-    let outcome = "";
-    let kept = false;
-    if (this.#uploadId !== undefined && keep) {
-      if (disposition.kind === "keep") outcome = disposition.note;
-      if (disposition.kind === "as-configured") outcome = this.#keptNote();
-      kept = disposition.kind !== "gone";
-    } else if (this.#uploadId !== undefined && !this.#completed) {
-      try {
-        await this.#protocol.abort(this.#uploadId);
-        outcome = "; the multipart upload was aborted";
-      } catch (error) {
-        outcome = `; aborting it failed too, so its parts may remain (${
-          reasonOf(error)
-        })`;
-      }
-    }
-    outcome += await this.#protocol.abortStrays(this.#uploadId);
-    const o = this.#options;
-    const detail = failure.cause === undefined
-      ? ""
-      : `: ${reasonOf(failure.cause)}`;
-    const upload = this.#uploadId === undefined
-      ? ""
-      : ` (upload ID ${this.#uploadId})`;
-    return new S3UploadError(
-      `Cannot upload to s3://${o.bucket}/${o.key}${upload}: ${failure.what}${detail}${outcome}`,
-      {
-        bucket: o.bucket,
-        key: o.key,
-        uploadId: this.#uploadId,
-        partNumber: failure.partNumber,
-        uploadKept: kept,
-        cause: unwrap(failure.cause),
-      },
-    );
+    return await cleanUp(this.#failure!, {
+      target: this.#options,
+      uploadId: this.#uploadId,
+      completed: this.#completed,
+      // Only an upload someone holds a checkpoint of can be resumed.
+      keepAsConfigured: !this.#options.abortOnFailure && this.#log.stored,
+    }, this.#protocol);
   }
 
   /** Hands a sent part's buffer back for reuse, unless the upload failed and needs no more. */
   #recycle(bytes: Uint8Array): void {
     if (this.#failure === undefined) this.#cutter.recycle(bytes);
-  }
-
-  /** What the error says of an upload kept for a later resume. */
-  #keptNote(): string {
-    return `; the multipart upload was kept with its completed parts, to be resumed from its last checkpoint or aborted (upload ID ${this.#uploadId})`;
-  }
-
-  /** What the error says of an upload whose resume found the inputs changed. */
-  #leftAsItWas(): string {
-    return `; the multipart upload was left as it was: resume it with the original inputs, or abort upload ID ${this.#uploadId}`;
   }
 
   #settle(): void {
