@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
 # Makes sure the independent ZIP readers the tests drive are installed: Info-ZIP
-# unzip, 7-Zip, bsdtar and Python 3. As root on Debian it installs what is
-# missing; otherwise it names the packages to install and fails. (The local S3
-# server's packages are installed by s3_server_start.sh.)
+# unzip, 7-Zip, bsdtar, Python 3, Java 17 (its ZipInputStream and ZipFile) and
+# Node's unzipper (in tests/readers/node_modules, from its package-lock). As
+# root on Debian it installs what is missing; otherwise it names the packages
+# to install and fails. (The local S3 server's packages are installed by
+# s3_server_start.sh.)
 set -euo pipefail
 
 # command:package pairs
-TOOLS=(unzip:unzip 7z:p7zip-full bsdtar:libarchive-tools python3:python3)
+TOOLS=(unzip:unzip 7z:p7zip-full bsdtar:libarchive-tools python3:python3
+  javac:openjdk-17-jdk-headless)
+
+readers="$(cd "$(dirname "$0")/../tests/readers" && pwd)"
+install_node_readers() {
+  [ -d "$readers/node_modules/unzipper" ] && return 0
+  command -v npm >/dev/null 2>&1 || {
+    echo "The tests need npm to install unzipper into $readers" >&2
+    exit 1
+  }
+  echo "installing unzipper for the tests into $readers" >&2
+  npm ci --prefix "$readers" --no-audit --no-fund >&2
+}
 
 missing=()
 for pair in "${TOOLS[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  install_node_readers
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "The tests need ${missing[*]}: install them (Debian: apt-get install -y --no-install-recommends ${missing[*]})" >&2
@@ -21,3 +38,4 @@ fi
 echo "installing ${missing[*]} for the tests" >&2
 apt-get update >&2
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+install_node_readers

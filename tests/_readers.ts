@@ -13,6 +13,12 @@
 import { AssertionError } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { crc32 as nativeCrc32 } from "node:zlib";
+import {
+  type ReaderListing,
+  readWithJavaFile,
+  readWithJavaStream,
+} from "./readers/java_readers.ts";
+import { readWithUnzipper } from "./readers/unzipper_reader.ts";
 
 /** Size, CRC-32 and SHA-256 of an entry's uncompressed bytes. */
 export interface Digest {
@@ -132,8 +138,21 @@ export interface BsdtarArchive {
 export interface ReaderResults {
   python: PythonArchive;
   unzip: UnzipArchive;
-  sevenZip: SevenZipArchive;
+  /** Absent when the test expects 7-Zip to refuse the archive (see `OpenOptions.refusals`). */
+  sevenZip: SevenZipArchive | undefined;
   bsdtar: BsdtarArchive;
+  /** Java's `ZipInputStream`, from a pipe: the entries it read, and its error if it stopped. */
+  javaStream: ReaderListing;
+  /** Java's `ZipFile`. */
+  javaFile: ReaderListing;
+  /** Node `unzipper`'s streaming `Parse`, from a pipe. */
+  unzipper: ReaderListing;
+}
+
+/** A reader a test expects to refuse the archive, by its error's message. */
+export interface Refusal {
+  reader: "7z" | "java ZipInputStream" | "unzipper Parse";
+  message: RegExp;
 }
 
 /** Options of {@linkcode assertOpensEverywhere}. */
@@ -144,6 +163,11 @@ export interface OpenOptions {
    * @default {""}
    */
   comment?: string;
+  /**
+   * Readers expected to refuse the archive: each must fail with a matching
+   * message (and is then not compared), or the assertion fails.
+   */
+  refusals?: readonly Refusal[];
 }
 
 // Readers print names in the locale's encoding and dates in local time.
@@ -784,7 +808,7 @@ export async function assertOpensEverywhere(
   expected: readonly ExpectedEntry[],
   options: OpenOptions = {},
 ): Promise<ReaderResults> {
-  const { comment = "" } = options;
+  const { comment = "", refusals = [] } = options;
   const wants: Want[] = [];
   for (const entry of expected) wants.push(await wantOf(entry));
   const sizes = wants.map((want) => want.isDirectory ? 0 : want.digest.size);
@@ -800,19 +824,61 @@ export async function assertOpensEverywhere(
         return undefined;
       }
     };
-    const [python, unzip, sevenZip, bsdtar] = await Promise.all([
-      attempt(readWithPython(path)),
-      attempt(testWithUnzip(path)),
-      attempt(testWith7z(path)),
-      attempt(readWithBsdtarPipe(path, sizes)),
-    ]);
+    const sevenZipRefusal = refusals.find((r) => r.reader === "7z");
+    const [python, unzip, sevenZip, bsdtar, javaStream, javaFile, unzipper] =
+      await Promise.all([
+        attempt(readWithPython(path)),
+        attempt(testWithUnzip(path)),
+        sevenZipRefusal === undefined
+          ? attempt(testWith7z(path))
+          : expectRefusal(problems, sevenZipRefusal, testWith7z(path)),
+        attempt(readWithBsdtarPipe(path, sizes)),
+        attempt(readWithJavaStream(path)),
+        attempt(readWithJavaFile(path)),
+        attempt(readWithUnzipper(path)),
+      ]);
     if (python !== undefined) comparePython(problems, python, wants, comment);
     if (unzip !== undefined) compareUnzip(problems, unzip, wants);
     if (sevenZip !== undefined) compare7z(problems, sevenZip, wants, comment);
     if (bsdtar !== undefined) compareBsdtar(problems, bsdtar, wants);
+    if (javaFile !== undefined) {
+      compareListing(problems, "java ZipFile", javaFile, wants, undefined);
+    }
+    // Front-to-back readers cannot find where stored data followed by a
+    // descriptor ends: Java's ZipInputStream refuses such an entry (unzipper
+    // scans for the descriptor's signature and reads it).
+    const storedWithDescriptor = python?.entries.findIndex((entry) =>
+      entry.compressType === 0 && (entry.flagBits & 0x0008) !== 0
+    ) ?? -1;
+    for (
+      const [reader, listing, stop] of [
+        ["java ZipInputStream", javaStream, storedWithDescriptor],
+        ["unzipper Parse", unzipper, -1],
+      ] as const
+    ) {
+      if (listing === undefined) {
+        continue;
+      }
+      const refusal = refusals.find((r) =>
+        r.reader === reader
+      );
+      if (refusal !== undefined) {
+        // Where the reader gives up is its own affair: what it read before
+        // must be right.
+        const read = wants.slice(0, listing.entries.length);
+        compareListing(problems, reader, listing, read, refusal);
+      } else if (stop !== -1) {
+        const storedRefusal = { reader, message: STORED_DESCRIPTOR };
+        const before = wants.slice(0, stop);
+        compareListing(problems, reader, listing, before, storedRefusal);
+      } else {
+        compareListing(problems, reader, listing, wants, undefined);
+      }
+    }
     if (
       problems.list.length > 0 || python === undefined || unzip === undefined ||
-      sevenZip === undefined || bsdtar === undefined
+      bsdtar === undefined || javaStream === undefined ||
+      javaFile === undefined || unzipper === undefined
     ) {
       const shown = problems.list.slice(0, 30);
       if (problems.list.length > shown.length) {
@@ -824,6 +890,82 @@ export async function assertOpensEverywhere(
         }`,
       });
     }
-    return { python, unzip, sevenZip, bsdtar };
+    return {
+      python,
+      unzip,
+      sevenZip,
+      bsdtar,
+      javaStream,
+      javaFile,
+      unzipper,
+    };
   });
+}
+
+/** What Java's ZipInputStream says of stored data followed by a descriptor. */
+const STORED_DESCRIPTOR = /only DEFLATED entries can have EXT descriptor/;
+
+/** Waits for a reader that must fail with `refusal.message`; records a problem otherwise. */
+async function expectRefusal<T>(
+  problems: Problems,
+  refusal: Refusal,
+  reading: Promise<T>,
+): Promise<undefined> {
+  try {
+    await reading;
+    problems.add(
+      refusal.reader,
+      undefined,
+      `opened the archive, expected it to refuse it with ${refusal.message}`,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!refusal.message.test(message)) {
+      problems.add(
+        refusal.reader,
+        undefined,
+        `failed with ${JSON.stringify(message)}, expected ${refusal.message}`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Compares a reader's listing with the entries it must read; with a
+ * refusal, the reader must stop after them with a matching error.
+ */
+function compareListing(
+  problems: Problems,
+  reader: string,
+  listing: ReaderListing,
+  wants: readonly Want[],
+  refusal: Refusal | { reader: string; message: RegExp } | undefined,
+) {
+  if (refusal === undefined && listing.error !== undefined) {
+    problems.add(reader, undefined, `failed: ${listing.error}`);
+  }
+  if (refusal !== undefined && !refusal.message.test(listing.error ?? "")) {
+    problems.add(
+      reader,
+      undefined,
+      `ended with ${
+        JSON.stringify(listing.error ?? "no error")
+      }, expected an error matching ${refusal.message}`,
+    );
+  }
+  const byName = problems.listing(
+    reader,
+    listing.entries,
+    (e) => e.name,
+    wants.map((w) => w.name),
+  );
+  for (const want of wants) {
+    const entry = byName.get(want.name);
+    if (entry === undefined) continue;
+    const check = problems.check.bind(problems, reader, want.name);
+    check("directory", entry.isDirectory, want.isDirectory);
+    check("bytes read", entry.size, want.digest.size);
+    check("content sha256", entry.sha256, want.digest.sha256);
+  }
 }

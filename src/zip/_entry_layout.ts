@@ -41,19 +41,17 @@ export interface EntrySizes {
  * needs no descriptor, which keeps it readable by front-to-back readers like
  * Java's `ZipInputStream` that refuse stored data followed by a descriptor.
  *
- * Everything else gets a descriptor. A deflated entry's local header has
- * ZIP64 fields only when the entry asked for them or its known size may
- * reach 4 GiB once compressed: one of unknown size gets a plain header, and
- * a descriptor as wide as its final sizes need (see `descriptorIsZip64`), as
- * Go's `archive/zip` writes it. A ZIP64 local header would oblige 24-byte
+ * Everything else gets a descriptor. Its local header has ZIP64 fields only
+ * when the entry asked for them or its known size may reach 4 GiB once
+ * compressed: one of unknown size gets a plain header, and a descriptor as
+ * wide as its final sizes need (see `descriptorIsZip64`), as Go's
+ * `archive/zip` writes it. A ZIP64 local header would oblige 24-byte
  * descriptors even for a 3-byte entry, which Java's `ZipInputStream` before
- * JDK 21 and Node's `unzipper` refuse: they choose the width from the sizes.
- *
- * A stored entry of unknown size keeps the ZIP64 local header: those
- * streaming readers cannot find the end of stored data followed by a
- * descriptor at all, while bsdtar, which finds it by the descriptor's
- * signature, takes the descriptor's width from the local header and so
- * misreads a 24-byte one after a plain header.
+ * JDK 21 and Node's `unzipper` refuse: they choose the width from the sizes
+ * (and unzipper, which finds the end of stored data by the descriptor's
+ * signature, always reads 16 bytes). bsdtar takes the width from the local
+ * header instead, so it misreads a stored entry that passes 4 GiB without
+ * having said so (`zip64`).
  */
 export function streamedEntryLayout(entry: ResolvedEntry): EntryLayout {
   const method = entry.size === 0 || entry.compression === "store"
@@ -68,7 +66,7 @@ export function streamedEntryLayout(entry: ResolvedEntry): EntryLayout {
     };
   }
   const largestCompressedSize = entry.size === undefined
-    ? method === METHOD_STORE ? Infinity : 0
+    ? 0
     : method === METHOD_STORE
     ? entry.size
     : deflateBound(entry.size);

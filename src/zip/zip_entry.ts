@@ -145,17 +145,17 @@ export interface ZipEntry {
   comment?: string;
   /**
    * Write ZIP64 fields in this entry's local header (and 8-byte sizes in its
-   * data descriptor, if it has one) whatever its size: say so for a deflated
-   * stream of unknown size that may pass 4 GiB. Without it, such an entry
-   * gets a plain local header and a data descriptor as wide as its final
-   * sizes need, which Info-ZIP, Python, bsdtar and Java read, though 7-Zip
-   * reports a "Headers Error" (and still extracts the data) once the entry
-   * passes 4 GiB. With it, 7-Zip is content, but Java's `ZipInputStream`
-   * before JDK 21 and Node's `unzipper` (streaming) refuse the entry if it
-   * turns out smaller than 4 GiB. Entries whose size is known (bytes, a
-   * `Blob`, a declared `size`) get ZIP64 fields exactly when they need them,
-   * and stored streams of unknown size always get them (see the README's
-   * table of readers).
+   * data descriptor, if it has one) whatever its size: say so for a stream
+   * of unknown size that may pass 4 GiB. Without it, such an entry gets a
+   * plain local header and a data descriptor as wide as its final sizes
+   * need, which suits every reader tested while the entry stays below 4 GiB;
+   * past 4 GiB, 7-Zip reports a "Headers Error" (and still extracts the
+   * data) and bsdtar reading from a pipe refuses a stored entry. With it,
+   * those two are content at any size, but Java's `ZipInputStream` before
+   * JDK 21 and Node's `unzipper` (streaming) refuse the entry if it turns
+   * out smaller than 4 GiB. Entries whose size is known (bytes, a `Blob`, a
+   * declared `size`) get ZIP64 fields exactly when they need them. The
+   * README has the table of readers.
    *
    * @default {false}
    */

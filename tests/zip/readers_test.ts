@@ -168,7 +168,7 @@ Deno.test("every reader opens directories, empty or not, and files in undeclared
       e.permissions.startsWith("d")
     ),
   );
-  assert.equal(sevenZip.entries.filter((e) => e.isDirectory).length, 5);
+  assert.equal(sevenZip!.entries.filter((e) => e.isDirectory).length, 5);
 });
 
 const UNICODE_NAMES = [
@@ -474,8 +474,8 @@ Deno.test("a time before 1970 reads as no later than 1980 in every reader, not a
     `zipinfo shows ${unzip.entries[0]!.time}`,
   );
   assert.ok(
-    sevenZip.entries[0]!.modified <= "1980-01-01 00:00:00",
-    `7-Zip shows old.txt as modified on ${sevenZip.entries[0]!.modified}`,
+    sevenZip!.entries[0]!.modified <= "1980-01-01 00:00:00",
+    `7-Zip shows old.txt as modified on ${sevenZip!.entries[0]!.modified}`,
   );
 });
 

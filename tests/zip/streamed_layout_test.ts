@@ -8,6 +8,9 @@
 import assert from "node:assert/strict";
 import { crc32, predictLength, zip, type ZipEntry } from "../../mod.ts";
 import { bytesOf, pseudoRandom } from "../_data.ts";
+import { assertOpensEverywhere } from "../_readers.ts";
+
+const encoder = new TextEncoder();
 
 const OPTIONS = { lastModified: Date.UTC(2026, 2, 4, 5, 6, 8) };
 const LOCAL_SIGNATURE = 0x04034b50;
@@ -140,13 +143,14 @@ async function layoutOf(entries: ZipEntry[]) {
 
 const stream = (data: Uint8Array) => ReadableStream.from([data]);
 
-Deno.test("a deflated stream of unknown size, or a stored one of known size, has a zip32 local header and a 16-byte descriptor", async () => {
+Deno.test("a streamed entry of unknown size has a zip32 local header and a 16-byte descriptor", async () => {
   const text = new TextEncoder().encode("abc");
   const random = pseudoRandom(200_000, 4);
   const layouts = await layoutOf([
     { name: "tiny.txt", data: stream(text) },
+    { name: "stored.bin", data: stream(random), compression: "store" },
     {
-      name: "stored.bin",
+      name: "stored-sized.bin",
       data: stream(random),
       size: random.length,
       compression: "store",
@@ -181,14 +185,9 @@ Deno.test("a deflated stream of unknown size, or a stored one of known size, has
   }
 });
 
-Deno.test("zip64: true, or stored data of unknown size, gives a streamed entry a ZIP64 local header and a 24-byte descriptor", async () => {
+Deno.test("zip64: true gives a streamed entry a ZIP64 local header and a 24-byte descriptor", async () => {
   const layouts = await layoutOf([
     { name: "tiny.txt", data: stream(new Uint8Array([1, 2, 3])), zip64: true },
-    {
-      name: "stored-unknown.bin",
-      data: stream(pseudoRandom(1000, 5)),
-      compression: "store",
-    },
     {
       name: "stored.bin",
       data: stream(pseudoRandom(1000, 5)),
@@ -256,4 +255,43 @@ Deno.test("predictLength() knows the length of every stored layout, with and wit
   ];
   const archive = await bytesOf(zip(entries(), OPTIONS));
   assert.equal(predictLength(entries(), OPTIONS), archive.length);
+});
+
+Deno.test("with zip64: true a small streamed entry opens in every reader but Java's ZipInputStream before JDK 21 and unzipper, which refuse it as the README says", async () => {
+  const text = "a small entry declared as possibly large\n".repeat(100);
+  await assertOpensEverywhere(
+    zip([
+      {
+        name: "declared-large.txt",
+        data: stream(encoder.encode(text)),
+        zip64: true,
+      },
+      { name: "after.txt", data: "after" },
+    ], OPTIONS),
+    [{ name: "declared-large.txt", data: text }, {
+      name: "after.txt",
+      data: "after",
+    }],
+    {
+      refusals: [
+        { reader: "java ZipInputStream", message: /invalid entry size/ },
+        { reader: "unzipper Parse", message: /invalid signature|FILE_ENDED/ },
+      ],
+    },
+  );
+});
+
+Deno.test("the reader check fails when a streaming reader refuses an archive it was not expected to refuse", async () => {
+  await assert.rejects(
+    assertOpensEverywhere(
+      zip(
+        [{ name: "a.txt", data: stream(encoder.encode("abc")), zip64: true }],
+        OPTIONS,
+      ),
+      [{ name: "a.txt", data: "abc" }],
+    ),
+    (error: Error) =>
+      /java ZipInputStream: failed: java\.util\.zip\.ZipException: invalid entry size/
+        .test(error.message) && /unzipper Parse: failed/.test(error.message),
+  );
 });
