@@ -140,7 +140,8 @@ export interface ReaderResults {
   unzip: UnzipArchive;
   /** Absent when the test expects 7-Zip to refuse the archive (see `OpenOptions.refusals`). */
   sevenZip: SevenZipArchive | undefined;
-  bsdtar: BsdtarArchive;
+  /** Absent when the test expects bsdtar to refuse the archive. */
+  bsdtar: BsdtarArchive | undefined;
   /** Java's `ZipInputStream`, from a pipe: the entries it read, and its error if it stopped. */
   javaStream: ReaderListing;
   /** Java's `ZipFile`. */
@@ -151,7 +152,7 @@ export interface ReaderResults {
 
 /** A reader a test expects to refuse the archive, by its error's message. */
 export interface Refusal {
-  reader: "7z" | "java ZipInputStream" | "unzipper Parse";
+  reader: "7z" | "bsdtar (pipe)" | "java ZipInputStream" | "unzipper Parse";
   message: RegExp;
 }
 
@@ -825,6 +826,7 @@ export async function assertOpensEverywhere(
       }
     };
     const sevenZipRefusal = refusals.find((r) => r.reader === "7z");
+    const bsdtarRefusal = refusals.find((r) => r.reader === "bsdtar (pipe)");
     const [python, unzip, sevenZip, bsdtar, javaStream, javaFile, unzipper] =
       await Promise.all([
         attempt(readWithPython(path)),
@@ -832,7 +834,13 @@ export async function assertOpensEverywhere(
         sevenZipRefusal === undefined
           ? attempt(testWith7z(path))
           : expectRefusal(problems, sevenZipRefusal, testWith7z(path)),
-        attempt(readWithBsdtarPipe(path, sizes)),
+        bsdtarRefusal === undefined
+          ? attempt(readWithBsdtarPipe(path, sizes))
+          : expectRefusal(
+            problems,
+            bsdtarRefusal,
+            readWithBsdtarPipe(path, sizes),
+          ),
         attempt(readWithJavaStream(path)),
         attempt(readWithJavaFile(path)),
         attempt(readWithUnzipper(path)),
@@ -877,7 +885,8 @@ export async function assertOpensEverywhere(
     }
     if (
       problems.list.length > 0 || python === undefined || unzip === undefined ||
-      bsdtar === undefined || javaStream === undefined ||
+      (bsdtar === undefined && bsdtarRefusal === undefined) ||
+      javaStream === undefined ||
       javaFile === undefined || unzipper === undefined
     ) {
       const shown = problems.list.slice(0, 30);

@@ -111,12 +111,11 @@ export interface ZipOptions {
    * wall-clock time with no zone: `"UTC"`, `"local"` (the zone of the
    * runtime writing the archive) or an IANA name such as `"Europe/Paris"`.
    * Every entry also carries its exact time as a Unix timestamp (the
-   * extended-timestamp field, for times from 1970 to 2038), which Info-ZIP,
-   * 7-Zip and bsdtar show in the reader's own zone whatever this says.
-   * Readers that look only at the DOS fields (Windows Explorer, Python's
-   * `zipfile`, Java's `ZipEntry.getTimeLocal`, libzip) show the DOS time as
-   * it is, so with the default they show UTC: set the zone of the people
-   * who will open the archive for them to see their local time. `"local"`
+   * extended-timestamp field, for times from 1970 to 2038), which Info-ZIP
+   * and 7-Zip show in the reader's own zone whatever this says. Readers
+   * that look only at the DOS fields, such as Python's `zipfile`, show the
+   * DOS time as it is, so with the default they show UTC: set the zone of the
+   * people who will open the archive for them to see their local time. `"local"`
    * makes the archive's bytes depend on the machine that writes it.
    *
    * @default {"UTC"}

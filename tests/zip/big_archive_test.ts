@@ -19,6 +19,10 @@ const GIB = 1024 * MIB;
 const FOUR_GIB = 4 * GIB;
 const OPTIONS = { lastModified: Date.UTC(2026, 2, 4, 5, 6, 8) };
 const ZIP64_EXTRA_ID = 0x0001;
+/** What bsdtar says when it reads a 16-byte descriptor where 24 bytes follow. */
+const BSDTAR_WRONG_SIZE = /ZIP (un)?compressed data is wrong size/;
+/** What unzipper says when the descriptor it reads is not the one written. */
+const UNZIPPER_REFUSAL = /invalid signature|FILE_ENDED/;
 
 /** One MiB that deflate cannot shrink, repeated to make big entries cheaply. */
 const BLOCK = (() => {
@@ -63,7 +67,7 @@ function extraFields(entry: PythonEntry): Map<number, number> {
   return fields;
 }
 
-Deno.test("every reader opens a stored entry over 4 GiB of unknown size, and the entry after it", async () => {
+Deno.test("a stored entry over 4 GiB of unknown size declared zip64, and the entry after it, open in every reader that can read stored data of unknown size", async () => {
   const size = FOUR_GIB + MIB / 2 + 3;
   const huge = await digestOf(repeated(size));
   await withTempDir(async (dir) => {
@@ -75,6 +79,7 @@ Deno.test("every reader opens a stored entry over 4 GiB of unknown size, and the
           name: "huge.bin",
           data: ReadableStream.from(repeated(size)),
           compression: "store",
+          zip64: true,
         },
         { name: "after.txt", data: "a small entry after 4 GiB" },
       ], OPTIONS),
@@ -82,13 +87,78 @@ Deno.test("every reader opens a stored entry over 4 GiB of unknown size, and the
     const { python } = await assertOpensEverywhere(path, [
       { name: "huge.bin", digest: huge },
       { name: "after.txt", data: "a small entry after 4 GiB" },
-    ]);
+    ], {
+      // unzipper finds the end of stored data by the descriptor's signature
+      // and reads 16 bytes of it, whatever the local header says.
+      refusals: [{ reader: "unzipper Parse", message: UNZIPPER_REFUSAL }],
+    });
     const [first, after] = python.entries;
     assert.equal(first?.compressSize, size);
     assert.ok(after!.headerOffset > FOUR_GIB, "after.txt starts past 4 GiB");
     // Both sizes overflow, and the offset too for the second entry.
     assert.equal(extraFields(first!).get(ZIP64_EXTRA_ID), 16);
     assert.equal(extraFields(after!).get(ZIP64_EXTRA_ID), 8);
+  });
+});
+
+Deno.test("a stored entry over 4 GiB of unknown size not declared zip64 is refused by bsdtar from a pipe and unzipper, and read by the rest, as the README says", async () => {
+  const size = FOUR_GIB + 12_345;
+  const huge = await digestOf(repeated(size));
+  await withTempDir(async (dir) => {
+    const path = `${dir}/undeclared.zip`;
+    await write(
+      path,
+      zip([
+        {
+          name: "undeclared.bin",
+          data: ReadableStream.from(repeated(size)),
+          compression: "store",
+        },
+        { name: "after.txt", data: "after" },
+      ], OPTIONS),
+    );
+    await assertOpensEverywhere(path, [
+      { name: "undeclared.bin", digest: huge },
+      { name: "after.txt", data: "after" },
+    ], {
+      refusals: [
+        // Its plain local header says 16-byte descriptor; 24 bytes follow.
+        { reader: "bsdtar (pipe)", message: BSDTAR_WRONG_SIZE },
+        { reader: "unzipper Parse", message: UNZIPPER_REFUSAL },
+      ],
+    });
+  });
+});
+
+Deno.test("a deflated entry over 4 GiB of unknown size not declared zip64 is read by every reader but bsdtar from a pipe and unzipper, as the README says", async () => {
+  const size = FOUR_GIB + MIB + 7;
+  const zeros = new Uint8Array(MIB);
+  function* zeroes(): Generator<Uint8Array> {
+    for (let left = size; left > 0; left -= MIB) {
+      yield left >= MIB ? zeros : zeros.subarray(0, left);
+    }
+  }
+  const digest = await digestOf(zeroes());
+  await withTempDir(async (dir) => {
+    const path = `${dir}/deflated.zip`;
+    await write(
+      path,
+      zip([
+        { name: "zeros.bin", data: ReadableStream.from(zeroes()), level: 1 },
+        { name: "after.txt", data: "after" },
+      ], OPTIONS),
+    );
+    const { python } = await assertOpensEverywhere(path, [
+      { name: "zeros.bin", digest },
+      { name: "after.txt", data: "after" },
+    ], {
+      refusals: [
+        { reader: "bsdtar (pipe)", message: BSDTAR_WRONG_SIZE },
+        { reader: "unzipper Parse", message: UNZIPPER_REFUSAL },
+      ],
+    });
+    // Only the uncompressed size overflows.
+    assert.equal(extraFields(python.entries[0]!).get(ZIP64_EXTRA_ID), 8);
   });
 });
 
@@ -113,7 +183,10 @@ Deno.test("predictLength() equals the length of an archive with a stored entry o
       { name: "declared.bin", digest: huge },
       { name: "after/" },
       { name: "after/small.txt", data: "small" },
-    ]);
+    ], {
+      // A stored entry with a descriptor: unzipper reads 16 bytes of it.
+      refusals: [{ reader: "unzipper Parse", message: UNZIPPER_REFUSAL }],
+    });
   });
 });
 
