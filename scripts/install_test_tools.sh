@@ -12,8 +12,12 @@ TOOLS=(unzip:unzip 7z:p7zip-full bsdtar:libarchive-tools python3:python3
   javac:openjdk-17-jdk-headless)
 
 readers="$(cd "$(dirname "$0")/../tests/readers" && pwd)"
+# npm ci writes node_modules/.package-lock.json: older than package-lock.json,
+# the pinned versions have changed since.
 install_node_readers() {
-  [ -d "$readers/node_modules/unzipper" ] && return 0
+  [ -d "$readers/node_modules/unzipper" ] &&
+    [ ! "$readers/package-lock.json" -nt "$readers/node_modules/.package-lock.json" ] &&
+    return 0
   command -v npm >/dev/null 2>&1 || {
     echo "The tests need npm to install unzipper into $readers" >&2
     exit 1

@@ -1,11 +1,20 @@
 /**
  * Opens archives with independent ZIP readers and compares what each one sees
- * with what the test expects: Info-ZIP `unzip`, Python's `zipfile`, `7z`, and
- * `bsdtar` reading from a pipe (the streaming path, which only sees local
- * headers and data descriptors).
+ * with what the test expects:
+ *
+ * - through the central directory: Info-ZIP `unzip -t`, Python's `zipfile`,
+ *   `7z t`, and Java 17's `java.util.zip.ZipFile` (`readers/java.ts`);
+ * - front to back from a pipe, seeing only local headers, data and data
+ *   descriptors, as a network consumer does: `bsdtar`, Java 17's
+ *   `java.util.zip.ZipInputStream` (`readers/java.ts`) and Node `unzipper`'s
+ *   streaming `Parse` (`readers/unzipper.ts`).
  *
  * Contents are hashed as they stream past, never buffered, so multi-GiB
  * archives and archives with 70,000+ entries go through the same checks.
+ *
+ * One failure is expected of the Java and Node streaming readers, and
+ * asserted: they cannot find the end of stored data followed by a data
+ * descriptor (see {@linkcode assertOpensEverywhere}).
  *
  * @module
  */
@@ -13,12 +22,15 @@
 import { AssertionError } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { crc32 as nativeCrc32 } from "node:zlib";
+import type { ListedEntry, ReaderListing } from "./readers/_listing.ts";
 import {
-  type ReaderListing,
+  type JavaFileEntry,
   readWithJavaFile,
   readWithJavaStream,
-} from "./readers/java_readers.ts";
-import { readWithUnzipper } from "./readers/unzipper_reader.ts";
+} from "./readers/java.ts";
+import { readWithUnzipper } from "./readers/unzipper.ts";
+
+export type { JavaFileEntry, ListedEntry, ReaderListing };
 
 /** Size, CRC-32 and SHA-256 of an entry's uncompressed bytes. */
 export interface Digest {
@@ -134,7 +146,7 @@ export interface BsdtarArchive {
   extraBytes: number;
 }
 
-/** Everything the four readers saw. */
+/** Everything the readers saw. */
 export interface ReaderResults {
   python: PythonArchive;
   unzip: UnzipArchive;
@@ -142,11 +154,15 @@ export interface ReaderResults {
   sevenZip: SevenZipArchive | undefined;
   /** Absent when the test expects bsdtar to refuse the archive. */
   bsdtar: BsdtarArchive | undefined;
-  /** Java's `ZipInputStream`, from a pipe: the entries it read, and its error if it stopped. */
+  /**
+   * Java's `ZipInputStream`, from a pipe: the entries it read, in order, and
+   * the error it stopped on (expected only at a stored entry with a data
+   * descriptor, or when the test expects it to refuse the archive).
+   */
   javaStream: ReaderListing;
-  /** Java's `ZipFile`. */
-  javaFile: ReaderListing;
-  /** Node `unzipper`'s streaming `Parse`, from a pipe. */
+  /** Java's `ZipFile`, with the central directory's CRC-32s and sizes. */
+  javaFile: ReaderListing<JavaFileEntry>;
+  /** Node `unzipper`'s streaming `Parse`, from a pipe, as `javaStream`. */
   unzipper: ReaderListing;
 }
 
@@ -794,12 +810,16 @@ function compareBsdtar(
 }
 
 /**
- * Asserts that Info-ZIP `unzip`, Python `zipfile`, `7z` and `bsdtar` (from a
- * pipe) all open the archive without complaint and see exactly `expected`:
- * the same names in the same order, directories as directories, and the same
+ * Asserts that Info-ZIP `unzip`, Python `zipfile`, `7z`, Java's `ZipFile`,
+ * and from a pipe `bsdtar`, Java's `ZipInputStream` and `unzipper`'s `Parse`
+ * all open the archive without complaint and see exactly `expected`: the
+ * same names in the same order, directories as directories, and the same
  * contents (SHA-256 where the reader gives the bytes, CRC-32 and size where
  * it tests the bytes against the CRC itself), comments and, when given,
- * modes. Returns what the readers saw, for further checks.
+ * modes. The streaming readers may stop only where they cannot help it, at a
+ * stored entry with a data descriptor, and must then stop as asserted (see
+ * {@linkcode compareStreaming}). Returns what the readers saw, for further
+ * checks.
  *
  * @throws {AssertionError} listing every refusal and difference, naming the
  * reader and the entry
@@ -849,38 +869,26 @@ export async function assertOpensEverywhere(
     if (unzip !== undefined) compareUnzip(problems, unzip, wants);
     if (sevenZip !== undefined) compare7z(problems, sevenZip, wants, comment);
     if (bsdtar !== undefined) compareBsdtar(problems, bsdtar, wants);
-    if (javaFile !== undefined) {
-      compareListing(problems, "java ZipFile", javaFile, wants, undefined);
-    }
-    // Front-to-back readers cannot find where stored data followed by a
-    // descriptor ends: Java's ZipInputStream refuses such an entry (unzipper
-    // scans for the descriptor's signature and reads it).
-    const storedWithDescriptor = python?.entries.findIndex((entry) =>
-      entry.compressType === 0 && (entry.flagBits & 0x0008) !== 0
-    ) ?? -1;
-    for (
-      const [reader, listing, stop] of [
-        ["java ZipInputStream", javaStream, storedWithDescriptor],
-        ["unzipper Parse", unzipper, -1],
-      ] as const
-    ) {
-      if (listing === undefined) {
-        continue;
-      }
-      const refusal = refusals.find((r) =>
-        r.reader === reader
-      );
+    if (javaFile !== undefined) compareJavaFile(problems, javaFile, wants);
+    const streaming = {
+      "java ZipInputStream": javaStream,
+      "unzipper Parse": unzipper,
+    };
+    for (const [reader, listing] of Object.entries(streaming)) {
+      if (listing === undefined) continue;
+      const refusal = refusals.find((r) => r.reader === reader);
       if (refusal !== undefined) {
         // Where the reader gives up is its own affair: what it read before
         // must be right.
-        const read = wants.slice(0, listing.entries.length);
-        compareListing(problems, reader, listing, read, refusal);
-      } else if (stop !== -1) {
-        const storedRefusal = { reader, message: STORED_DESCRIPTOR };
-        const before = wants.slice(0, stop);
-        compareListing(problems, reader, listing, before, storedRefusal);
+        compareRefused(problems, refusal, listing, wants);
       } else {
-        compareListing(problems, reader, listing, wants, undefined);
+        compareStreaming(
+          problems,
+          reader,
+          listing,
+          wants,
+          storedWithDescriptor(python),
+        );
       }
     }
     if (
@@ -911,9 +919,6 @@ export async function assertOpensEverywhere(
   });
 }
 
-/** What Java's ZipInputStream says of stored data followed by a descriptor. */
-const STORED_DESCRIPTOR = /only DEFLATED entries can have EXT descriptor/;
-
 /** Waits for a reader that must fail with `refusal.message`; records a problem otherwise. */
 async function expectRefusal<T>(
   problems: Problems,
@@ -941,31 +946,18 @@ async function expectRefusal<T>(
 }
 
 /**
- * Compares a reader's listing with the entries it must read; with a
- * refusal, the reader must stop after them with a matching error.
+ * Compares the entries a reader listed, in order, with `wants`: names,
+ * directories, and the bytes it read. Returns the entries by name.
  */
-function compareListing(
+function compareListed<E extends ListedEntry>(
   problems: Problems,
   reader: string,
-  listing: ReaderListing,
+  entries: readonly E[],
   wants: readonly Want[],
-  refusal: Refusal | { reader: string; message: RegExp } | undefined,
-) {
-  if (refusal === undefined && listing.error !== undefined) {
-    problems.add(reader, undefined, `failed: ${listing.error}`);
-  }
-  if (refusal !== undefined && !refusal.message.test(listing.error ?? "")) {
-    problems.add(
-      reader,
-      undefined,
-      `ended with ${
-        JSON.stringify(listing.error ?? "no error")
-      }, expected an error matching ${refusal.message}`,
-    );
-  }
+): Map<string, E> {
   const byName = problems.listing(
     reader,
-    listing.entries,
+    entries,
     (e) => e.name,
     wants.map((w) => w.name),
   );
@@ -977,4 +969,133 @@ function compareListing(
     check("bytes read", entry.size, want.digest.size);
     check("content sha256", entry.sha256, want.digest.sha256);
   }
+  return byName;
+}
+
+function compareJavaFile(
+  problems: Problems,
+  javaFile: ReaderListing<JavaFileEntry>,
+  wants: readonly Want[],
+) {
+  const reader = "java ZipFile";
+  if (javaFile.error !== undefined) {
+    problems.add(reader, undefined, `failed: ${javaFile.error}`);
+  }
+  const byName = compareListed(problems, reader, javaFile.entries, wants);
+  for (const want of wants) {
+    const entry = byName.get(want.name);
+    if (entry === undefined) continue;
+    const check = problems.check.bind(problems, reader, want.name);
+    check("central directory size", entry.declaredSize, want.digest.size);
+    check(
+      "central directory CRC-32",
+      hex32(entry.crc32),
+      hex32(want.digest.crc32),
+    );
+  }
+}
+
+/** A reader the test expects to refuse the archive, after the entries it read right. */
+function compareRefused(
+  problems: Problems,
+  refusal: Refusal,
+  listing: ReaderListing,
+  wants: readonly Want[],
+) {
+  if (!refusal.message.test(listing.error ?? "")) {
+    problems.add(
+      refusal.reader,
+      undefined,
+      `ended with ${
+        JSON.stringify(listing.error ?? "no error")
+      }, expected an error matching ${refusal.message}`,
+    );
+  }
+  const read = wants.slice(0, listing.entries.length);
+  compareListed(problems, refusal.reader, listing.entries, read);
+}
+
+/**
+ * The positions of the entries stored (method 0) with a data descriptor
+ * (flag bit 3), by the central directory as Python reads it.
+ */
+function storedWithDescriptor(python: PythonArchive | undefined): number[] {
+  const positions: number[] = [];
+  python?.entries.forEach((entry, i) => {
+    if (entry.compressType === 0 && (entry.flagBits & 0x0008) !== 0) {
+      positions.push(i);
+    }
+  });
+  return positions;
+}
+
+/** What `ZipInputStream` throws at the header of stored data with a descriptor. */
+const JAVA_STORED_DESCRIPTOR =
+  /^java\.util\.zip\.ZipException: only DEFLATED entries can have EXT descriptor$/;
+
+/** What `unzipper` says when the input ends before the signature it scans for. */
+const UNZIPPER_NO_SIGNATURE = /^Error: FILE_ENDED$/;
+
+/**
+ * Compares what a streaming reader read with `wants`, allowing the one
+ * failure a front-to-back reader cannot avoid: a stored entry followed by a
+ * data descriptor declares no size where its data starts, and stored data
+ * has no end marker of its own.
+ *
+ * - Java's `ZipInputStream` does not try: it throws `ZipException: only
+ *   DEFLATED entries can have EXT descriptor` at such an entry's local
+ *   header. So it must read every entry before the first one right, then
+ *   stop there with that error.
+ * - `unzipper` scans the data for the descriptor's signature (`PK\x07\x08`)
+ *   and then reads a 16-byte descriptor. It reads such an entry right unless
+ *   its bytes contain the signature: it cuts the entry short there (and then
+ *   mostly fails on the bytes after the false descriptor), or, finding no
+ *   signature, fails with `FILE_ENDED` without listing the entry. Either is
+ *   allowed at any such entry; everything before must be right, and after it
+ *   nothing is compared. Otherwise it must read everything: a failure just
+ *   after a stored entry it read right (say, on a 24-byte ZIP64 descriptor,
+ *   of which it reads 16 bytes) is a failure.
+ */
+function compareStreaming(
+  problems: Problems,
+  reader: string,
+  listing: ReaderListing,
+  wants: readonly Want[],
+  stored: readonly number[],
+) {
+  const { entries, error } = listing;
+  const first = stored[0];
+  if (reader === "java ZipInputStream" && first !== undefined) {
+    compareListed(problems, reader, entries, wants.slice(0, first));
+    if (!JAVA_STORED_DESCRIPTOR.test(error ?? "")) {
+      problems.add(
+        reader,
+        wants[first]?.name,
+        `is stored with a data descriptor: expected the reader to stop there with ${JAVA_STORED_DESCRIPTOR}, it ended with ${
+          JSON.stringify(error ?? "no error")
+        }`,
+      );
+    }
+    return;
+  }
+  if (reader === "unzipper Parse") {
+    const last = entries.length - 1;
+    const cutShort = stored.includes(last) &&
+      entries[last]!.name === wants[last]?.name &&
+      entries[last]!.size < wants[last]!.digest.size;
+    const lost = stored.includes(entries.length) &&
+      UNZIPPER_NO_SIGNATURE.test(error ?? "");
+    if (cutShort || lost) {
+      const read = cutShort ? last : entries.length;
+      compareListed(
+        problems,
+        reader,
+        entries.slice(0, read),
+        wants.slice(0, read),
+      );
+      return;
+    }
+  }
+  if (error !== undefined) problems.add(reader, undefined, `failed: ${error}`);
+  compareListed(problems, reader, entries, wants);
 }

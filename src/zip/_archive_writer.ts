@@ -81,7 +81,11 @@ export class ArchiveWriter {
         if (entry === undefined) break;
         const record = this.#options.resumeEntries.get(entry.name);
         if (entry.body.kind === "bytes") {
-          yield* this.#writeInMemory(entry, entry.body.bytes);
+          // Not `yield*`: delegating to a sync generator from an async one
+          // costs a promise per step, most of a small entry's time.
+          for (const batch of this.#writeInMemory(entry, entry.body.bytes)) {
+            yield batch;
+          }
         } else if (
           record !== undefined && record.end <= this.#options.resumeOffset
         ) {

@@ -1,110 +1,131 @@
-// Reads a ZIP archive with Java's own java.util.zip, for the tests: either
-// front to back from standard input with ZipInputStream (local headers and
-// data descriptors only, as a network consumer reads), or through the
-// central directory with ZipFile. Prints one JSON object per entry on
-// standard output as it goes; on an exception, prints its class and message
-// on standard error and exits 3, so the entries read before it are known.
+// The tests' Java 17 ZIP readers, from java.util.zip:
+//
+//   ZipReaders stream < archive   ZipInputStream, front to back from standard
+//                                 input: local headers, data and descriptors
+//   ZipReaders file ARCHIVE       ZipFile: the central directory, then each
+//                                 entry's data through it
+//
+// Prints one JSON object per entry on standard output, as soon as the entry's
+// data has been read to its end and hashed chunk by chunk (never held whole).
+// On an exception, prints `Class: message` on standard error, after the
+// entries read before it, and exits with code 3.
 
 import java.io.BufferedInputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Enumeration;
+import java.util.HexFormat;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 public final class ZipReaders {
-  private static final int CHUNK = 1 << 20;
-  private static final byte[] BUFFER = new byte[CHUNK];
+  private static final byte[] BUFFER = new byte[1 << 16];
 
-  public static void main(String[] args) throws Exception {
-    BufferedWriter out = new BufferedWriter(
-        new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+  public static void main(String[] args) {
+    Writer out = new BufferedWriter(
+        new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+    int code = 0;
     try {
       if (args.length == 1 && args[0].equals("stream")) {
         readStream(out);
       } else if (args.length == 2 && args[0].equals("file")) {
         readFile(args[1], out);
       } else {
-        System.err.println("usage: ZipReaders stream < archive | ZipReaders file PATH");
-        System.exit(2);
+        System.err.println("usage: ZipReaders stream < ARCHIVE | ZipReaders file ARCHIVE");
+        code = 2;
       }
-    } catch (Exception error) {
-      out.flush();
+    } catch (Throwable error) {
       System.err.println(error.getClass().getName() + ": " + error.getMessage());
-      System.exit(3);
+      code = 3;
     }
-    out.flush();
+    try {
+      out.flush();
+    } catch (IOException error) {
+      code = 4;
+    }
+    System.exit(code);
   }
 
-  private static void readStream(BufferedWriter out) throws Exception {
-    try (ZipInputStream zip = new ZipInputStream(
-        new BufferedInputStream(System.in, CHUNK), StandardCharsets.UTF_8)) {
-      for (ZipEntry entry; (entry = zip.getNextEntry()) != null;) {
-        Digest digest = digest(zip);
-        // The sizes and CRC are known once the entry is read to its end.
-        line(out, entry, digest, entry.getCrc(), entry.getCompressedSize());
-      }
+  private static void readStream(Writer out) throws IOException, NoSuchAlgorithmException {
+    ZipInputStream zip = new ZipInputStream(
+        new BufferedInputStream(System.in, 1 << 16), StandardCharsets.UTF_8);
+    for (ZipEntry entry; (entry = zip.getNextEntry()) != null;) {
+      Read read = read(zip);
+      // Once the data is read, the entry holds the CRC and sizes of the
+      // descriptor, or of the local header when there is none.
+      write(out, entry, read);
     }
   }
 
-  private static void readFile(String path, BufferedWriter out) throws Exception {
+  private static void readFile(String path, Writer out)
+      throws IOException, NoSuchAlgorithmException {
     try (ZipFile zip = new ZipFile(path, StandardCharsets.UTF_8)) {
       Enumeration<? extends ZipEntry> entries = zip.entries();
       while (entries.hasMoreElements()) {
         ZipEntry entry = entries.nextElement();
-        Digest digest;
-        try (InputStream in = zip.getInputStream(entry)) {
-          digest = digest(in);
+        Read read;
+        try (InputStream data = zip.getInputStream(entry)) {
+          read = read(data);
         }
-        line(out, entry, digest, entry.getCrc(), entry.getCompressedSize());
+        // ZipFile takes the CRC and sizes from the central directory.
+        write(out, entry, read);
       }
     }
   }
 
-  private record Digest(long size, String sha256) {}
+  private record Read(long size, String sha256) {}
 
-  private static Digest digest(InputStream in) throws IOException, NoSuchAlgorithmException {
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+  /** Reads to the end, hashing as it goes. */
+  private static Read read(InputStream data) throws IOException, NoSuchAlgorithmException {
+    MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
     long size = 0;
-    for (int read; (read = in.read(BUFFER)) != -1;) {
-      sha.update(BUFFER, 0, read);
-      size += read;
+    for (int count; (count = data.read(BUFFER)) != -1;) {
+      sha256.update(BUFFER, 0, count);
+      size += count;
     }
-    StringBuilder hex = new StringBuilder();
-    for (byte b : sha.digest()) hex.append(String.format("%02x", b));
-    return new Digest(size, hex.toString());
+    return new Read(size, HexFormat.of().formatHex(sha256.digest()));
   }
 
-  private static void line(BufferedWriter out, ZipEntry entry, Digest digest,
-      long crc, long compressedSize) throws IOException {
-    out.write("{\"name\":" + quote(entry.getName())
-        + ",\"isDirectory\":" + entry.isDirectory()
-        + ",\"size\":" + digest.size()
+  private static void write(Writer out, ZipEntry entry, Read read) throws IOException {
+    out.write("{\"name\":");
+    quote(out, entry.getName());
+    out.write(",\"isDirectory\":" + entry.isDirectory()
+        + ",\"size\":" + read.size()
+        + ",\"sha256\":\"" + read.sha256() + "\""
+        + ",\"crc32\":" + entry.getCrc()
         + ",\"declaredSize\":" + entry.getSize()
-        + ",\"compressedSize\":" + compressedSize
-        + ",\"crc32\":" + crc
+        + ",\"compressedSize\":" + entry.getCompressedSize()
         + ",\"method\":" + entry.getMethod()
-        + ",\"sha256\":\"" + digest.sha256() + "\"}\n");
+        + "}\n");
   }
 
-  private static String quote(String text) {
-    StringBuilder quoted = new StringBuilder("\"");
+  private static void quote(Writer out, String text) throws IOException {
+    out.write('"');
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c == '"' || c == '\\') {
-        quoted.append('\\').append(c);
-      } else if (c < 0x20) {
-        quoted.append(String.format("\\u%04x", (int) c));
+        out.write('\\');
+        out.write(c);
+      } else if (c < 0x20 || Character.isSurrogate(c) && !validSurrogate(text, i)) {
+        out.write(String.format("\\u%04x", (int) c));
       } else {
-        quoted.append(c);
+        out.write(c);
       }
     }
-    return quoted.append('"').toString();
+    out.write('"');
+  }
+
+  private static boolean validSurrogate(String text, int i) {
+    char c = text.charAt(i);
+    return Character.isHighSurrogate(c)
+        ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+        : i > 0 && Character.isHighSurrogate(text.charAt(i - 1));
   }
 }
