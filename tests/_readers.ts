@@ -255,13 +255,18 @@ export async function withArchiveFile<T>(
   });
 }
 
-interface Output {
+/** How a tool run by {@linkcode runTool} ended, its output decoded. */
+export interface Output {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-async function run(command: string, args: string[]): Promise<Output> {
+/** Runs a reader or extractor with a UTF-8 locale and UTC, no input. */
+export async function runTool(
+  command: string,
+  args: string[],
+): Promise<Output> {
   const { code, stdout, stderr } = await new Deno.Command(command, {
     args,
     env: TOOL_ENV,
@@ -340,7 +345,7 @@ sys.stdout.write(json.dumps({"comment": comment, "entries": entries}))
 
 /** Reads every member with Python's `zipfile`, hashing its contents. */
 export async function readWithPython(path: string): Promise<PythonArchive> {
-  const output = await run("python3", ["-c", PYTHON_READER, path]);
+  const output = await runTool("python3", ["-c", PYTHON_READER, path]);
   if (output.code !== 0) throw failed("python3 zipfile", output);
   return JSON.parse(output.stdout) as PythonArchive;
 }
@@ -362,14 +367,14 @@ function isEmptyArchiveWarning(output: Output): boolean {
  * accepted.
  */
 export async function testWithUnzip(path: string): Promise<UnzipArchive> {
-  const test = await run("unzip", ["-t", path]);
+  const test = await runTool("unzip", ["-t", path]);
   if (test.code !== 0 && !isEmptyArchiveWarning(test)) {
     throw failed("unzip -t", test);
   }
   if (test.code !== 0) return { testOutput: test.stdout, entries: [] };
-  const verbose = await run("unzip", ["-v", path]);
+  const verbose = await runTool("unzip", ["-v", path]);
   if (verbose.code !== 0) throw failed("unzip -v", verbose);
-  const zipinfo = await run("unzip", ["-ZT", path]);
+  const zipinfo = await runTool("unzip", ["-ZT", path]);
   if (zipinfo.code !== 0) throw failed("unzip -ZT", zipinfo);
 
   const lines = verbose.stdout.split("\n");
@@ -435,14 +440,14 @@ function parseSlt(text: string): Map<string, string>[] {
  * warnings) and lists it with `7z l -slt`.
  */
 export async function testWith7z(path: string): Promise<SevenZipArchive> {
-  const test = await run("7z", ["t", path]);
+  const test = await runTool("7z", ["t", path]);
   if (
     test.code !== 0 || !test.stdout.includes("Everything is Ok") ||
     /warning/i.test(test.stdout + test.stderr)
   ) {
     throw failed("7z t", test);
   }
-  const list = await run("7z", ["l", "-slt", path]);
+  const list = await runTool("7z", ["l", "-slt", path]);
   if (list.code !== 0) throw failed("7z l -slt", list);
   const separator = list.stdout.indexOf("\n----------\n");
   const archiveBlock = list.stdout.slice(

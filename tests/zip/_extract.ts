@@ -5,6 +5,8 @@
  * @module
  */
 
+import { runTool } from "../_readers.ts";
+
 /** The extractors of the safety tests. */
 export const EXTRACTORS = ["unzip", "python", "bsdtar", "7z"] as const;
 /** One of {@linkcode EXTRACTORS}. */
@@ -17,7 +19,6 @@ export interface Extraction {
   output: string;
 }
 
-const TOOL_ENV = { LC_ALL: "C.UTF-8", LANG: "C.UTF-8", TZ: "UTC" };
 const PYTHON_EXTRACT =
   "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])";
 
@@ -38,15 +39,8 @@ export async function extract(
     bsdtar: ["bsdtar", ["-xf", path, "-C", into]],
     "7z": ["7z", ["x", "-y", `-o${into}`, path]],
   }[extractor] as [string, string[]];
-  const { code, stdout, stderr } = await new Deno.Command(command, {
-    args,
-    env: TOOL_ENV,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
+  const { code, stdout, stderr } = await runTool(command, args);
+  return { code, output: stdout + stderr };
 }
 
 /**
