@@ -137,10 +137,3 @@ export class DosClock {
     };
   }
 }
-
-const UTC_CLOCK = new DosClock();
-
-/** Packs a time into DOS fields in UTC (see `DosClock.fields`). */
-export function dosDateTime(epochMilliseconds: number): DosDateTime {
-  return UTC_CLOCK.fields(epochMilliseconds);
-}

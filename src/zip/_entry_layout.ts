@@ -50,8 +50,8 @@ export interface EntrySizes {
  * JDK 21 and Node's `unzipper` refuse: they choose the width from the sizes
  * (and unzipper, which finds the end of stored data by the descriptor's
  * signature, always reads 16 bytes). bsdtar takes the width from the local
- * header instead, so it misreads a stored entry that passes 4 GiB without
- * having said so (`zip64`).
+ * header instead, so it refuses an entry that passes 4 GiB without having
+ * said so (`zip64`).
  */
 export function streamedEntryLayout(entry: ResolvedEntry): EntryLayout {
   const method = entry.size === 0 || entry.compression === "store"

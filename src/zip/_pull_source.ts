@@ -57,10 +57,8 @@ export function pullSource<T>(source: Source<T>): PullSource<T> {
   if (source instanceof ReadableStream) {
     const reader = source.getReader();
     return {
-      async read() {
-        const result = await reader.read();
-        return result.done ? END : { done: false, value: result.value };
-      },
+      // A reader's result already tells the end apart from a value.
+      read: (): Promise<Pulled<T>> => reader.read(),
       async cancel(reason) {
         await reader.cancel(reason);
       },
@@ -80,7 +78,11 @@ export function pullSource<T>(source: Source<T>): PullSource<T> {
         );
       }
       const { done, value } = result as IteratorResult<T>;
-      return done === true ? END : { done: false, value: value as T };
+      if (done === true) return END;
+      // A result without `done` (allowed: it means false) is made whole.
+      return done === false
+        ? result as Pulled<T>
+        : { done: false, value: value as T };
     },
     async cancel() {
       await iterator.return?.();

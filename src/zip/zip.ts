@@ -19,7 +19,8 @@ import type { ZipOptions } from "./zip_options.ts";
  * kept but the central directory (about 65 bytes plus name and comment per entry)
  * and the set of names for the duplicate check. A slow consumer slows
  * everything down to its pace.
- * ZIP64 records appear only where a size, offset or count needs them.
+ * ZIP64 records appear only where a size, offset or count needs them, or
+ * where an entry asks for them (`zip64: true`).
  *
  * Cancelling the returned stream cancels the data source of the entry being
  * written and the entry source. If a data source fails, the stream errors

@@ -11,7 +11,7 @@ import { zip } from "./zip.ts";
 /**
  * Turns a stream of entries into the bytes of a ZIP archive, for
  * `entries.pipeThrough(new ZipStream())`. It is the same engine as `zip()`,
- * with the same guarantees: lazy, bounded memory, ZIP64 only where needed.
+ * with the same guarantees: lazy, bounded memory, ZIP64 only where needed or asked for.
  *
  * @example Pipe a stream of entries through the archive writer
  * ```ts

@@ -5,7 +5,9 @@ import {
   localFileHeader,
   zip64Extra,
 } from "./_records.ts";
-import { dosDateTime } from "../../src/zip/_dos_date_time.ts";
+import { DosClock } from "../../src/zip/_dos_date_time.ts";
+
+const utc = new DosClock("UTC");
 import {
   endOfCentralDirectory,
   endRecords,
@@ -209,16 +211,16 @@ Deno.test("endRecords() stays zip32 below every limit", () => {
   assert.equal(records.length, 1);
 });
 
-Deno.test("dosDateTime() packs UTC fields and clamps to 1980-2107", () => {
-  assert.deepEqual(dosDateTime(Date.UTC(2025, 10, 25, 7, 33, 1)), {
+Deno.test('DosClock("UTC").fields() packs UTC fields and clamps to 1980-2107', () => {
+  assert.deepEqual(utc.fields(Date.UTC(2025, 10, 25, 7, 33, 1)), {
     date: ((2025 - 1980) << 9) | (11 << 5) | 25,
     time: (7 << 11) | (33 << 5) | 0,
   });
-  assert.deepEqual(dosDateTime(Date.UTC(1970, 0, 1)), {
+  assert.deepEqual(utc.fields(Date.UTC(1970, 0, 1)), {
     date: (0 << 9) | (1 << 5) | 1,
     time: 0,
   });
-  assert.deepEqual(dosDateTime(Date.UTC(2200, 5, 1)), {
+  assert.deepEqual(utc.fields(Date.UTC(2200, 5, 1)), {
     date: (127 << 9) | (12 << 5) | 31,
     time: (23 << 11) | (59 << 5) | 29,
   });
