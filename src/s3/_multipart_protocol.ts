@@ -210,10 +210,16 @@ export class MultipartProtocol {
       }
       try {
         await this.#requests.listParts(input, this.#cleanupSignal);
-      } catch {
-        // NoSuchUpload: gone, as intended. Any other error: the abort was
-        // acknowledged, and a listing that fails cannot tell us more.
-        return;
+      } catch (error) {
+        // Only NoSuchUpload shows the upload gone: a listing that fails
+        // otherwise leaves it unknown, and "aborted" would be a guess.
+        if (errorName(unwrap(error)) === "NoSuchUpload") return;
+        throw new Error(
+          `AbortMultipartUpload was answered, but ListParts could not confirm that upload ${uploadId} is gone: ${
+            reasonOf(error)
+          }`,
+          { cause: error },
+        );
       }
     }
     throw new Error(

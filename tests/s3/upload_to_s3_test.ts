@@ -341,6 +341,22 @@ Deno.test("uploadToS3() says so when even aborting the upload fails", async () =
   assert.deepEqual(s3.pendingUploads(), ["out.zip"]);
 });
 
+Deno.test("uploadToS3() does not say aborted when ListParts cannot confirm the upload is gone", async () => {
+  const s3 = new RecordingS3();
+  s3.fault = (call) =>
+    call.command === "UploadPart" || call.command === "ListParts"
+      ? s3Error("AccessDenied", 403)
+      : undefined;
+  const error = await rejection(
+    uploadToS3(patternStream(2 * PART).stream, options(s3)),
+  );
+  assert.match(
+    error.message,
+    /; aborting it failed too, so its parts may remain \(AbortMultipartUpload was answered, but ListParts could not confirm that upload upload-1 is gone: ListParts failed after 1 attempt: AccessDenied: Injected by the test\)$/,
+  );
+  assert.doesNotMatch(error.message, /the multipart upload was aborted/);
+});
+
 Deno.test("uploadToS3() retries CompleteMultipartUpload after a server error", async () => {
   const s3 = new RecordingS3();
   s3.fault = (call, n) =>
