@@ -63,11 +63,6 @@ export class PartCutter {
     return this.#bytesRead;
   }
 
-  /** Body bytes handed out as parts so far, counting those before the start. */
-  get bytesCut(): number {
-    return this.#bytesCut;
-  }
-
   /**
    * Takes in a chunk, yielding each part it fills once a later byte shows
    * the part is not the last. The chunk is copied: it may be reused by its

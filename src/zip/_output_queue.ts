@@ -81,7 +81,7 @@ export class OutputQueue {
    * Starts a record of `length` bytes and returns the writer to write it
    * with; `endRecord()` queues it. A record is written straight into the
    * output block, unless the resume offset cuts it or it is too large to
-   * pack: then it gets an array of its own, which `#queue` trims.
+   * pack: then it gets an array of its own, which `emit` trims.
    */
   beginRecord(length: number): ByteWriter {
     this.#recordLength = length;
