@@ -45,6 +45,8 @@ export interface UploadTarget {
 /** The multipart requests of one object. */
 export class MultipartProtocol {
   #requests: S3Requests;
+  /** The same requests under the cleanup budget, for what follows a failure. */
+  #cleanup: S3Requests;
   #target: UploadTarget;
   /** Never aborted: requests that clean up must run even after a failure. */
   #cleanupSignal = new AbortController().signal;
@@ -52,8 +54,12 @@ export class MultipartProtocol {
   /** Set when a CreateMultipartUpload attempt got no answer: it may have created an upload we never heard of. */
   #lostCreateAnswer = false;
 
-  constructor(requests: S3Requests, target: UploadTarget) {
-    this.#requests = requests;
+  constructor(
+    requests: { work: S3Requests; cleanup: S3Requests },
+    target: UploadTarget,
+  ) {
+    this.#requests = requests.work;
+    this.#cleanup = requests.cleanup;
     this.#target = target;
   }
 
@@ -204,12 +210,12 @@ export class MultipartProtocol {
     };
     for (let round = 1; round <= ABORT_ROUNDS; round++) {
       try {
-        await this.#requests.abortMultipartUpload(input, this.#cleanupSignal);
+        await this.#cleanup.abortMultipartUpload(input, this.#cleanupSignal);
       } catch (error) {
         if (errorName(unwrap(error)) !== "NoSuchUpload") throw error;
       }
       try {
-        await this.#requests.listParts(input, this.#cleanupSignal);
+        await this.#cleanup.listParts(input, this.#cleanupSignal);
       } catch (error) {
         // Only NoSuchUpload shows the upload gone: a listing that fails
         // otherwise leaves it unknown, and "aborted" would be a guess.
@@ -242,7 +248,7 @@ export class MultipartProtocol {
     try {
       let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
       for (let page = 0; page < STRAY_LISTING_PAGES; page++) {
-        const listing = await this.#requests.listMultipartUploads(
+        const listing = await this.#cleanup.listMultipartUploads(
           { Bucket: bucket, Prefix: key, ...markers },
           this.#cleanupSignal,
         );

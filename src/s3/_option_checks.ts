@@ -82,24 +82,54 @@ export function isStringRecord(
     Object.values(value).every((item) => typeof item === "string");
 }
 
-/** Checks `retry` and fills in the defaults documented on `RetryOptions`. */
-export function resolveRetryPolicy(retry: unknown, fail: Fail): RetryPolicy {
+/** The defaults of `retry`, documented on `RetryOptions`: enough to ride out a 30-second outage. */
+export const WORK_RETRY: RetryPolicy = {
+  attempts: 20,
+  maxTime: 40_000,
+  baseDelay: 250,
+  maxDelay: 5_000,
+  timeout: 60_000,
+  timeoutPerMiB: 1_000,
+};
+
+/** The defaults of `cleanupRetry`, documented on `RetryOptions`: 5 minutes of patience. */
+export const CLEANUP_RETRY: RetryPolicy = {
+  attempts: 60,
+  maxTime: 300_000,
+  baseDelay: 500,
+  maxDelay: 15_000,
+  timeout: 30_000,
+  timeoutPerMiB: 1_000,
+};
+
+/**
+ * Checks the retry options called `name` and fills in `defaults` (one of
+ * {@linkcode WORK_RETRY} and {@linkcode CLEANUP_RETRY}).
+ */
+export function resolveRetryPolicy(
+  retry: unknown,
+  fail: Fail,
+  name: "retry" | "cleanupRetry" = "retry",
+  defaults: RetryPolicy = WORK_RETRY,
+): RetryPolicy {
   if (typeof retry !== "object" || retry === null) {
-    fail(TypeError, "retry", "an object", retry);
+    fail(TypeError, name, "an object", retry);
   }
   const {
-    attempts = 5,
-    baseDelay = 250,
-    maxDelay = 20_000,
-    timeout = 60_000,
-    timeoutPerMiB = 1_000,
+    attempts = defaults.attempts,
+    maxTime = defaults.maxTime,
+    baseDelay = defaults.baseDelay,
+    maxDelay = defaults.maxDelay,
+    timeout = defaults.timeout,
+    timeoutPerMiB = defaults.timeoutPerMiB,
   } = retry as RetryOptions;
-  checkInteger("retry.attempts", attempts, 1, MAX_ATTEMPTS, fail);
-  checkNumber("retry.baseDelay", baseDelay, 0, fail);
-  checkNumber("retry.maxDelay", maxDelay, baseDelay, fail);
-  checkNumber("retry.timeout", timeout, 1, fail);
-  checkNumber("retry.timeoutPerMiB", timeoutPerMiB, 0, fail);
-  return { attempts, baseDelay, maxDelay, timeout, timeoutPerMiB };
+  checkInteger(`${name}.attempts`, attempts, 1, MAX_ATTEMPTS, fail);
+  checkNumber(`${name}.maxTime`, maxTime, 0, fail);
+  checkNumber(`${name}.baseDelay`, baseDelay, 0, fail);
+  checkNumber(`${name}.maxDelay`, maxDelay, baseDelay, fail);
+  checkNumber(`${name}.timeout`, timeout, 1, fail);
+  checkNumber(`${name}.timeoutPerMiB`, timeoutPerMiB, 0, fail);
+  return { attempts, maxTime, baseDelay, maxDelay, timeout, timeoutPerMiB };
 }
 
 /** A short rendering of a received value for an error message. */

@@ -17,6 +17,7 @@ import type { RetryPolicy } from "./_retry.ts";
 import {
   checkClientAndBucket,
   checkInteger,
+  CLEANUP_RETRY,
   type Fail,
   failer,
   isStringRecord,
@@ -51,6 +52,7 @@ export interface ResolvedUploadOptions {
   tagging: string | undefined;
   storageClass: StorageClass | undefined;
   retry: RetryPolicy;
+  cleanupRetry: RetryPolicy;
   onCheckpoint:
     | ((checkpoint: UploadCheckpoint) => void | Promise<void>)
     | undefined;
@@ -92,6 +94,7 @@ export function resolveUploadOptions(
     tagging,
     storageClass,
     retry = {},
+    cleanupRetry = {},
     onCheckpoint,
     bodyOffset = 0,
     abortOnFailure = true,
@@ -157,6 +160,12 @@ export function resolveUploadOptions(
     fail(TypeError, "storageClass", "a non-empty string", storageClass);
   }
   const policy = resolveRetryPolicy(retry, fail);
+  const cleanupPolicy = resolveRetryPolicy(
+    cleanupRetry,
+    fail,
+    "cleanupRetry",
+    CLEANUP_RETRY,
+  );
   if (onCheckpoint !== undefined && typeof onCheckpoint !== "function") {
     fail(TypeError, "onCheckpoint", "a function", onCheckpoint);
   }
@@ -202,6 +211,7 @@ export function resolveUploadOptions(
     // The SDK types the known classes; S3-compatible servers may have others.
     storageClass: storageClass as StorageClass | undefined,
     retry: policy,
+    cleanupRetry: cleanupPolicy,
     onCheckpoint,
     resume,
     bodyOffset,

@@ -8,6 +8,7 @@
 /** Resolved retry settings; see `RetryOptions` for their meaning. */
 export interface RetryPolicy {
   attempts: number;
+  maxTime: number;
   baseDelay: number;
   maxDelay: number;
   timeout: number;
@@ -20,6 +21,8 @@ export interface RetryHooks {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** A number in [0, 1), for jitter. */
   random?: () => number;
+  /** The time in milliseconds, for `maxTime`. */
+  now?: () => number;
 }
 
 /** A request that failed for good: the last error and how many attempts it took. */
@@ -28,15 +31,29 @@ export class RequestFailedError extends Error {
   readonly operation: string;
   /** Attempts made, the first included. */
   readonly attempts: number;
+  /** Milliseconds from the first attempt's start to the last one's failure. */
+  readonly elapsed: number;
 
-  constructor(operation: string, attempts: number, cause: unknown) {
+  constructor(
+    operation: string,
+    attempts: number,
+    cause: unknown,
+    elapsed = 0,
+  ) {
     const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
-    super(`${operation} failed after ${tries}: ${describeError(cause)}`, {
-      cause,
-    });
+    const over = elapsed < 1_000
+      ? ""
+      : ` over ${Math.round(elapsed / 1_000)} s`;
+    super(
+      `${operation} failed after ${tries}${over}: ${describeError(cause)}`,
+      {
+        cause,
+      },
+    );
     this.name = "RequestFailedError";
     this.operation = operation;
     this.attempts = attempts;
+    this.elapsed = elapsed;
   }
 }
 
@@ -155,7 +172,8 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Runs `attempt` until it succeeds, fails with an error not worth retrying,
- * or `policy.attempts` attempts have failed; then throws a
+ * `policy.attempts` attempts have failed, or the next attempt would begin
+ * more than `policy.maxTime` milliseconds after the first; then throws a
  * {@linkcode RequestFailedError} carrying the last error. Each attempt gets a
  * signal that aborts on `signal` or when the attempt outlives its timeout
  * (a `TimeoutError`, retried like any transient failure). An abort of
@@ -169,8 +187,9 @@ export async function withRetries<T>(
   attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>,
   hooks: RetryHooks = {},
 ): Promise<T> {
-  const { sleep: wait = sleep, random = Math.random } = hooks;
+  const { sleep: wait = sleep, random = Math.random, now = Date.now } = hooks;
   const limit = attemptTimeout(policy, bodyBytes);
+  const started = now();
   for (let attemptNumber = 1;; attemptNumber++) {
     signal.throwIfAborted();
     const attemptController = new AbortController();
@@ -191,10 +210,15 @@ export async function withRetries<T>(
       const error = attemptController.signal.aborted
         ? attemptController.signal.reason
         : caught;
-      if (!isRetryable(error) || attemptNumber >= policy.attempts) {
-        throw new RequestFailedError(operation, attemptNumber, error);
+      const delay = backoffDelay(attemptNumber, policy, random);
+      const elapsed = now() - started;
+      if (
+        !isRetryable(error) || attemptNumber >= policy.attempts ||
+        elapsed + delay > policy.maxTime
+      ) {
+        throw new RequestFailedError(operation, attemptNumber, error, elapsed);
       }
-      await wait(backoffDelay(attemptNumber, policy, random), signal);
+      await wait(delay, signal);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);

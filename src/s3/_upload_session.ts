@@ -78,10 +78,10 @@ export class UploadSession {
   constructor(options: UploadOptions) {
     const o = resolveUploadOptions(options);
     this.#options = o;
-    this.#protocol = new MultipartProtocol(
-      new S3Requests(o.client, o.retry),
-      o,
-    );
+    this.#protocol = new MultipartProtocol({
+      work: new S3Requests(o.client, o.retry),
+      cleanup: new S3Requests(o.client, o.cleanupRetry),
+    }, o);
     this.#log = new CheckpointLog(o, o.onCheckpoint);
     let start = { partNumber: 1, offset: 0 };
     if (o.resume !== undefined) {

@@ -41,7 +41,16 @@ export interface UploadProgress {
  * dropped connections) are retried. Each request is retried on its own, from
  * bytes the upload still holds, with exponential backoff and jitter: before
  * attempt `n + 1` it waits between half and all of
- * `min(maxDelay, baseDelay * 2 ** (n - 1))` milliseconds.
+ * `min(maxDelay, baseDelay * 2 ** (n - 1))` milliseconds. A request stops
+ * retrying after `attempts` attempts, or when the next attempt would begin
+ * more than `maxTime` milliseconds after its first.
+ *
+ * An upload has two budgets: `retry` for the work (creating the upload,
+ * parts, completion), whose defaults ride out a server that is gone for
+ * 30 seconds, and `cleanupRetry` for what follows a failure (aborting the
+ * upload and checking it is gone, finding out whether a completion that lost
+ * its answer stored the object), whose defaults keep trying for 5 minutes.
+ * Neither cuts the other short.
  *
  * The client may retry on its own too (`S3Client`'s `maxAttempts`, default 3);
  * its attempts happen inside each of these.
@@ -60,19 +69,26 @@ export interface RetryOptions {
   /**
    * Attempts per request, the first included: 1 means never retry.
    *
-   * @default {5}
+   * @default {20} for `retry`, 60 for `cleanupRetry`
    */
   attempts?: number;
   /**
+   * Milliseconds after a request's first attempt began within which a retry
+   * may still begin.
+   *
+   * @default {40000} for `retry`, 300000 for `cleanupRetry`
+   */
+  maxTime?: number;
+  /**
    * Milliseconds of backoff before the first retry.
    *
-   * @default {250}
+   * @default {250} for `retry`, 500 for `cleanupRetry`
    */
   baseDelay?: number;
   /**
    * Milliseconds that no backoff exceeds.
    *
-   * @default {20000}
+   * @default {5000} for `retry`, 15000 for `cleanupRetry`
    */
   maxDelay?: number;
   /**
@@ -81,7 +97,7 @@ export interface RetryOptions {
    * This catches a server or network that stalls without closing the
    * connection.
    *
-   * @default {60000}
+   * @default {60000} for `retry`, 30000 for `cleanupRetry`
    */
   timeout?: number;
   /**
@@ -218,11 +234,22 @@ export interface UploadOptions {
    */
   storageClass?: string;
   /**
-   * Retry and timeout settings.
+   * Retry and timeout settings of the upload's work: creating it, its parts,
+   * completing it.
    *
-   * @default {{}} (every {@linkcode RetryOptions} default)
+   * @default {{}} (every {@linkcode RetryOptions} default for `retry`)
    */
   retry?: RetryOptions;
+  /**
+   * Retry and timeout settings of what follows a failure: aborting the
+   * upload and checking that it is gone, and finding out whether a
+   * completion whose answer was lost stored the object. Longer than
+   * `retry` by default, so that an upload that failed because the server
+   * went away is still cleaned up when it comes back.
+   *
+   * @default {{}} (every {@linkcode RetryOptions} default for `cleanupRetry`)
+   */
+  cleanupRetry?: RetryOptions;
   /**
    * Called once the multipart upload exists and again after each part the
    * server acknowledges, with what a later run needs to resume it (plain

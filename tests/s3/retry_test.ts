@@ -11,6 +11,7 @@ import { connectionReset, s3Error } from "./_recording_s3.ts";
 
 const policy: RetryPolicy = {
   attempts: 4,
+  maxTime: 60_000,
   baseDelay: 100,
   maxDelay: 1_000,
   timeout: 60_000,
@@ -126,6 +127,38 @@ Deno.test("withRetries() gives up after the configured attempts with the last er
   assert.equal((error.cause as Error).name, "InternalError");
   assert.equal(attempts, 4);
   assert.deepEqual(delays, [50, 100, 200]);
+});
+
+Deno.test("withRetries() begins no retry past maxTime, however many attempts remain", async () => {
+  let clock = 0;
+  const delays: number[] = [];
+  const sleep = (ms: number) => {
+    delays.push(ms);
+    clock += ms;
+    return Promise.resolve();
+  };
+  let attempts = 0;
+  const error = await withRetries(
+    "UploadPart",
+    { ...policy, attempts: 100, maxTime: 2_500 },
+    new AbortController().signal,
+    0,
+    () => {
+      attempts++;
+      clock += 100;
+      return Promise.reject(s3Error("ServiceUnavailable", 503));
+    },
+    { sleep, random: () => 0, now: () => clock },
+  ).catch((e) => e);
+  assert.ok(error instanceof RequestFailedError);
+  // Attempts end at 100, 250, 450, 750, 1250, 1850 and 2450; the next would begin at 2950.
+  assert.deepEqual(delays, [50, 100, 200, 400, 500, 500]);
+  assert.equal(attempts, 7);
+  assert.equal(error.elapsed, 2_450);
+  assert.equal(
+    error.message,
+    "UploadPart failed after 7 attempts over 2 s: ServiceUnavailable: Injected by the test",
+  );
 });
 
 Deno.test("withRetries() does not retry an error that will not go away", async () => {
