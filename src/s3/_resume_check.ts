@@ -151,6 +151,7 @@ export async function completedEarlier(
     head.ContentLength !== size
   ) return undefined;
   return {
+    outcome: "stored",
     bucket: checkpoint.bucket,
     key: checkpoint.key,
     etag: head.ETag,

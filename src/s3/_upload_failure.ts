@@ -52,6 +52,7 @@ export async function cleanUp(
   const keep = disposition.kind !== "as-configured" || upload.keepAsConfigured;
   let outcome = "";
   let kept = false;
+  let left: "nothing-left" | "pending" = "nothing-left";
   if (uploadId !== undefined && keep) {
     if (disposition.kind !== "gone") {
       outcome = keptNote(
@@ -59,6 +60,7 @@ export async function cleanUp(
         uploadId,
       );
       kept = true;
+      left = "pending";
     }
   } else if (uploadId !== undefined && !upload.completed) {
     try {
@@ -68,6 +70,7 @@ export async function cleanUp(
       outcome = `; aborting it failed too, so its parts may remain (${
         reasonOf(error)
       })`;
+      left = "pending";
     }
   }
   outcome += await protocol.abortStrays(uploadId);
@@ -84,6 +87,7 @@ export async function cleanUp(
       uploadId,
       partNumber: failure.partNumber,
       uploadKept: kept,
+      outcome: left,
       cause: unwrap(failure.cause),
     },
   );

@@ -520,6 +520,7 @@ export class UploadSession {
     if (this.#failure !== undefined) return;
     this.#settle();
     this.#resolve({
+      outcome: "stored",
       bucket: o.bucket,
       key: o.key,
       // `||`, not `??`: some servers (Ceph) answer an empty ETag on completion.

@@ -43,7 +43,11 @@
 
 export { uploadToS3 } from "./upload_to_s3.ts";
 export { S3UploadStream } from "./s3_upload_stream.ts";
-export { S3UploadError, type S3UploadErrorOptions } from "./s3_upload_error.ts";
+export {
+  type FailedUploadOutcome,
+  S3UploadError,
+  type S3UploadErrorOptions,
+} from "./s3_upload_error.ts";
 export type {
   RetryOptions,
   UploadOptions,

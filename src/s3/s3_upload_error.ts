@@ -39,18 +39,36 @@ export interface S3UploadErrorOptions {
    * @default {false}
    */
   uploadKept?: boolean;
+  /**
+   * What the failure left on the server.
+   *
+   * @default {"pending"} when `uploadId` is given, else `"nothing-left"`
+   */
+  outcome?: FailedUploadOutcome;
   /** What went wrong underneath: an SDK error, the source's error, the abort reason. */
   cause?: unknown;
 }
 
 /**
- * An upload to S3 that did not finish. By the time it is thrown, a multipart
- * upload that had been started was aborted (the message says so if even the
- * abort failed), so no parts are left behind. Two exceptions, both stated in
- * the message: with `abortOnFailure: false` the upload is kept for a later
- * resume, and a resumed upload whose body differs from its checkpoint is left
- * for the caller to resume or abort (`uploadId`, and `partNumber` names the
- * part that differs).
+ * What a failed upload left on the server:
+ * - `"nothing-left"`: the object was not stored and no multipart upload of
+ *   this run remains, as the server confirmed (ListParts answers that the
+ *   aborted upload is gone), or none was ever created;
+ * - `"pending"`: the multipart upload `uploadId` still exists, kept on
+ *   purpose (`uploadKept`) or because it could not be aborted or shown gone;
+ *   it holds parts that are billed until it is resumed or aborted.
+ */
+export type FailedUploadOutcome = "nothing-left" | "pending";
+
+/**
+ * An upload to S3 that did not store the object. By the time it is thrown,
+ * the multipart upload that had been started was aborted and the server
+ * confirmed it gone (`outcome` is `"nothing-left"`), unless `outcome` is
+ * `"pending"`: the abort could not be confirmed within the cleanup budget
+ * (the message says why), or the upload was kept on purpose (`uploadKept`):
+ * with `abortOnFailure: false` for a later resume, or because a resumed
+ * upload's body differs from its checkpoint (`partNumber` names the part
+ * that differs).
  *
  * @example Catching a failed upload
  * ```ts
@@ -68,6 +86,7 @@ export interface S3UploadErrorOptions {
  * assert.equal(error.name, "S3UploadError");
  * assert.equal(error.partNumber, 3);
  * assert.equal(error.uploadKept, false);
+ * assert.equal(error.outcome, "pending");
  * assert.equal((error.cause as Error).message, "SlowDown");
  * ```
  */
@@ -85,6 +104,11 @@ export class S3UploadError extends Error {
    * its last checkpoint can resume it, or it should be aborted.
    */
   readonly uploadKept: boolean;
+  /**
+   * What the failure left on the server: nothing (checked with the server),
+   * or the multipart upload `uploadId`, still pending.
+   */
+  readonly outcome: FailedUploadOutcome;
 
   /**
    * Makes the error; uploads throw it, callers rarely need to.
@@ -100,5 +124,7 @@ export class S3UploadError extends Error {
     this.uploadId = options.uploadId;
     this.partNumber = options.partNumber;
     this.uploadKept = options.uploadKept ?? false;
+    this.outcome = options.outcome ??
+      (options.uploadId === undefined ? "nothing-left" : "pending");
   }
 }

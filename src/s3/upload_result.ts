@@ -14,11 +14,20 @@
  *
  * const report = (r: UploadResult): string =>
  *   `s3://${r.bucket}/${r.key}: ${r.size} bytes in ${r.parts} parts, CRC-32 ${r.crc32.toString(16)}`;
- * const result = { bucket: "b", key: "k.zip", etag: '"x-2"', size: 10, parts: 2, crc32: 0xabc, completedEarlier: false };
+ * const result = { outcome: "stored", bucket: "b", key: "k.zip", etag: '"x-2"', size: 10, parts: 2, crc32: 0xabc, completedEarlier: false };
  * assert.equal(report(result as UploadResult), "s3://b/k.zip: 10 bytes in 2 parts, CRC-32 abc");
  * ```
  */
 export interface UploadResult {
+  /**
+   * `"stored"` when the object was checked after it was stored: HeadObject
+   * reports the size sent and, where ETags are MD5-based, the ETag the parts
+   * make. `"stored-unverified"` when the server said it stored the object
+   * but that could not be checked; `unverified` says what was not.
+   */
+  outcome: "stored" | "stored-unverified";
+  /** What could not be checked, when `outcome` is `"stored-unverified"`. */
+  unverified?: string;
   /** The bucket it was written to. */
   bucket: string;
   /** Its key. */

@@ -44,6 +44,7 @@ import { S3UploadStream } from "./s3_upload_stream.ts";
  *   key: "empty.zip",
  * });
  * assert.deepEqual(result, {
+ *   outcome: "stored",
  *   bucket: "exports",
  *   key: "empty.zip",
  *   etag: '"d41d8cd98f00b204e9800998ecf8427e"',

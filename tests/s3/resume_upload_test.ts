@@ -407,6 +407,7 @@ Deno.test("uploadToS3() recognises an upload an earlier run completed before dis
     options(s3, { resume: checkpoint }),
   );
   assert.deepEqual(result, {
+    outcome: "stored",
     bucket: "bucket",
     key: "out.zip",
     etag: first.etag,

@@ -51,6 +51,7 @@ Deno.test("uploadToS3() sends an empty body as one PutObject of zero bytes", asy
   assert.deepEqual(s3.commands, ["PutObject", "HeadObject"]);
   assert.equal(stored(s3).length, 0);
   assert.deepEqual(result, {
+    outcome: "stored",
     bucket: "bucket",
     key: "out.zip",
     etag: '"d41d8cd98f00b204e9800998ecf8427e"',
