@@ -56,6 +56,7 @@ export interface ResolvedUploadOptions {
   onCheckpoint:
     | ((checkpoint: UploadCheckpoint) => void | Promise<void>)
     | undefined;
+  onUploadCreated: UploadOptions["onUploadCreated"];
   resume: UploadCheckpoint | undefined;
   bodyOffset: number;
   abortOnFailure: boolean;
@@ -96,6 +97,7 @@ export function resolveUploadOptions(
     retry = {},
     cleanupRetry = {},
     onCheckpoint,
+    onUploadCreated,
     bodyOffset = 0,
     abortOnFailure = true,
   } = options;
@@ -169,6 +171,9 @@ export function resolveUploadOptions(
   if (onCheckpoint !== undefined && typeof onCheckpoint !== "function") {
     fail(TypeError, "onCheckpoint", "a function", onCheckpoint);
   }
+  if (onUploadCreated !== undefined && typeof onUploadCreated !== "function") {
+    fail(TypeError, "onUploadCreated", "a function", onUploadCreated);
+  }
   if (typeof abortOnFailure !== "boolean") {
     fail(TypeError, "abortOnFailure", "a boolean", abortOnFailure);
   }
@@ -213,6 +218,7 @@ export function resolveUploadOptions(
     retry: policy,
     cleanupRetry: cleanupPolicy,
     onCheckpoint,
+    onUploadCreated,
     resume,
     bodyOffset,
     abortOnFailure,

@@ -356,6 +356,18 @@ export class UploadSession {
       this.#fail("the multipart upload could not be started", error);
       return;
     }
+    if (o.onUploadCreated !== undefined) {
+      try {
+        await o.onUploadCreated({
+          bucket: o.bucket,
+          key: o.key,
+          uploadId: this.#uploadId!,
+        });
+      } catch (error) {
+        this.#fail("onUploadCreated threw", error);
+        return;
+      }
+    }
     await this.#checkpoint();
   }
 

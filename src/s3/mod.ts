@@ -49,6 +49,7 @@ export {
   type S3UploadErrorOptions,
 } from "./s3_upload_error.ts";
 export type {
+  CreatedUpload,
   RetryOptions,
   UploadOptions,
   UploadProgress,

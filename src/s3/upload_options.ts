@@ -109,6 +109,16 @@ export interface RetryOptions {
   timeoutPerMiB?: number;
 }
 
+/** A multipart upload that now exists on the server. */
+export interface CreatedUpload {
+  /** Its bucket. */
+  bucket: string;
+  /** Its key. */
+  key: string;
+  /** Its ID, which AbortMultipartUpload needs. */
+  uploadId: string;
+}
+
 /**
  * Where and how to upload. Only `client`, `bucket` and `key` are required.
  *
@@ -262,6 +272,18 @@ export interface UploadOptions {
    * @default {undefined}
    */
   onCheckpoint?: (checkpoint: UploadCheckpoint) => void | Promise<void>;
+  /**
+   * Called once CreateMultipartUpload has answered, before any part is sent,
+   * with the new upload's bucket, key and ID: the moment to record it
+   * somewhere that outlives the process (a journal a later cleanup reads),
+   * since parts sent to it are billed until it is completed or aborted. A
+   * returned promise is awaited first; an exception or rejection fails the
+   * upload, which is then aborted. Not called for a body that fits one
+   * PutObject, nor when resuming (the upload exists already).
+   *
+   * @default {undefined}
+   */
+  onUploadCreated?: (upload: CreatedUpload) => void | Promise<void>;
   /**
    * Resume the multipart upload a checkpoint describes instead of creating
    * one. The body must be the same bytes as before (or those from

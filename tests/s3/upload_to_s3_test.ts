@@ -295,6 +295,42 @@ Deno.test("uploadToS3() aborts the multipart upload when a part runs out of retr
   assert.ok(!s3.commands.includes("CompleteMultipartUpload"));
 });
 
+Deno.test("uploadToS3() announces a new multipart upload before its first part, and aborts it if the announcement fails", async () => {
+  const s3 = new RecordingS3();
+  const announced: unknown[] = [];
+  const result = await uploadToS3(
+    patternStream(3 * PART).stream,
+    options(s3, {
+      onUploadCreated: (upload) => {
+        announced.push({ ...upload, commands: [...s3.commands] });
+      },
+    }),
+  );
+  assert.deepEqual(announced, [{
+    bucket: "bucket",
+    key: "out.zip",
+    uploadId: result.uploadId,
+    commands: ["CreateMultipartUpload"],
+  }]);
+
+  const failing = new RecordingS3();
+  const error = await rejection(
+    uploadToS3(
+      patternStream(3 * PART).stream,
+      options(failing, {
+        onUploadCreated: () => Promise.reject(new Error("journal is full")),
+      }),
+    ),
+  );
+  assert.match(
+    error.message,
+    /: onUploadCreated threw: journal is full; the multipart upload was aborted$/,
+  );
+  assert.equal(error.outcome, "nothing-left");
+  assert.ok(!failing.commands.includes("UploadPart"));
+  assert.deepEqual(failing.pendingUploads(), []);
+});
+
 Deno.test("uploadToS3() does not retry a part the server refuses for good", async () => {
   const s3 = new RecordingS3();
   s3.fault = (call) =>
