@@ -65,20 +65,25 @@ export class CheckpointLog {
     this.#prefixCrcs[partNumber] = crc;
   }
 
-  /** Records a part the server holds. */
+  /** Whether checkpoints are reported: then every part's MD5 is needed. */
+  get reporting(): boolean {
+    return this.#onCheckpoint !== undefined;
+  }
+
+  /** Records a part the server holds, with its MD5 (`""` when not known: only if not `reporting`). */
   record(
     partNumber: number,
     offset: number,
     size: number,
     etag: string,
-    digest: Uint8Array,
+    digest: Uint8Array | undefined,
   ): void {
     this.#parts.set(partNumber, {
       partNumber,
       offset,
       size,
       etag,
-      md5: toHex(digest),
+      md5: digest === undefined ? "" : toHex(digest),
       prefixCrc32: this.#prefixCrcs[partNumber]!,
     });
   }

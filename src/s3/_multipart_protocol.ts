@@ -19,6 +19,8 @@ import { reasonOf, unwrap } from "./_retry.ts";
 import { errorName, type S3Requests } from "./_s3_requests.ts";
 import { bareEtag, checkEtag, toBase64 } from "./_etag.ts";
 import { MAX_PARTS } from "./_part_size_plan.ts";
+import { checkEchoedChecksum, crc32Checksum } from "./_part_checksum.ts";
+import type { PayloadSigning } from "./_payload_signing.ts";
 
 /** How many times an abort is repeated while ListParts still shows the upload. */
 const ABORT_ROUNDS = 3;
@@ -28,6 +30,15 @@ const STRAY_LISTING_PAGES = 10;
 const CLOCK_SKEW_MS = 60_000;
 /** ListParts pages read at most: 10,000 parts at the smallest page S3 pads to. */
 const LIST_PARTS_PAGES = MAX_PARTS;
+
+/**
+ * Whether an error says the upload does not exist (any more): S3 answers
+ * `NoSuchUpload`; radosgw, and Swift on abort, answer 404 `NoSuchKey`.
+ */
+export function isGone(error: unknown): boolean {
+  const name = errorName(unwrap(error));
+  return name === "NoSuchUpload" || name === "NoSuchKey";
+}
 
 /** A part as ListParts shows it. */
 export interface ListedPart {
@@ -40,6 +51,8 @@ export interface ListedPart {
 export interface UploadTarget {
   readonly bucket: string;
   readonly key: string;
+  /** Whether part bodies are signed; `"auto"` when absent. */
+  readonly payloadSigning?: PayloadSigning;
 }
 
 /** The multipart requests of one object. */
@@ -85,7 +98,11 @@ export class MultipartProtocol {
     return output.UploadId;
   }
 
-  /** Sends one part, checking its ETag against `digest` (the MD5 of its bytes) when given. */
+  /**
+   * Sends one part with its CRC-32 (computed once, here, so that the SDK
+   * computes none), checking the checksum echoed and its ETag against
+   * `digest` (the MD5 of its bytes) when given.
+   */
   uploadPart(
     uploadId: string,
     partNumber: number,
@@ -93,6 +110,7 @@ export class MultipartProtocol {
     digest: Uint8Array | undefined,
     signal: AbortSignal,
   ): Promise<UploadPartCommandOutput> {
+    const checksum = crc32Checksum(bytes);
     return this.#requests.uploadPart(
       {
         Bucket: this.#target.bucket,
@@ -102,13 +120,19 @@ export class MultipartProtocol {
         Body: bytes,
         ContentLength: bytes.length,
         ContentMD5: digest === undefined ? undefined : toBase64(digest),
+        ChecksumAlgorithm: "CRC32",
+        ChecksumCRC32: checksum,
       },
       signal,
-      (answer) => checkEtag(answer, digest, partNumber),
+      (answer) => {
+        checkEchoedChecksum(answer, checksum, partNumber);
+        checkEtag(answer, digest, partNumber);
+      },
+      this.#target.payloadSigning ?? "auto",
     );
   }
 
-  /** Puts a body of one part as a plain object. */
+  /** Puts a body of one part as a plain object, with its CRC-32 as `uploadPart` sends a part's. */
   putObject(
     bytes: Uint8Array,
     digest: Uint8Array | undefined,
@@ -118,6 +142,7 @@ export class MultipartProtocol {
     >,
     signal: AbortSignal,
   ): Promise<PutObjectCommandOutput> {
+    const checksum = crc32Checksum(bytes);
     return this.#requests.putObject(
       {
         Bucket: this.#target.bucket,
@@ -126,9 +151,15 @@ export class MultipartProtocol {
         ContentLength: bytes.length,
         ContentMD5: digest === undefined ? undefined : toBase64(digest),
         ...fields,
+        ChecksumAlgorithm: "CRC32",
+        ChecksumCRC32: checksum,
       },
       signal,
-      (answer) => checkEtag(answer, digest, 1),
+      (answer) => {
+        checkEchoedChecksum(answer, checksum, 1);
+        checkEtag(answer, digest, 1);
+      },
+      this.#target.payloadSigning ?? "auto",
     );
   }
 
@@ -161,12 +192,45 @@ export class MultipartProtocol {
     );
   }
 
-  /** The object's metadata. */
+  /** The object's metadata, under the work budget. */
   head(signal: AbortSignal): Promise<HeadObjectCommandOutput> {
     return this.#requests.headObject(
       { Bucket: this.#target.bucket, Key: this.#target.key },
       signal,
     );
+  }
+
+  /**
+   * The object's metadata under the cleanup budget, uncancellable: for
+   * finding out what a request whose answer was lost did.
+   */
+  headToVerify(): Promise<HeadObjectCommandOutput> {
+    return this.#cleanup.headObject(
+      { Bucket: this.#target.bucket, Key: this.#target.key },
+      this.#cleanupSignal,
+    );
+  }
+
+  /**
+   * Whether the upload still exists, under the cleanup budget: `false` only
+   * when ListParts answers that it is gone. Throws when it cannot tell.
+   */
+  async exists(uploadId: string): Promise<boolean> {
+    try {
+      await this.#cleanup.listParts(
+        {
+          Bucket: this.#target.bucket,
+          Key: this.#target.key,
+          UploadId: uploadId,
+          MaxParts: 1,
+        },
+        this.#cleanupSignal,
+      );
+      return true;
+    } catch (error) {
+      if (isGone(error)) return false;
+      throw error;
+    }
   }
 
   /** Every part of the upload, from every page of ListParts. */
@@ -200,26 +264,31 @@ export class MultipartProtocol {
   /**
    * Aborts the upload, then asks ListParts whether it is gone: S3 documents
    * that a part still arriving during the abort can outlive it, so abort
-   * again while parts are listed.
+   * again while parts are listed. Resolves `"aborted"` when our abort was
+   * answered, `"already-gone"` when the server said from the start that the
+   * upload did not exist (completed, or aborted by someone else); throws
+   * when the upload cannot be shown gone.
    */
-  async abort(uploadId: string): Promise<void> {
+  async abort(uploadId: string): Promise<"aborted" | "already-gone"> {
     const input = {
       Bucket: this.#target.bucket,
       Key: this.#target.key,
       UploadId: uploadId,
     };
+    let outcome: "aborted" | "already-gone" = "aborted";
     for (let round = 1; round <= ABORT_ROUNDS; round++) {
       try {
         await this.#cleanup.abortMultipartUpload(input, this.#cleanupSignal);
       } catch (error) {
-        if (errorName(unwrap(error)) !== "NoSuchUpload") throw error;
+        if (!isGone(error)) throw error;
+        if (round === 1) outcome = "already-gone";
       }
+      let stillThere;
       try {
-        await this.#cleanup.listParts(input, this.#cleanupSignal);
+        stillThere = await this.exists(uploadId);
       } catch (error) {
-        // Only NoSuchUpload shows the upload gone: a listing that fails
-        // otherwise leaves it unknown, and "aborted" would be a guess.
-        if (errorName(unwrap(error)) === "NoSuchUpload") return;
+        // A listing that fails otherwise leaves the upload unknown, and
+        // "aborted" would be a guess.
         throw new Error(
           `AbortMultipartUpload was answered, but ListParts could not confirm that upload ${uploadId} is gone: ${
             reasonOf(error)
@@ -227,6 +296,7 @@ export class MultipartProtocol {
           { cause: error },
         );
       }
+      if (!stillThere) return outcome;
     }
     throw new Error(
       `ListParts still shows upload ${uploadId} after ${ABORT_ROUNDS} aborts`,

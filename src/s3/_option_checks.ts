@@ -1,15 +1,19 @@
 /**
  * The checks every options object of `src/s3` runs: numbers in range,
- * records of strings, retry settings, and how a rejected value is shown.
+ * records of strings, retry settings; rejected values are shown with `show`
+ * from `src/_errors.ts`.
  *
  * @module
  */
 
 import type { RetryOptions } from "./upload_options.ts";
 import type { RetryPolicy } from "./_retry.ts";
+import { show } from "../_errors.ts";
+
+// The s3 modules that render values take `show` from here with the checks.
+export { show } from "../_errors.ts";
 
 const MAX_ATTEMPTS = 100;
-const SHOWN_LENGTH = 80;
 
 /** Throws the error for option `name`: expected `expected`, got `value`. */
 export type Fail = (
@@ -130,24 +134,4 @@ export function resolveRetryPolicy(
   checkNumber(`${name}.timeout`, timeout, 1, fail);
   checkNumber(`${name}.timeoutPerMiB`, timeoutPerMiB, 0, fail);
   return { attempts, maxTime, baseDelay, maxDelay, timeout, timeoutPerMiB };
-}
-
-/** A short rendering of a received value for an error message. */
-export function show(value: unknown): string {
-  const text = render(value);
-  return text.length > SHOWN_LENGTH
-    ? `${text.slice(0, SHOWN_LENGTH)}...`
-    : text;
-}
-
-function render(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (value === null || typeof value !== "object") return String(value);
-  if (Array.isArray(value)) return "an array";
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
 }

@@ -63,6 +63,30 @@ export class PartCutter {
     return this.#bytesRead;
   }
 
+  /** What is wrong with a chunk, if anything: it is not bytes, or goes past `contentLength`. */
+  refusal(chunk: unknown): string | undefined {
+    if (!(chunk instanceof Uint8Array)) {
+      const received = chunk === null
+        ? "null"
+        : typeof chunk === "object"
+        ? Object.prototype.toString.call(chunk)
+        : `a ${typeof chunk}`;
+      return `expected the source to give Uint8Array chunks but got ${received}`;
+    }
+    const read = this.#bytesRead + chunk.length;
+    return this.#contentLength !== undefined && read > this.#contentLength
+      ? `expected ${this.#contentLength} bytes (contentLength) but the source gave at least ${read}`
+      : undefined;
+  }
+
+  /** What is wrong with the body ending now, if anything: it is short of `contentLength`. */
+  endRefusal(): string | undefined {
+    return this.#contentLength !== undefined &&
+        this.#bytesRead !== this.#contentLength
+      ? `expected ${this.#contentLength} bytes (contentLength) but the source ended after ${this.#bytesRead}`
+      : undefined;
+  }
+
   /**
    * Takes in a chunk, yielding each part it fills once a later byte shows
    * the part is not the last. The chunk is copied: it may be reused by its

@@ -30,6 +30,10 @@ import {
   MAX_UPLOAD_SIZE,
   MIN_PART_SIZE,
 } from "./_part_size_plan.ts";
+import {
+  PAYLOAD_SIGNING_MODES,
+  type PayloadSigning,
+} from "./_payload_signing.ts";
 
 /** S3's longest key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
@@ -43,6 +47,7 @@ export interface ResolvedUploadOptions {
   partSize: number;
   concurrency: number;
   contentMd5: boolean;
+  payloadSigning: PayloadSigning;
   contentLength: number | undefined;
   signal: AbortSignal | undefined;
   onProgress: ((progress: UploadProgress) => void) | undefined;
@@ -86,6 +91,7 @@ export function resolveUploadOptions(
     partSize = resume?.partSize ?? DEFAULT_PART_SIZE,
     concurrency = 4,
     contentMd5 = false,
+    payloadSigning = "auto",
     contentLength = resume?.contentLength,
     signal,
     onProgress,
@@ -123,6 +129,14 @@ export function resolveUploadOptions(
   checkInteger("concurrency", concurrency, 1, MAX_CONCURRENCY, fail);
   if (typeof contentMd5 !== "boolean") {
     fail(TypeError, "contentMd5", "a boolean", contentMd5);
+  }
+  if (!PAYLOAD_SIGNING_MODES.includes(payloadSigning)) {
+    fail(
+      TypeError,
+      "payloadSigning",
+      `one of ${PAYLOAD_SIGNING_MODES.map((mode) => `"${mode}"`).join(", ")}`,
+      payloadSigning,
+    );
   }
   if (contentLength !== undefined) {
     checkInteger("contentLength", contentLength, 0, MAX_UPLOAD_SIZE, fail);
@@ -204,6 +218,7 @@ export function resolveUploadOptions(
     partSize,
     concurrency,
     contentMd5,
+    payloadSigning,
     contentLength,
     signal,
     onProgress,

@@ -5,6 +5,11 @@
  * @module
  */
 
+import { describeError } from "../_errors.ts";
+
+// Describing errors is shared by every area; re-exported for the upload's modules.
+export { describeError, reasonOf } from "../_errors.ts";
+
 /** Resolved retry settings; see `RetryOptions` for their meaning. */
 export interface RetryPolicy {
   attempts: number;
@@ -57,28 +62,9 @@ export class RequestFailedError extends Error {
   }
 }
 
-/** Describes an error in one line: its name and message, without a final period. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const message = error.message.replace(/\.\s*$/, "");
-    if (error.name === "Error" || message.startsWith(error.name)) {
-      return message;
-    }
-    return message === "" ? error.name : `${error.name}: ${message}`;
-  }
-  return String(error);
-}
-
 /** The error a request failed with, under its `RequestFailedError` wrapper if any. */
 export function unwrap(error: unknown): unknown {
   return error instanceof RequestFailedError ? error.cause : error;
-}
-
-/** One line for an error: a request's failure says its operation and attempts. */
-export function reasonOf(error: unknown): string {
-  return error instanceof RequestFailedError
-    ? error.message
-    : describeError(error);
 }
 
 const MIB = 1024 * 1024;
@@ -102,10 +88,25 @@ const RETRYABLE_CODES = new Set([
 
 /**
  * Errors without an HTTP status that are still permanent: configuration, not
- * transport. (Not TypeError: fetch-based request handlers report a dropped
- * connection as `TypeError: Failed to fetch`.)
+ * transport, and S3's own refusals when a client (or a test double) reports
+ * them without a status. (Not TypeError: fetch-based request handlers report
+ * a dropped connection as `TypeError: Failed to fetch`.)
  */
-const PERMANENT_CODES = new Set(["CredentialsProviderError", "RangeError"]);
+const PERMANENT_CODES = new Set([
+  "CredentialsProviderError",
+  "RangeError",
+  "AccessDenied",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "NoSuchBucket",
+  "NoSuchKey",
+  "NoSuchUpload",
+  "InvalidPart",
+  "InvalidPartOrder",
+  "EntityTooSmall",
+  "InvalidArgument",
+  "InvalidRequest",
+]);
 
 interface ErrorShape {
   name?: unknown;

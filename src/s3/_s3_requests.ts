@@ -39,6 +39,10 @@ import {
 } from "@aws-sdk/client-s3";
 import type { S3ClientLike } from "./s3_client_like.ts";
 import { type RetryPolicy, withRetries } from "./_retry.ts";
+import {
+  applyPayloadSigning,
+  type PayloadSigning,
+} from "./_payload_signing.ts";
 
 /** Sends an upload's requests through one client with one retry policy. */
 export class S3Requests {
@@ -50,17 +54,26 @@ export class S3Requests {
     this.#policy = policy;
   }
 
-  /** Puts a whole object; `check` vets each answer inside its attempt, so that a failed check is retried. */
+  /**
+   * Puts a whole object; `check` vets each answer inside its attempt, so that
+   * a failed check is retried. `payloadSigning` decides whether the signature
+   * covers the body (the SDK's default when absent: it does).
+   */
   putObject(
     input: PutObjectCommandInput & { Body: Uint8Array },
     signal: AbortSignal,
     check: (output: PutObjectCommandOutput) => void,
+    payloadSigning: PayloadSigning = "always",
   ): Promise<PutObjectCommandOutput> {
     return this.#send(
       "PutObject",
       input.Body.byteLength,
       signal,
-      () => new PutObjectCommand(input),
+      () => {
+        const command = new PutObjectCommand(input);
+        applyPayloadSigning(command, payloadSigning);
+        return command;
+      },
       check,
     );
   }
@@ -100,24 +113,32 @@ export class S3Requests {
     );
   }
 
-  /** Uploads one part; `check` vets each answer inside its attempt, so that a failed check is retried. */
+  /**
+   * Uploads one part; `check` vets each answer inside its attempt, so that a
+   * failed check is retried. `payloadSigning` as for `putObject`.
+   */
   uploadPart(
     input: UploadPartCommandInput & { Body: Uint8Array },
     signal: AbortSignal,
     check: (output: UploadPartCommandOutput) => void,
+    payloadSigning: PayloadSigning = "always",
   ): Promise<UploadPartCommandOutput> {
     return this.#send(
       "UploadPart",
       input.Body.byteLength,
       signal,
-      () => new UploadPartCommand(input),
+      () => {
+        const command = new UploadPartCommand(input);
+        applyPayloadSigning(command, payloadSigning);
+        return command;
+      },
       check,
     );
   }
 
   /**
    * Completes an upload. `onRetriedNoSuchUpload` decides what a
-   * `NoSuchUpload` answer to a retry means: an earlier attempt whose answer
+   * `NoSuchUpload` (or `NoSuchKey`) answer to a retry means: an earlier attempt whose answer
    * was lost may have completed the upload already.
    */
   completeMultipartUpload(
@@ -140,7 +161,11 @@ export class S3Requests {
             { abortSignal: attemptSignal },
           ) as CompleteMultipartUploadCommandOutput;
         } catch (error) {
-          if (attemptNumber > 1 && errorName(error) === "NoSuchUpload") {
+          const name = errorName(error);
+          if (
+            attemptNumber > 1 &&
+            (name === "NoSuchUpload" || name === "NoSuchKey")
+          ) {
             return await onRetriedNoSuchUpload(error, attemptSignal);
           }
           throw error;

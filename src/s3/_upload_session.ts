@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { CompletedPart } from "@aws-sdk/client-s3";
 import { crc32 } from "../zip/mod.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
 import type { UploadResult } from "./upload_result.ts";
@@ -20,24 +19,18 @@ import { MAX_PARTS, planPartSizes } from "./_part_size_plan.ts";
 import { type CutPart, PartCutter } from "./_part_cutter.ts";
 import { CheckpointLog } from "./_checkpoint_log.ts";
 import { MultipartProtocol } from "./_multipart_protocol.ts";
-import {
-  completedEarlier,
-  type KnownPart,
-  ResumeCheck,
-} from "./_resume_check.ts";
-import { unwrap } from "./_retry.ts";
+import { ResumedUpload } from "./_resume_check.ts";
+import { StepFailed, UploadParts } from "./_upload_parts.ts";
 import { cleanUp, type Disposition, type Failure } from "./_upload_failure.ts";
-import { errorName, S3Requests } from "./_s3_requests.ts";
 import {
-  bareEtag,
-  etagDigest,
-  etagIsMd5,
-  fromHex,
-  md5,
-  MULTIPART_ETAG,
-  multipartEtag,
-  toHex,
-} from "./_etag.ts";
+  completeParts,
+  type Completion,
+  objectFieldsOf,
+  putWhole,
+  type StoredObject,
+} from "./_completion.ts";
+import { S3Requests } from "./_s3_requests.ts";
+import { md5 } from "./_etag.ts";
 
 const AS_CONFIGURED: Disposition = { kind: "as-configured" };
 
@@ -50,9 +43,7 @@ export class UploadSession {
   #protocol: MultipartProtocol;
   #cutter: PartCutter;
   #log: CheckpointLog;
-  #resume: ResumeCheck | undefined;
-  /** The first part number this body sends: after the parts a resumed upload holds. */
-  #firstPartNumber = 1;
+  #resumed: ResumedUpload | undefined;
   #controller: WritableStreamDefaultController | undefined;
   /** Aborted on failure: cancels parts in flight and their backoffs. */
   #work = new AbortController();
@@ -60,17 +51,16 @@ export class UploadSession {
   #reject!: (error: S3UploadError) => void;
   #onSignalAbort: (() => void) | undefined;
 
-  #bytesUploaded = 0;
+  #parts: UploadParts;
   #crc = 0;
-  #uploadId: string | undefined;
   #creating: Promise<void> | undefined;
   #inFlight = new Set<Promise<void>>();
-  /** Parts the server holds for this upload, sent now or before. */
-  #partsDone = 0;
   #completed = false;
 
   #failure: Failure | undefined;
-  #cleanup: Promise<S3UploadError> | undefined;
+  #cleanup: Promise<S3UploadError | undefined> | undefined;
+  /** Set once CompleteMultipartUpload is sent; see `FailedUpload.recheck`. */
+  #recheck: (() => Promise<Completion>) | undefined;
 
   /**
    * @throws {TypeError | RangeError} Invalid options.
@@ -83,11 +73,20 @@ export class UploadSession {
       cleanup: new S3Requests(o.client, o.cleanupRetry),
     }, o);
     this.#log = new CheckpointLog(o, o.onCheckpoint);
+    this.#parts = new UploadParts(this.#protocol, this.#log, {
+      ...o,
+      onPart: () => this.#report(),
+      stopped: () => this.#failure !== undefined,
+    });
     let start = { partNumber: 1, offset: 0 };
     if (o.resume !== undefined) {
-      this.#resume = new ResumeCheck();
-      start = this.#adopt();
-      this.#firstPartNumber = start.partNumber;
+      const resumed = new ResumedUpload(o.resume, o.bodyOffset, this.#log);
+      this.#resumed = resumed;
+      this.#parts.uploadId = resumed.uploadId;
+      this.#parts.partsDone = resumed.partsDone;
+      this.#parts.bytesUploaded = o.bodyOffset;
+      this.#crc = resumed.crc32;
+      start = resumed.start;
     }
     this.#cutter = new PartCutter(
       planPartSizes(o.partSize, o.contentLength),
@@ -122,84 +121,14 @@ export class UploadSession {
         this.#fail("the signal was aborted", signal.reason);
       signal.addEventListener("abort", this.#onSignalAbort, { once: true });
     }
-    if (this.#resume !== undefined) return this.#checkResume(this.#resume);
+    if (this.#resumed !== undefined) return this.#verifyResume(this.#resumed);
   }
 
-  /**
-   * Takes over the checkpoint's upload: its ID, and the parts before
-   * `bodyOffset` as done, since the body given starts after them. Returns
-   * where the body starts.
-   */
-  #adopt(): { partNumber: number; offset: number } {
-    const { resume, bodyOffset } = this.#options;
-    this.#uploadId = resume!.uploadId;
-    let partNumber = 1;
-    for (const part of resume!.parts) {
-      if (part.offset >= bodyOffset) break;
-      this.#log.adopt(part);
-      this.#partsDone++;
-      partNumber = part.partNumber + 1;
-      this.#crc = part.prefixCrc32;
-    }
-    this.#bytesUploaded = bodyOffset;
-    return { partNumber, offset: bodyOffset };
-  }
-
-  /**
-   * Lists the upload's parts and checks that the server holds each part of
-   * the checkpoint, as recorded. Nothing found wrong here aborts the upload:
-   * it is the earlier run's.
-   */
-  async #checkResume(check: ResumeCheck): Promise<void> {
-    const checkpoint = this.#options.resume!;
-    let listed;
-    try {
-      listed = await this.#protocol.listParts(
-        checkpoint.uploadId,
-        this.#work.signal,
-      );
-    } catch (error) {
-      if (errorName(unwrap(error)) === "NoSuchUpload") {
-        const earlier = await completedEarlier(
-          checkpoint,
-          this.#protocol,
-          this.#work.signal,
-        );
-        if (earlier !== undefined) {
-          this.#finishEarlier(earlier);
-          return;
-        }
-        this.#fail(
-          `cannot resume: upload ID ${checkpoint.uploadId} no longer exists (it was aborted or completed, or a lifecycle rule expired it); start a new upload without the checkpoint`,
-          error,
-          undefined,
-          { kind: "gone" },
-        );
-      } else {
-        this.#fail(
-          "cannot resume: the upload's parts could not be listed",
-          error,
-          undefined,
-          { kind: "keep", kept: "resumable" },
-        );
-      }
-      return;
-    }
-    const mismatch = check.mismatch(
-      checkpoint,
-      listed,
-      this.#options.bodyOffset,
-      this.#firstPartNumber,
-      this.#log,
-    );
-    if (mismatch !== undefined) {
-      this.#fail(
-        `cannot resume: ${mismatch.message}`,
-        undefined,
-        mismatch.partNumber,
-        { kind: "keep", kept: "resumable" },
-      );
-    }
+  /** Checks the checkpoint against ListParts before the first write. */
+  async #verifyResume(resumed: ResumedUpload): Promise<void> {
+    const verdict = await resumed.verify(this.#protocol, this.#work.signal);
+    if (verdict.kind === "completed") this.#finishEarlier(verdict.result);
+    if (verdict.kind === "fail") this.#failWith(verdict.failure);
   }
 
   /** Resolves with the object an earlier run completed, and stops the body. */
@@ -217,60 +146,36 @@ export class UploadSession {
 
   /** The sink's `write`: copies the chunk into parts, sending full ones. */
   async write(chunk: Uint8Array): Promise<void> {
-    if (!(chunk instanceof Uint8Array)) {
-      const received = chunk === null
-        ? "null"
-        : typeof chunk === "object"
-        ? Object.prototype.toString.call(chunk)
-        : `a ${typeof chunk}`;
-      this.#fail(
-        `expected the source to give Uint8Array chunks but got ${received}`,
-        undefined,
-      );
-    }
-    if (this.#failure !== undefined) throw await this.#cleanup;
-    const { contentLength } = this.#options;
-    const read = this.#cutter.bytesRead + chunk.length;
-    if (contentLength !== undefined && read > contentLength) {
-      this.#fail(
-        `expected ${contentLength} bytes (contentLength) but the source gave at least ${read}`,
-        undefined,
-      );
-      throw await this.#cleanup;
-    }
+    const refusal = this.#cutter.refusal(chunk);
+    if (refusal !== undefined) this.#fail(refusal, undefined);
+    if (this.#failure !== undefined) return await this.#rethrow();
     for (const part of this.#cutter.cut(chunk)) {
       await this.#dispatch(part);
-      if (this.#failure !== undefined) throw await this.#cleanup;
+      if (this.#failure !== undefined) return await this.#rethrow();
     }
     this.#report();
-    if (this.#failure !== undefined) throw await this.#cleanup;
+    if (this.#failure !== undefined) return await this.#rethrow();
   }
 
   /** The sink's `close`: sends the last part, completes, verifies. */
   async close(): Promise<void> {
-    if (this.#failure !== undefined) throw await this.#cleanup;
-    const { contentLength } = this.#options;
-    const read = this.#cutter.bytesRead;
-    if (contentLength !== undefined && read !== contentLength) {
-      this.#fail(
-        `expected ${contentLength} bytes (contentLength) but the source ended after ${read}`,
-        undefined,
-      );
-      throw await this.#cleanup;
-    }
+    const refusal = this.#cutter.endRefusal();
+    if (refusal !== undefined) this.#fail(refusal, undefined);
+    if (this.#failure !== undefined) return await this.#rethrow();
     const last = this.#cutter.last();
-    if (this.#uploadId === undefined) {
+    if (this.#parts.uploadId === undefined) {
       this.#crc = crc32(last.bytes, this.#crc);
       await this.#putObject(last.bytes);
     } else {
       if (last.bytes.length > 0) await this.#dispatch(last);
-      this.#checkNothingKnownRemains();
+      const unreached = this.#resumed?.unreached(this.#cutter.bytesRead);
+      if (unreached !== undefined) this.#failWith(unreached);
       while (this.#inFlight.size > 0 && this.#failure === undefined) {
         await Promise.all(this.#inFlight);
       }
       if (this.#failure === undefined) await this.#complete();
     }
-    if (this.#failure !== undefined) throw await this.#cleanup;
+    if (this.#failure !== undefined) return await this.#rethrow();
   }
 
   /** The sink's `abort`: the source failed or the writer gave up. */
@@ -291,31 +196,13 @@ export class UploadSession {
     }
     this.#crc = crc32(bytes, this.#crc);
     this.#log.notePrefixCrc(partNumber, this.#crc);
-    const mayBeHeld = this.#resume?.mayHold(partNumber) === true;
-    // A part the server may hold is recognised by its MD5; computed once,
-    // it also serves as Content-MD5 if the part must be sent after all.
-    const digest = mayBeHeld || this.#options.contentMd5
-      ? md5(bytes)
-      : undefined;
-    if (mayBeHeld && digest !== undefined) {
-      const match = this.#resume!.match(partNumber, bytes.length, digest);
-      if (match.kind === "held") {
-        await this.#alreadySent(part, digest, match.known);
-        return;
-      }
-      if (match.kind === "differs" && match.known.from === "checkpoint") {
-        this.#fail(
-          `cannot resume: part ${partNumber} (body bytes ${offset} to ${
-            offset + bytes.length - 1
-          }) differs from the checkpoint: ${bytes.length} bytes of MD5 ${
-            toHex(digest)
-          } now, ${match.known.size} bytes of MD5 ${match.known.md5} then, so the inputs have changed since the earlier run`,
-          undefined,
-          partNumber,
-          { kind: "keep", kept: "inputs-changed" },
-        );
-        return;
-      }
+    const { contentMd5 } = this.#options;
+    const verdict = this.#resumed?.judge(part, contentMd5) ??
+      { kind: "send", digest: contentMd5 ? md5(bytes) : undefined };
+    if (verdict.kind === "fail") return this.#failWith(verdict.failure);
+    if (verdict.kind === "held") {
+      await this.#step(this.#parts.held(part, verdict.digest, verdict.known));
+      return this.#recycle(bytes);
     }
     // Waiting here, before another buffer is allocated, is what bounds memory
     // to (concurrency + 1) parts and stalls the source while S3 catches up.
@@ -326,15 +213,18 @@ export class UploadSession {
       await Promise.race(this.#inFlight);
     }
     if (this.#failure !== undefined) return;
-    if (this.#uploadId === undefined) {
-      this.#creating = this.#createUpload();
+    if (this.#parts.uploadId === undefined) {
+      this.#creating = this.#step(
+        this.#parts.create(objectFieldsOf(this.#options)),
+      );
       await this.#creating;
       if (this.#failure !== undefined) return;
     }
-    const task = this.#uploadPart(
+    const task = this.#step(this.#parts.send(
       part,
-      this.#options.contentMd5 ? digest : undefined,
-    );
+      contentMd5 ? verdict.digest : undefined,
+      this.#work.signal,
+    ));
     this.#inFlight.add(task);
     task.then(() => {
       this.#inFlight.delete(task);
@@ -342,207 +232,94 @@ export class UploadSession {
     });
   }
 
-  async #createUpload(): Promise<void> {
-    const o = this.#options;
+  /** Waits for a step of the upload; its failure fails the upload. */
+  async #step(step: Promise<void>): Promise<void> {
     try {
-      this.#uploadId = await this.#protocol.create({
-        ContentType: o.contentType,
-        ContentDisposition: o.contentDisposition,
-        Metadata: o.metadata,
-        Tagging: o.tagging,
-        StorageClass: o.storageClass,
-      });
+      await step;
     } catch (error) {
-      this.#fail("the multipart upload could not be started", error);
-      return;
+      if (!(error instanceof StepFailed)) throw error;
+      this.#fail(error.what, error.cause, error.partNumber);
     }
-    if (o.onUploadCreated !== undefined) {
-      try {
-        await o.onUploadCreated({
-          bucket: o.bucket,
-          key: o.key,
-          uploadId: this.#uploadId!,
-        });
-      } catch (error) {
-        this.#fail("onUploadCreated threw", error);
-        return;
-      }
-    }
-    await this.#checkpoint();
-  }
-
-  /** Counts a part the server holds with these very bytes as done, without sending it. */
-  async #alreadySent(
-    part: CutPart,
-    digest: Uint8Array,
-    known: KnownPart,
-  ): Promise<void> {
-    const { partNumber, offset, bytes } = part;
-    this.#partsDone++;
-    this.#log.record(partNumber, offset, bytes.length, known.etag, digest);
-    this.#bytesUploaded += bytes.length;
-    this.#recycle(bytes);
-    this.#report();
-    // A part only the server knew of is news to the checkpoint.
-    if (known.from === "server") await this.#checkpoint();
-  }
-
-  /** Fails a resumed upload whose body ended before parts the checkpoint records. */
-  #checkNothingKnownRemains(): void {
-    const partNumber = this.#resume?.unreached();
-    if (partNumber === undefined || this.#failure !== undefined) return;
-    this.#fail(
-      `cannot resume: the body ended after ${this.#cutter.bytesRead} bytes, before part ${partNumber} that the checkpoint records, so the inputs have changed since the earlier run`,
-      undefined,
-      partNumber,
-      { kind: "keep", kept: "inputs-changed" },
-    );
-  }
-
-  /**
-   * Reports the upload's state to `onCheckpoint`. A failing call fails the
-   * upload; once it has failed, no more checkpoints are reported.
-   */
-  async #checkpoint(): Promise<void> {
-    try {
-      await this.#log.report(
-        this.#uploadId!,
-        () => this.#failure !== undefined,
-      );
-    } catch (error) {
-      this.#fail("onCheckpoint threw", error);
-    }
-  }
-
-  async #uploadPart(
-    part: CutPart,
-    digest: Uint8Array | undefined,
-  ): Promise<void> {
-    const { partNumber, offset, bytes } = part;
-    try {
-      const output = await this.#protocol.uploadPart(
-        this.#uploadId!,
-        partNumber,
-        bytes,
-        digest,
-        this.#work.signal,
-      );
-      this.#partsDone++;
-      // Without Content-MD5 the server's ETag is the part's MD5, which the
-      // multipart ETag and the checkpoint need; only under SSE-KMS or SSE-C
-      // is it something else, and the bytes are hashed here instead.
-      const partDigest = digest ?? etagDigest(output) ?? md5(bytes);
-      this.#log.record(
-        partNumber,
-        offset,
-        bytes.length,
-        output.ETag!,
-        partDigest,
-      );
-      this.#bytesUploaded += bytes.length;
-      this.#report();
-    } catch (error) {
-      this.#fail(`part ${partNumber} could not be uploaded`, error, partNumber);
-      return;
-    }
-    // Holding the slot until the checkpoint is stored keeps the stored
-    // checkpoint at most `concurrency` parts behind the server.
-    await this.#checkpoint();
   }
 
   async #putObject(bytes: Uint8Array): Promise<void> {
     const o = this.#options;
-    const digest = o.contentMd5 ? md5(bytes) : undefined;
-    try {
-      const output = await this.#protocol.putObject(
-        bytes,
-        digest,
-        {
-          ContentType: o.contentType,
-          ContentDisposition: o.contentDisposition,
-          Metadata: o.metadata,
-          Tagging: o.tagging,
-          StorageClass: o.storageClass,
-        },
-        this.#work.signal,
-      );
-      this.#bytesUploaded = bytes.length;
-      this.#partsDone = 1;
-      this.#report();
-      this.#completed = true;
-      await this.#finish(output.ETag, undefined);
-    } catch (error) {
-      this.#fail("the object could not be uploaded", error);
-    }
+    const completion = await putWhole(
+      this.#protocol,
+      bytes,
+      o.contentMd5 ? md5(bytes) : undefined,
+      objectFieldsOf(this.#options),
+      this.#work.signal,
+    );
+    this.#parts.partsDone = 1;
+    await this.#settleCompletion(
+      completion,
+      "the object could not be uploaded",
+    );
   }
 
   async #complete(): Promise<void> {
     // Every part recorded is one the server holds for this body: those
     // before the resume point, and the rest sent or found held by this run.
-    const recorded = [...this.#log.parts.values()].sort((a, b) =>
-      a.partNumber - b.partNumber
+    const { completion, recheck } = completeParts(
+      this.#protocol,
+      this.#parts.uploadId!,
+      this.#log.parts.values(),
+      this.#cutter.bytesRead,
+      this.#work.signal,
     );
-    const parts: CompletedPart[] = recorded.map((part) => ({
-      PartNumber: part.partNumber,
-      ETag: part.etag,
-    }));
-    const expectedEtag = multipartEtag(
-      recorded.map((part) => fromHex(part.md5)),
+    this.#recheck = recheck;
+    await this.#settleCompletion(
+      await completion,
+      "the multipart upload could not be completed",
     );
-    try {
-      const output = await this.#protocol.complete(
-        this.#uploadId!,
-        parts,
-        expectedEtag,
-        this.#work.signal,
-      );
-      this.#completed = true;
-      if (
-        output.ETag !== undefined && etagIsMd5(output) &&
-        MULTIPART_ETAG.test(bareEtag(output.ETag)) &&
-        bareEtag(output.ETag) !== expectedEtag
-      ) {
-        throw new Error(
-          `CompleteMultipartUpload answered ETag ${output.ETag} but the parts sent make "${expectedEtag}"`,
-        );
-      }
-      await this.#finish(output.ETag, output.Location);
-    } catch (error) {
-      this.#fail("the multipart upload could not be completed", error);
-    }
   }
 
-  /** Checks the stored size with HeadObject and resolves the result. */
-  async #finish(
-    etag: string | undefined,
-    location: string | undefined,
-  ): Promise<void> {
-    const o = this.#options;
-    const size = this.#cutter.bytesRead;
-    const head = await this.#protocol.head(this.#work.signal);
-    if (head.ContentLength !== size) {
-      throw new Error(
-        `HeadObject reports ${head.ContentLength} bytes but ${size} were sent`,
+  /** Resolves with a stored object, or fails as the completion found. */
+  async #settleCompletion(completion: Completion, what: string): Promise<void> {
+    if (!completion.stored) {
+      this.#completed = completion.upload === "gone";
+      this.#fail(
+        what,
+        completion.cause,
+        completion.partNumber,
+        completion.upload === "exists"
+          ? AS_CONFIGURED
+          : { kind: completion.upload },
       );
+      return;
     }
+    this.#completed = true;
+    this.#parts.bytesUploaded = this.#cutter.bytesRead;
+    this.#report();
+    await this.#succeed(completion.object);
+  }
+
+  /** Resolves with the object, once the uploads lost answers began are tidied. */
+  async #succeed(object: StoredObject): Promise<void> {
+    const o = this.#options;
     // A stray upload left here holds no parts (none were sent to it), so it
     // does not fail an upload that succeeded.
-    await this.#protocol.abortStrays(this.#uploadId);
+    await this.#protocol.abortStrays(this.#parts.uploadId);
     // onProgress may have failed the upload meanwhile; the cleanup reports that.
     if (this.#failure !== undefined) return;
     this.#settle();
     this.#resolve({
-      outcome: "stored",
+      outcome: object.unverified === undefined ? "stored" : "stored-unverified",
+      ...(object.unverified === undefined
+        ? {}
+        : { unverified: object.unverified }),
       bucket: o.bucket,
       key: o.key,
-      // `||`, not `??`: some servers (Ceph) answer an empty ETag on completion.
-      etag: etag || head.ETag || "",
-      size,
-      parts: this.#partsDone,
+      etag: object.etag,
+      size: this.#cutter.bytesRead,
+      parts: this.#parts.partsDone,
       crc32: this.#crc,
       completedEarlier: false,
-      ...(this.#uploadId === undefined ? {} : { uploadId: this.#uploadId }),
-      ...(location === undefined ? {} : { location }),
+      ...(this.#parts.uploadId === undefined
+        ? {}
+        : { uploadId: this.#parts.uploadId }),
+      ...(object.location === undefined ? {} : { location: object.location }),
     });
   }
 
@@ -551,8 +328,8 @@ export class UploadSession {
     if (onProgress === undefined) return;
     const progress: UploadProgress = {
       bytesRead: this.#cutter.bytesRead,
-      bytesUploaded: this.#bytesUploaded,
-      partsUploaded: this.#partsDone,
+      bytesUploaded: this.#parts.bytesUploaded,
+      partsUploaded: this.#parts.partsDone,
     };
     if (contentLength !== undefined) progress.totalBytes = contentLength;
     try {
@@ -562,39 +339,60 @@ export class UploadSession {
     }
   }
 
-  /** Records the first failure, stops the work in flight and starts the cleanup; later failures are consequences. */
   #fail(
     what: string,
     cause: unknown,
     partNumber?: number,
     disposition: Disposition = AS_CONFIGURED,
   ): void {
+    this.#failWith({ what, cause, partNumber, disposition });
+  }
+
+  /** Records the first failure, stops the work in flight and starts the cleanup; later failures are consequences. */
+  #failWith(failure: Failure): void {
     if (this.#failure !== undefined) return;
-    this.#failure = { what, cause, partNumber, disposition };
+    this.#failure = failure;
     this.#cutter.drop();
-    this.#work.abort(cause);
+    this.#work.abort(failure.cause);
     this.#cleanup = this.#cleanUp();
     this.#cleanup.then((error) => {
+      if (error === undefined) return;
       this.#settle();
       this.#controller?.error(error);
       this.#reject(error);
     });
   }
 
-  /** Waits for the work in flight to stop, then cleans up after the failure. */
-  async #cleanUp(): Promise<S3UploadError> {
+  /**
+   * Waits for the work in flight to stop, then cleans up after the failure.
+   * Resolves with the error to report, or undefined when the object turned
+   * out to be stored after all (and the session resolved with it).
+   */
+  async #cleanUp(): Promise<S3UploadError | undefined> {
     await Promise.allSettled([
       ...this.#inFlight,
       this.#creating,
       this.#log.settled(),
     ]);
-    return await cleanUp(this.#failure!, {
+    const cleanup = await cleanUp(this.#failure!, {
       target: this.#options,
-      uploadId: this.#uploadId,
+      uploadId: this.#parts.uploadId,
       completed: this.#completed,
       // Only an upload someone holds a checkpoint of can be resumed.
       keepAsConfigured: !this.#options.abortOnFailure && this.#log.stored,
+      ...(this.#recheck === undefined ? {} : { recheck: this.#recheck }),
     }, this.#protocol);
+    if (!cleanup.stored) return cleanup.error;
+    this.#failure = undefined;
+    this.#completed = true;
+    await this.#succeed(cleanup.object);
+    return undefined;
+  }
+
+  /** Throws the failure's error once cleaned up; returns if the object turned out stored after all. */
+  async #rethrow(): Promise<void> {
+    const error = await this.#cleanup;
+    if (error !== undefined) throw error;
   }
 
   /** Hands a sent part's buffer back for reuse, unless the upload failed and needs no more. */

@@ -5,9 +5,12 @@
  * of unknown length, retries with backoff, the completed object checked
  * against its parts' ETags and its size, a CRC-32 of the whole object
  * computed on the way (and Content-MD5 per part on request), and an aborted
- * upload on any failure. `s3Entries` turns the objects under a prefix into ZIP entries,
- * read lazily with read-ahead and resumed where a GET broke, so that a
- * bucket folder zips into the bucket without touching the disk.
+ * upload on any failure. An upload kept for later (`abortOnFailure: false`)
+ * resumes from its checkpoint, with `resumePointOf` saying where a zip
+ * archive restarts, or is discarded with `abortUpload`. `s3Entries` turns
+ * the objects under a prefix into ZIP entries, read lazily with read-ahead
+ * and resumed where a GET broke, so that a bucket folder zips into the
+ * bucket without touching the disk.
  *
  * @example Zipping entries straight into S3 (a client double stands in for `new S3Client({...})`)
  * ```ts
@@ -63,5 +66,11 @@ export {
   type UploadCheckpoint,
 } from "./upload_checkpoint.ts";
 export type { S3ClientLike, S3Command } from "./s3_client_like.ts";
+export {
+  abortUpload,
+  type AbortUploadOptions,
+  type AbortUploadResult,
+} from "./abort_upload.ts";
+export { type ArchiveResumePoint, resumePointOf } from "./resume_point.ts";
 export { s3Entries } from "./s3_entries.ts";
 export type { S3EntriesOptions } from "./s3_entries_options.ts";

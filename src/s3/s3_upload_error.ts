@@ -55,8 +55,10 @@ export interface S3UploadErrorOptions {
  *   this run remains, as the server confirmed (ListParts answers that the
  *   aborted upload is gone), or none was ever created;
  * - `"pending"`: the multipart upload `uploadId` still exists, kept on
- *   purpose (`uploadKept`) or because it could not be aborted or shown gone;
- *   it holds parts that are billed until it is resumed or aborted.
+ *   purpose (`uploadKept`) or because it could not be aborted or shown gone
+ *   (it holds parts that are billed until it is resumed or aborted); or the
+ *   server could not be asked whether a completion (or PutObject) whose
+ *   answer was lost stored the object. The message says which.
  */
 export type FailedUploadOutcome = "nothing-left" | "pending";
 

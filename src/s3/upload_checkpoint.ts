@@ -115,7 +115,12 @@ export interface CheckpointPart {
  *       return Promise.resolve({ Parts });
  *     }
  *     if (command instanceof HeadObjectCommand) {
- *       return Promise.resolve({ ContentLength: body.length });
+ *       // The multipart ETag: the MD5 of the parts' MD5s, and their count.
+ *       const digests = [...stored.values()].flatMap((bytes) => [
+ *         ...createHash("md5").update(bytes).digest(),
+ *       ]);
+ *       const ETag = `"${md5(new Uint8Array(digests))}-${stored.size}"`;
+ *       return Promise.resolve({ ContentLength: body.length, ETag });
  *     }
  *     return Promise.resolve({});
  *   },
@@ -151,6 +156,7 @@ export interface CheckpointPart {
  * assert.deepEqual(sent, [2, 3]); // part 1 was not sent again
  * assert.equal(result.size, body.length);
  * assert.equal(result.parts, 3);
+ * assert.equal(result.outcome, "stored");
  * ```
  */
 export interface UploadCheckpoint {

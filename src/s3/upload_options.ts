@@ -171,14 +171,14 @@ export interface UploadOptions {
   /**
    * Whether each part (or the single PutObject) carries its MD5 as
    * `Content-MD5`, and each ETag answered is checked against it. Off by
-   * default because the SDK already protects every request body: over HTTP
-   * it signs the payload's SHA-256, which the server checks, and under its
-   * default `requestChecksumCalculation` it adds a CRC-32 checksum that S3
-   * checks; the MD5 would cost a third hash of every byte on the main thread
-   * (a CPU profile put it at about 0.4 s per 256 MiB; W5 in bench/README.md
-   * went from 0.85× to 1.17× of lib-storage without it). Turn it on for a
-   * server that requires `Content-MD5` or ignores both of the SDK's checks
-   * over HTTPS.
+   * default because every request body is protected already: it carries its
+   * CRC-32 as `x-amz-checksum-crc32`, which S3 checks, and over plain HTTP
+   * its SHA-256 is signed, which the server checks (see `payloadSigning`);
+   * the MD5 would cost another hash of every byte on the main thread (a CPU
+   * profile put it at about 0.4 s per 256 MiB; W5 in bench/README.md went
+   * from 0.85× to 1.17× of lib-storage without it). Turn it on for a server
+   * that requires `Content-MD5`, or that ignores `x-amz-checksum-crc32`
+   * (OpenStack Swift's s3api) when the payload is not signed (HTTPS).
    *
    * Either way the stored size is checked with HeadObject, and a resumed
    * upload hashes the parts it skips with MD5 to compare them with the
@@ -190,6 +190,39 @@ export interface UploadOptions {
    * @default {false}
    */
   contentMd5?: boolean;
+  /**
+   * Whether the SigV4 signature of each UploadPart and PutObject covers its
+   * body, which costs a SHA-256 of every byte on the main thread:
+   *
+   * - `"auto"`: not over HTTPS (the request carries
+   *   `x-amz-content-sha256: UNSIGNED-PAYLOAD`), signed over plain HTTP.
+   * - `"always"`: signed, whatever the endpoint.
+   * - `"never"`: never signed, whatever the endpoint.
+   *
+   * Every part also carries its CRC-32 as `x-amz-checksum-crc32` (computed
+   * natively where the runtime allows, once per part, instead of by the
+   * SDK), which S3 checks against the bytes it receives (refusing a
+   * mismatch with BadDigest, which is retried); a checksum S3 echoes that is
+   * not the one sent is retried as well.
+   *
+   * Why `"auto"` is safe: over HTTPS, TLS guards the bytes in transit against
+   * damage and tampering alike, and S3 checks the CRC-32 against what it
+   * received, so a signed SHA-256 would cost a hash of every byte and add
+   * nothing (aws-sdk-go-v2 signs S3 payloads only over plain HTTP for the
+   * same reason). Over plain HTTP nothing else binds the body to the
+   * credentials: a CRC-32 or an MD5 catches accidents, but someone who
+   * changes the body on the way can make its CRC-32 match again, so the
+   * payload stays signed; and a server that ignores `x-amz-checksum-crc32`
+   * then still checks every byte. `"never"` over plain HTTP is for a network
+   * you trust (localhost, a private link) and a server that checks the
+   * CRC-32, or with `contentMd5`. `"always"` is for a server that refuses
+   * `UNSIGNED-PAYLOAD`, or that ignores `x-amz-checksum-crc32` (OpenStack
+   * Swift's s3api) when it should still check the bytes it stores over HTTPS
+   * (`contentMd5` does that too).
+   *
+   * @default {"auto"}
+   */
+  payloadSigning?: "auto" | "always" | "never";
   /**
    * The body's exact length, when known (e.g. from `predictLength`): part
    * sizes are then planned exactly, and a body of another length fails the

@@ -15,13 +15,22 @@ import { S3UploadStream } from "./s3_upload_stream.ts";
  *
  * @param body The bytes to upload, e.g. `zip(entries)`.
  * @param options Where to upload and how; `client`, `bucket` and `key` are required.
- * @returns The uploaded object.
+ * Every outcome is checked with the server before it is reported. A
+ * completion (or PutObject) whose answer is lost, late, garbled or an error
+ * is followed by HeadObject and ListParts: if the object at the key has the
+ * size sent and the ETag the parts make, the upload resolves as stored.
+ *
+ * @returns The uploaded object; `outcome` is `"stored"`, or
+ * `"stored-unverified"` when the server said it stored it but HeadObject
+ * could not check it (`unverified` says what was not checked).
  * @throws {TypeError} An option of the wrong type (the body is cancelled).
  * @throws {RangeError} An option out of range (the body is cancelled).
- * @throws {S3UploadError} The upload failed; a multipart upload it had
- * started was aborted first, unless kept for resuming (`abortOnFailure:
- * false`, or a resumed body that differs from its checkpoint; see
- * `uploadKept`).
+ * @throws {S3UploadError} The object was not stored. `outcome` is
+ * `"nothing-left"` when no multipart upload remains (aborted, and ListParts
+ * confirms it gone), or `"pending"` with `uploadId` when one does: kept for
+ * resuming (`abortOnFailure: false`, or a resumed body that differs from its
+ * checkpoint; see `uploadKept`), or not shown gone within the cleanup
+ * budget (`cleanupRetry`).
  *
  * @example Uploading a zip archive (to a client double here; pass an `S3Client` in real use)
  * ```ts

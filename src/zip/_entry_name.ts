@@ -7,7 +7,7 @@
 
 import type { ByteStringSet } from "./_byte_string_set.ts";
 import { UINT16_MAX } from "./_constants.ts";
-import { describe } from "./_describe.ts";
+import { describeValue } from "../_errors.ts";
 import { encodeUtf8 } from "./_utf8.ts";
 
 const DRIVE_LETTER = /^[A-Za-z]:/;
@@ -26,7 +26,7 @@ export function encodeEntryName(name: unknown): Uint8Array {
   if (typeof name !== "string") {
     throw new TypeError(
       `Cannot add an entry to the archive: expected its name to be a string but received ${
-        describe(name)
+        describeValue(name)
       }`,
     );
   }

@@ -6,7 +6,8 @@
  */
 
 import type { ZipEntryData } from "./zip_entry.ts";
-import { cannotAdd, describe, isDetached } from "./_describe.ts";
+import { describeValue, isDetached } from "../_errors.ts";
+import { cannotAdd } from "./_describe.ts";
 import {
   isSource,
   type PullSource,
@@ -75,7 +76,7 @@ export function entryBody(
     `${
       cannotAdd(name)
     }: expected its data to be a string, Uint8Array (or other ArrayBufferView), ArrayBuffer, Blob, ReadableStream or (async) iterable of Uint8Array but received ${
-      describe(data)
+      describeValue(data)
     }`,
   );
 }
@@ -96,7 +97,7 @@ export function checkChunk(name: string, chunk: unknown): Uint8Array {
     `${
       cannotAdd(name)
     }: expected its source to give Uint8Array (or other ArrayBufferView, or ArrayBuffer) chunks but received ${
-      describe(chunk)
+      describeValue(chunk)
     }`,
   );
 }
@@ -123,7 +124,7 @@ function bytesOf(value: unknown): Uint8Array | undefined {
 function detached(name: string, what: string, value: unknown): TypeError {
   return new TypeError(
     `${cannotAdd(name)}: ${what} is ${
-      describe(value)
+      describeValue(value)
     }, whose bytes are gone (transferred or freed)`,
   );
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describeValue } from "../_errors.ts";
 
 /**
  * What one pull gives: a value, or the end. The end is its own signal, never
@@ -73,7 +73,7 @@ export function pullSource<T>(source: Source<T>): PullSource<T> {
       if (typeof result !== "object" || result === null) {
         throw new IteratorProtocolError(
           `expected its iterator's next() to give an object ({ done, value }) but received ${
-            describe(result)
+            describeValue(result)
           }`,
         );
       }

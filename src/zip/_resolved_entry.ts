@@ -23,7 +23,8 @@ import {
 import type { DosClock } from "./_dos_date_time.ts";
 import { type EntryBody, entryBody } from "./_entry_source.ts";
 import type { EntryFields, Method } from "./_entry_fields.ts";
-import { cannotAdd, describe } from "./_describe.ts";
+import { describeValue } from "../_errors.ts";
+import { cannotAdd } from "./_describe.ts";
 import { encodeEntryName, isDirectoryName } from "./_entry_name.ts";
 import { extendedTimestampExtra } from "./_extra_fields.ts";
 import type { CompressionMethod, ZipEntry } from "./zip_entry.ts";
@@ -85,7 +86,7 @@ export function resolveEntry(
   if (typeof entry !== "object" || entry === null) {
     throw new TypeError(
       `Cannot add the entry at index ${position} to the archive: expected an object with a name but received ${
-        describe(entry)
+        describeValue(entry)
       }`,
     );
   }
@@ -104,7 +105,7 @@ export function resolveEntry(
   if (typeof name !== "string") {
     throw new TypeError(
       `Cannot add the entry at index ${position} to the archive: expected its name to be a string but received ${
-        describe(name)
+        describeValue(name)
       }`,
     );
   }
@@ -135,7 +136,7 @@ export function resolveEntry(
   if (typeof comment !== "string") {
     throw new TypeError(
       `${cannotAdd(name)}: expected its comment to be a string but received ${
-        describe(comment)
+        describeValue(comment)
       }`,
     );
   }
@@ -147,7 +148,7 @@ export function resolveEntry(
   if (typeof zip64 !== "boolean") {
     throw new TypeError(
       `${cannotAdd(name)}: expected zip64 to be a boolean but received ${
-        describe(zip64)
+        describeValue(zip64)
       }`,
     );
   }
@@ -205,7 +206,7 @@ export function checkCompression(
     throw new TypeError(
       `${
         subject(name, "compression")
-      }: expected "store" or "deflate" but received ${describe(value)}`,
+      }: expected "store" or "deflate" but received ${describeValue(value)}`,
     );
   }
 }
@@ -220,7 +221,7 @@ export function checkLevel(name: string | undefined, value: unknown): void {
       `${
         subject(name, "level")
       }: expected an integer from 0 to ${MAX_LEVEL} but received ${
-        describe(value)
+        describeValue(value)
       }`,
     );
   }
@@ -237,7 +238,7 @@ export function epochMilliseconds(
       `${
         subject(name, "lastModified")
       }: expected a valid Date or epoch milliseconds but received ${
-        describe(value)
+        describeValue(value)
       }`,
     );
   }
@@ -263,7 +264,7 @@ function checkSize(name: string, size: unknown): void {
       `${
         cannotAdd(name)
       }: expected size to be a non-negative safe integer but received ${
-        describe(size)
+        describeValue(size)
       }`,
     );
   }
@@ -278,7 +279,7 @@ function checkCrc(name: string, crc: unknown): void {
       `${
         cannotAdd(name)
       }: expected crc32 to be an integer from 0 to 0xffffffff but received ${
-        describe(crc)
+        describeValue(crc)
       }`,
     );
   }
@@ -333,7 +334,7 @@ function externalAttributes(
       `${
         cannotAdd(name)
       }: expected mode to be an integer from 0 to 0o177777 but received ${
-        describe(mode)
+        describeValue(mode)
       }`,
     );
   }

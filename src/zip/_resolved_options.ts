@@ -5,7 +5,7 @@
  */
 
 import { UINT16_MAX } from "./_constants.ts";
-import { describe } from "./_describe.ts";
+import { describeValue } from "../_errors.ts";
 import { DosClock } from "./_dos_date_time.ts";
 import {
   checkCompression,
@@ -68,7 +68,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `Cannot create the archive: expected options to be an object but received ${
-        describe(options)
+        describeValue(options)
       }`,
     );
   }
@@ -87,21 +87,21 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
   if (onEntry !== undefined && typeof onEntry !== "function") {
     throw new TypeError(
       `Cannot create the archive: invalid option onEntry: expected a function but received ${
-        describe(onEntry)
+        describeValue(onEntry)
       }`,
     );
   }
   if (typeof copyChunks !== "boolean") {
     throw new TypeError(
       `Cannot create the archive: invalid option copyChunks: expected a boolean but received ${
-        describe(copyChunks)
+        describeValue(copyChunks)
       }`,
     );
   }
   if (typeof allowEscapingSymlinks !== "boolean") {
     throw new TypeError(
       `Cannot create the archive: invalid option allowEscapingSymlinks: expected a boolean but received ${
-        describe(allowEscapingSymlinks)
+        describeValue(allowEscapingSymlinks)
       }`,
     );
   }
@@ -110,7 +110,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
   if (typeof comment !== "string") {
     throw new TypeError(
       `Cannot create the archive: invalid option comment: expected a string but received ${
-        describe(comment)
+        describeValue(comment)
       }`,
     );
   }
@@ -128,14 +128,14 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
   if (typeof workers !== "number") {
     throw new TypeError(
       `Cannot create the archive: invalid option workers: expected a number but received ${
-        describe(workers)
+        describeValue(workers)
       }`,
     );
   }
   if (!Number.isSafeInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
     throw new RangeError(
       `Cannot create the archive: invalid option workers: expected an integer from 0 to ${MAX_WORKERS} but received ${
-        describe(workers)
+        describeValue(workers)
       }`,
     );
   }
@@ -163,7 +163,7 @@ function resolveResume(
   if (typeof resume !== "object" || resume === null) {
     throw new TypeError(
       `Cannot create the archive: invalid option resume: expected an object but received ${
-        describe(resume)
+        describeValue(resume)
       }`,
     );
   }
@@ -171,7 +171,7 @@ function resolveResume(
   if (!Number.isSafeInteger(offset) || offset < 0) {
     throw new RangeError(
       `Cannot create the archive: invalid option resume.offset: expected a non-negative safe integer but received ${
-        describe(offset)
+        describeValue(offset)
       }`,
     );
   }
@@ -184,7 +184,7 @@ function dosClock(timeZone: unknown): DosClock {
   if (typeof timeZone !== "string") {
     throw new TypeError(
       `Cannot create the archive: invalid option timeZone: expected a string ("UTC", "local" or an IANA name) but received ${
-        describe(timeZone)
+        describeValue(timeZone)
       }`,
     );
   }

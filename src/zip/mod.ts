@@ -28,4 +28,8 @@ export type {
 } from "./zip_entry.ts";
 export type { ZipOptions } from "./zip_options.ts";
 export type { ResumePoint, WrittenEntry } from "./written_entry.ts";
+export {
+  decodeWrittenEntry,
+  encodeWrittenEntry,
+} from "./written_entry_record.ts";
 export { ZipStream } from "./zip_stream.ts";

@@ -15,7 +15,7 @@ import {
   inMemoryEntryLayout,
   streamedEntryLayout,
 } from "./_entry_layout.ts";
-import { describe } from "./_describe.ts";
+import { describeValue } from "../_errors.ts";
 import { claimName, nameKeyLength } from "./_entry_name.ts";
 import {
   entryFields,
@@ -75,7 +75,7 @@ export function predictLength(
   ) {
     throw new TypeError(
       `Cannot predict the archive's length: expected entries to be an iterable but received ${
-        describe(entries)
+        describeValue(entries)
       }`,
     );
   }

@@ -5,7 +5,7 @@
  */
 
 import { ArchiveWriter } from "./_archive_writer.ts";
-import { describe } from "./_describe.ts";
+import { describeValue } from "../_errors.ts";
 import { isSource, pullSource } from "./_pull_source.ts";
 import { resolveOptions } from "./_resolved_options.ts";
 import type { ZipEntrySource } from "./zip_entry.ts";
@@ -58,7 +58,7 @@ export function zip(
   if (!isSource(entries)) {
     throw new TypeError(
       `Cannot create the archive: expected entries to be an iterable, async iterable or ReadableStream but received ${
-        describe(entries)
+        describeValue(entries)
       }`,
     );
   }

@@ -446,6 +446,7 @@ export function fakeUploadOptions(
     key: "out.zip",
     partSize: FAKE_PART_SIZE,
     retry: { baseDelay: 0, maxDelay: 0 },
+    cleanupRetry: { baseDelay: 0, maxDelay: 0 },
     ...extra,
   };
 }

@@ -114,6 +114,13 @@ Deno.test("uploadToS3() ends in an identical object or a clean failure under any
               timeout: 20,
               timeoutPerMiB: 0,
             },
+            cleanupRetry: {
+              attempts: 8,
+              baseDelay: 0,
+              maxDelay: 0,
+              timeout: 20,
+              timeoutPerMiB: 0,
+            },
           });
         } catch (caught) {
           error = caught;
@@ -145,6 +152,17 @@ Deno.test("uploadToS3() ends in an identical object or a clean failure under any
           // upload remain, and then the error says so.
           if (!error.message.includes("; aborting it failed too")) {
             assert.deepEqual(withParts, [], error.message);
+          }
+          // "Nothing left" is true on the server: no object, no upload.
+          if (error.outcome === "nothing-left") {
+            assert.ok(!s3.objects.has("out.zip"), error.message);
+            assert.deepEqual([...s3.uploads.keys()], [], error.message);
+          } else {
+            assert.ok(
+              withParts.length + strays.length > 0 ||
+                /could not be checked|failed too/.test(error.message),
+              `"pending" with nothing pending: ${error.message}`,
+            );
           }
           if (
             strays.length > 0 &&

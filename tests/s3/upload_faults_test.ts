@@ -274,7 +274,7 @@ Deno.test("uploadToS3() fails cleanly when every attempt at a part stalls", asyn
       await assertCleanFailure(client, bucket, error);
       assert.match(
         (error as Error).message,
-        /: part 1 could not be uploaded: UploadPart failed after 2 attempts: TimeoutError: UploadPart did not finish within 1500 ms/,
+        /: part 1 could not be uploaded: UploadPart failed after 2 attempts over 3 s: TimeoutError: UploadPart did not finish within 1500 ms/,
       );
     },
   );

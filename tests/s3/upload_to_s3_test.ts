@@ -410,22 +410,41 @@ Deno.test("uploadToS3() retries CompleteMultipartUpload after a server error", a
   assert.equal(sha256(stored(s3)), sha256(source.bytes()));
 });
 
-Deno.test("uploadToS3() fails a completion answered with an ETag its parts' ETags do not make", async () => {
+Deno.test("uploadToS3() checks a completion answered with an ETag its parts do not make against HeadObject", async () => {
   const s3 = new RecordingS3();
   const original = s3.send.bind(s3);
+  const head: { etag?: string } = {};
   s3.send = async (command, sendOptions) => {
     const answer = await original(command, sendOptions) as object;
-    return command.constructor.name === "CompleteMultipartUploadCommand"
-      ? { ...answer, ETag: '"0123456789abcdef0123456789abcdef-2"' }
-      : answer;
+    if (command.constructor.name === "CompleteMultipartUploadCommand") {
+      return { ...answer, ETag: '"0123456789abcdef0123456789abcdef-2"' };
+    }
+    if (
+      command.constructor.name === "HeadObjectCommand" &&
+      head.etag !== undefined
+    ) return { ...answer, ETag: head.etag };
+    return answer;
   };
+  // The answer was garbled, the object is the parts' one: stored, verified.
+  const result = await uploadToS3(
+    patternStream(2 * PART).stream,
+    options(s3),
+  );
+  assert.equal(result.outcome, "stored");
+  assert.match(result.etag, /^"[0-9a-f]{32}-2"$/);
+  assert.notEqual(result.etag, '"0123456789abcdef0123456789abcdef-2"');
+
+  // HeadObject shows another object: not stored, and the upload is gone.
+  head.etag = '"0123456789abcdef0123456789abcdef-2"';
   const error = await rejection(
     uploadToS3(patternStream(2 * PART).stream, options(s3)),
   );
   assert.match(
     error.message,
-    /CompleteMultipartUpload answered ETag "0123456789abcdef0123456789abcdef-2" but the parts sent make "[0-9a-f]{32}-2"/,
+    /could not be completed: CompleteMultipartUpload answered ETag "0123456789abcdef0123456789abcdef-2" but the parts sent make "[0-9a-f]{32}-2"$/,
   );
+  assert.equal(error.outcome, "nothing-left");
+  assert.deepEqual(s3.pendingUploads(), []);
 });
 
 Deno.test("uploadToS3() hashes the parts itself when their ETags are not MD5s (SSE-KMS)", async () => {
