@@ -33,6 +33,11 @@
  * by operation, how payloads were signed, which checksums came with them);
  * `_null_s3` cannot be a bucket name.
  *
+ * `NullS3` can also be served from another program (`Deno.serve(..., new
+ * NullS3("md5").handle)`), as `tests/s3/upload_cost_test.ts` does for a
+ * server that checks `x-amz-checksum-crc32`; `makeCertificates` makes a
+ * throwaway CA and a certificate for 127.0.0.1 for its `--cert` / `--key`.
+ *
  * @module
  */
 
@@ -557,6 +562,83 @@ export class NullS3 {
       },
     });
   }
+}
+
+/** A certificate authority and a certificate it signed for 127.0.0.1, in `dir`. */
+export interface Certificates {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Makes a throwaway CA and a server certificate for 127.0.0.1 with `openssl`. */
+export async function makeCertificates(dir: string): Promise<Certificates> {
+  const run = async (...args: string[]) => {
+    const { code, stderr } = await new Deno.Command("openssl", {
+      args,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      throw new Error(
+        `Cannot make a certificate for --tls: openssl ${
+          args[0]
+        } exited with ${code}: ${
+          new TextDecoder().decode(stderr).trim().slice(0, 300)
+        }`,
+      );
+    }
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  await run(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    `${dir}/ca.key`,
+    "-out",
+    `${dir}/ca.pem`,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=upload_cpu bench CA",
+  );
+  await run(
+    "req",
+    ...ec,
+    "-keyout",
+    `${dir}/leaf.key`,
+    "-out",
+    `${dir}/leaf.csr`,
+    "-subj",
+    "/CN=127.0.0.1",
+  );
+  Deno.writeTextFileSync(
+    `${dir}/leaf.cnf`,
+    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+  );
+  await run(
+    "x509",
+    "-req",
+    "-in",
+    `${dir}/leaf.csr`,
+    "-CA",
+    `${dir}/ca.pem`,
+    "-CAkey",
+    `${dir}/ca.key`,
+    "-CAcreateserial",
+    "-out",
+    `${dir}/leaf.pem`,
+    "-days",
+    "1",
+    "-extfile",
+    `${dir}/leaf.cnf`,
+  );
+  return {
+    ca: `${dir}/ca.pem`,
+    cert: `${dir}/leaf.pem`,
+    key: `${dir}/leaf.key`,
+  };
 }
 
 if (import.meta.main) {

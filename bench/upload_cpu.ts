@@ -36,8 +36,8 @@ import https from "node:https";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { poolStream, RANDOM_POOL_LENGTH, randomBytes } from "./_inputs.ts";
-import type { EtagMode, NullS3Stats } from "./_null_s3.ts";
-import { STATS_PATH } from "./_null_s3.ts";
+import type { Certificates, EtagMode, NullS3Stats } from "./_null_s3.ts";
+import { makeCertificates, STATS_PATH } from "./_null_s3.ts";
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -337,83 +337,6 @@ function endAll(): void {
 interface NullServer {
   process: Deno.ChildProcess;
   url: string;
-}
-
-/** A certificate authority and a certificate it signed for 127.0.0.1, in `dir`. */
-interface Certificates {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-/** Makes a throwaway CA and a server certificate for 127.0.0.1 with `openssl`. */
-async function makeCertificates(dir: string): Promise<Certificates> {
-  const run = async (...args: string[]) => {
-    const { code, stderr } = await new Deno.Command("openssl", {
-      args,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(
-        `Cannot make a certificate for --tls: openssl ${
-          args[0]
-        } exited with ${code}: ${
-          new TextDecoder().decode(stderr).trim().slice(0, 300)
-        }`,
-      );
-    }
-  };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  await run(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    `${dir}/ca.key`,
-    "-out",
-    `${dir}/ca.pem`,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=upload_cpu bench CA",
-  );
-  await run(
-    "req",
-    ...ec,
-    "-keyout",
-    `${dir}/leaf.key`,
-    "-out",
-    `${dir}/leaf.csr`,
-    "-subj",
-    "/CN=127.0.0.1",
-  );
-  Deno.writeTextFileSync(
-    `${dir}/leaf.cnf`,
-    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-  );
-  await run(
-    "x509",
-    "-req",
-    "-in",
-    `${dir}/leaf.csr`,
-    "-CA",
-    `${dir}/ca.pem`,
-    "-CAkey",
-    `${dir}/ca.key`,
-    "-CAcreateserial",
-    "-out",
-    `${dir}/leaf.pem`,
-    "-days",
-    "1",
-    "-extfile",
-    `${dir}/leaf.cnf`,
-  );
-  return {
-    ca: `${dir}/ca.pem`,
-    cert: `${dir}/leaf.pem`,
-    key: `${dir}/leaf.key`,
-  };
 }
 
 async function startServer(
