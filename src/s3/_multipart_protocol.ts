@@ -53,6 +53,17 @@ export interface UploadTarget {
   readonly key: string;
   /** Whether part bodies are signed; `"auto"` when absent. */
   readonly payloadSigning?: PayloadSigning;
+  /** The checksum parts carry; `"crc32"` when absent. */
+  readonly partChecksum?: "crc32" | "none";
+}
+
+/** The request fields that carry a part's CRC-32, if it has one. */
+function checksumFields(
+  checksum: string | undefined,
+): { ChecksumAlgorithm?: "CRC32"; ChecksumCRC32?: string } {
+  return checksum === undefined
+    ? {}
+    : { ChecksumAlgorithm: "CRC32", ChecksumCRC32: checksum };
 }
 
 /** The multipart requests of one object. */
@@ -110,7 +121,7 @@ export class MultipartProtocol {
     digest: Uint8Array | undefined,
     signal: AbortSignal,
   ): Promise<UploadPartCommandOutput> {
-    const checksum = crc32Checksum(bytes);
+    const checksum = this.#checksumOf(bytes);
     return this.#requests.uploadPart(
       {
         Bucket: this.#target.bucket,
@@ -120,8 +131,7 @@ export class MultipartProtocol {
         Body: bytes,
         ContentLength: bytes.length,
         ContentMD5: digest === undefined ? undefined : toBase64(digest),
-        ChecksumAlgorithm: "CRC32",
-        ChecksumCRC32: checksum,
+        ...checksumFields(checksum),
       },
       signal,
       (answer) => {
@@ -130,6 +140,13 @@ export class MultipartProtocol {
       },
       this.#target.payloadSigning ?? "auto",
     );
+  }
+
+  /** The part's CRC-32 header value, unless `partChecksum` is `"none"`. */
+  #checksumOf(bytes: Uint8Array): string | undefined {
+    return this.#target.partChecksum === "none"
+      ? undefined
+      : crc32Checksum(bytes);
   }
 
   /** Puts a body of one part as a plain object, with its CRC-32 as `uploadPart` sends a part's. */
@@ -142,7 +159,7 @@ export class MultipartProtocol {
     >,
     signal: AbortSignal,
   ): Promise<PutObjectCommandOutput> {
-    const checksum = crc32Checksum(bytes);
+    const checksum = this.#checksumOf(bytes);
     return this.#requests.putObject(
       {
         Bucket: this.#target.bucket,
@@ -151,8 +168,7 @@ export class MultipartProtocol {
         ContentLength: bytes.length,
         ContentMD5: digest === undefined ? undefined : toBase64(digest),
         ...fields,
-        ChecksumAlgorithm: "CRC32",
-        ChecksumCRC32: checksum,
+        ...checksumFields(checksum),
       },
       signal,
       (answer) => {

@@ -35,11 +35,14 @@ export function crc32Checksum(bytes: Uint8Array): string {
  */
 export function checkEchoedChecksum(
   output: { ChecksumCRC32?: string },
-  sent: string,
+  sent: string | undefined,
   partNumber: number,
 ): void {
   const echoed = output.ChecksumCRC32;
-  if (echoed === undefined || echoed === "" || echoed === sent) return;
+  if (
+    sent === undefined || echoed === undefined || echoed === "" ||
+    echoed === sent
+  ) return;
   const error = new Error(
     `Part ${partNumber} was answered checksum CRC-32 ${echoed} but the CRC-32 of its bytes is ${sent}`,
   );

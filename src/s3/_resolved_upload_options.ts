@@ -48,6 +48,7 @@ export interface ResolvedUploadOptions {
   concurrency: number;
   contentMd5: boolean;
   payloadSigning: PayloadSigning;
+  partChecksum: "crc32" | "none";
   contentLength: number | undefined;
   signal: AbortSignal | undefined;
   onProgress: ((progress: UploadProgress) => void) | undefined;
@@ -92,6 +93,7 @@ export function resolveUploadOptions(
     concurrency = 4,
     contentMd5 = false,
     payloadSigning = "auto",
+    partChecksum = "crc32",
     contentLength = resume?.contentLength,
     signal,
     onProgress,
@@ -137,6 +139,9 @@ export function resolveUploadOptions(
       `one of ${PAYLOAD_SIGNING_MODES.map((mode) => `"${mode}"`).join(", ")}`,
       payloadSigning,
     );
+  }
+  if (partChecksum !== "crc32" && partChecksum !== "none") {
+    fail(TypeError, "partChecksum", '"crc32" or "none"', partChecksum);
   }
   if (contentLength !== undefined) {
     checkInteger("contentLength", contentLength, 0, MAX_UPLOAD_SIZE, fail);
@@ -219,6 +224,7 @@ export function resolveUploadOptions(
     concurrency,
     contentMd5,
     payloadSigning,
+    partChecksum,
     contentLength,
     signal,
     onProgress,

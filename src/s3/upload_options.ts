@@ -224,6 +224,17 @@ export interface UploadOptions {
    */
   payloadSigning?: "auto" | "always" | "never";
   /**
+   * The checksum each part (or a single PutObject) carries: `"crc32"` sends
+   * `x-amz-checksum-crc32`, computed natively once per part, which S3
+   * verifies. `"none"` sends none of zipstream's own and leaves checksums to
+   * the client's `requestChecksumCalculation` setting: for S3-compatible
+   * servers that refuse `x-amz-checksum-*` headers, together with a client
+   * made with `requestChecksumCalculation: "WHEN_REQUIRED"`.
+   *
+   * @default {"crc32"}
+   */
+  partChecksum?: "crc32" | "none";
+  /**
    * The body's exact length, when known (e.g. from `predictLength`): part
    * sizes are then planned exactly, and a body of another length fails the
    * upload.

@@ -334,6 +334,36 @@ Deno.test("uploadToS3() gives every UploadPart and PutObject its CRC-32 as Check
   }
 });
 
+Deno.test("uploadToS3() with partChecksum none sends no checksum of its own and checks no echo", async () => {
+  for (const size of [2 * FAKE_PART_SIZE + 100, 1000]) {
+    const s3 = echoing(new RecordingS3(), 1, "AAAAAA==", 1);
+    const source = patternStream(size);
+    const result = await uploadToS3(
+      source.stream,
+      fakeUploadOptions(s3, { partChecksum: "none" }),
+    );
+    assert.equal(result.outcome, "stored");
+    const sent = s3.calls.filter((call) =>
+      call.command === "UploadPart" || call.command === "PutObject"
+    );
+    assert.deepEqual(
+      sent.map((
+        call,
+      ) => [call.input.ChecksumAlgorithm, call.input.ChecksumCRC32]),
+      sent.map(() => [undefined, undefined]),
+    );
+    assert.equal(sent.length, size > FAKE_PART_SIZE ? 3 : 1);
+  }
+  await assert.rejects(
+    uploadToS3(
+      patternStream(10).stream,
+      // @ts-expect-error: not a checksum zipstream sends
+      fakeUploadOptions(new RecordingS3(), { partChecksum: "md5" }),
+    ),
+    /expected option "partChecksum" to be "crc32" or "none" but got "md5"/,
+  );
+});
+
 /** A fake whose UploadPart (or PutObject) answers echo `checksum` for part `partNumber`, `times` times. */
 function echoing(
   s3: RecordingS3,
