@@ -13,14 +13,16 @@
  * @module
  */
 
-/** A request as the proxy sees it. */
-export interface ProxiedRequest {
-  method: string;
-  /** The path, without the query. */
-  path: string;
-  query: URLSearchParams;
-  headers: Headers;
-}
+import {
+  closeQuietly,
+  indexOfHeadEnd,
+  type ProxiedRequest,
+  readHead,
+  rewriteHead,
+  writeAll,
+} from "./_http_wire.ts";
+
+export type { ProxiedRequest };
 
 /** What to do with a matching request. */
 export type FaultAction =
@@ -96,7 +98,6 @@ export interface ProxyLogEntry {
   serverStatus: number | undefined;
 }
 
-const HEAD_LIMIT = 64 * 1024;
 const BUFFER_SIZE = 64 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -415,72 +416,6 @@ const GARBLED_BODY = `<?xml version="1.0" encoding="UTF-8"?>\n` +
   `<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
   `<Location>http://garbled</Bucket><Key`;
 
-interface Head {
-  request: ProxiedRequest;
-  lines: string[];
-  /** Bytes read past the head: the start of the body. */
-  rest: Uint8Array;
-}
-
-async function readHead(conn: Deno.Conn): Promise<Head | undefined> {
-  let buffered = new Uint8Array(0);
-  for (;;) {
-    const end = indexOfHeadEnd(buffered);
-    if (end >= 0) {
-      const lines = decoder.decode(buffered.subarray(0, end)).split("\r\n");
-      const [method = "", target = "/"] = lines[0]!.split(" ");
-      const url = new URL(target, "http://proxy");
-      const headers = new Headers();
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(":");
-        if (colon > 0) {
-          headers.append(
-            line.slice(0, colon).trim(),
-            line.slice(colon + 1).trim(),
-          );
-        }
-      }
-      return {
-        request: {
-          method,
-          path: url.pathname,
-          query: url.searchParams,
-          headers,
-        },
-        lines,
-        rest: buffered.subarray(end + 4),
-      };
-    }
-    if (buffered.length > HEAD_LIMIT) return undefined;
-    const chunk = new Uint8Array(BUFFER_SIZE);
-    const n = await conn.read(chunk);
-    if (n === null) return undefined;
-    const joined = new Uint8Array(buffered.length + n);
-    joined.set(buffered);
-    joined.set(chunk.subarray(0, n), buffered.length);
-    buffered = joined;
-  }
-}
-
-function indexOfHeadEnd(bytes: Uint8Array): number {
-  for (let i = 0; i + 3 < bytes.length; i++) {
-    if (
-      bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 &&
-      bytes[i + 3] === 10
-    ) return i;
-  }
-  return -1;
-}
-
-/** The request head for the server: one request per connection, and no Expect (the proxy answered it). */
-function rewriteHead(lines: string[]): string {
-  const kept = lines.filter((line) => {
-    const name = line.slice(0, line.indexOf(":")).trim().toLowerCase();
-    return name !== "connection" && name !== "expect" && name !== "keep-alive";
-  });
-  return `${[...kept, "Connection: close"].join("\r\n")}\r\n\r\n`;
-}
-
 /** Copies `length` body bytes (starting with `rest`) from `from` to `to`; returns how many went. */
 async function forward(
   from: Deno.Conn,
@@ -539,13 +474,6 @@ async function drain(conn: Deno.Conn, length: number): Promise<void> {
     const n = await conn.read(buffer);
     if (n === null) return;
     read += n;
-  }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    written += await conn.write(bytes.subarray(written));
   }
 }
 
@@ -711,12 +639,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
 }

@@ -14,8 +14,16 @@
  * @module
  */
 
+import {
+  closeQuietly,
+  indexOfHeadEnd,
+  readHead,
+  rewriteHead,
+  writeAll,
+} from "./_http_wire.ts";
+
 import { crc32 } from "node:zlib";
-import type { ProxiedRequest } from "./_fault_proxy.ts";
+import type { ProxiedRequest } from "./_http_wire.ts";
 
 /** What to do to a matching request. */
 export type Tamper =
@@ -46,7 +54,6 @@ interface Rule {
   times: number;
 }
 
-const HEAD_LIMIT = 64 * 1024;
 const BUFFER_SIZE = 64 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -178,72 +185,6 @@ export class TamperProxy {
   }
 }
 
-interface Head {
-  request: ProxiedRequest;
-  lines: string[];
-  /** Bytes read past the head: the start of the body. */
-  rest: Uint8Array;
-}
-
-async function readHead(conn: Deno.Conn): Promise<Head | undefined> {
-  let buffered = new Uint8Array(0);
-  for (;;) {
-    const end = indexOfHeadEnd(buffered);
-    if (end >= 0) {
-      const lines = decoder.decode(buffered.subarray(0, end)).split("\r\n");
-      const [method = "", target = "/"] = lines[0]!.split(" ");
-      const url = new URL(target, "http://proxy");
-      const headers = new Headers();
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(":");
-        if (colon > 0) {
-          headers.append(
-            line.slice(0, colon).trim(),
-            line.slice(colon + 1).trim(),
-          );
-        }
-      }
-      return {
-        request: {
-          method,
-          path: url.pathname,
-          query: url.searchParams,
-          headers,
-        },
-        lines,
-        rest: buffered.subarray(end + 4),
-      };
-    }
-    if (buffered.length > HEAD_LIMIT) return undefined;
-    const chunk = new Uint8Array(BUFFER_SIZE);
-    const n = await conn.read(chunk);
-    if (n === null) return undefined;
-    const joined = new Uint8Array(buffered.length + n);
-    joined.set(buffered);
-    joined.set(chunk.subarray(0, n), buffered.length);
-    buffered = joined;
-  }
-}
-
-function indexOfHeadEnd(bytes: Uint8Array): number {
-  for (let i = 0; i + 3 < bytes.length; i++) {
-    if (
-      bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 &&
-      bytes[i + 3] === 10
-    ) return i;
-  }
-  return -1;
-}
-
-/** The request head for the server: one request per connection, and no Expect (answered here). */
-function rewriteHead(lines: string[]): string {
-  const kept = lines.filter((line) => {
-    const name = line.slice(0, line.indexOf(":")).trim().toLowerCase();
-    return name !== "connection" && name !== "expect" && name !== "keep-alive";
-  });
-  return `${[...kept, "Connection: close"].join("\r\n")}\r\n\r\n`;
-}
-
 /** Reads until the server closes: the whole answer, as `Connection: close` makes it end. */
 async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -291,19 +232,4 @@ function withHeader(
   joined.set(head);
   joined.set(body, head.length);
   return joined;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    written += await conn.write(bytes.subarray(written));
-  }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
 }
