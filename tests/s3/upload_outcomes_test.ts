@@ -238,11 +238,15 @@ Deno.test("uploadToS3() reports the object stored but unverified when HeadObject
       return { cleanupRetry: { maxTime: 1_000, baseDelay: 100 } };
     },
     async (r) => {
-      assert.equal(r.error, undefined, `the upload failed: ${r.error?.message}`);
+      assert.equal(
+        r.error,
+        undefined,
+        `the upload failed: ${r.error?.message}`,
+      );
       assert.equal(r.result!.outcome, "stored-unverified");
       assert.match(
         r.result!.unverified!,
-        /^the server said it stored the object, but HeadObject failed, so its size was not checked \(HeadObject failed after \d+ attempts: (SlowDown|UnknownError \(HTTP 503\))/,
+        /^the server said it stored the object, but HeadObject failed, so its size was not checked \(HeadObject failed after \d+ attempts: (SlowDown|Unknown \(HTTP 503\))/,
       );
       assert.equal(await objectSha256(r.client, r.bucket, KEY), r.sha256);
       assert.deepEqual(await pendingUploads(r.client, r.bucket, KEY), []);
