@@ -5,7 +5,15 @@
  */
 
 import { parseArgs } from "node:util";
+import type { RetryOptions } from "../s3/upload_options.ts";
+import {
+  MAX_CONCURRENCY,
+  MAX_PART_SIZE,
+  MIN_PART_SIZE,
+} from "../s3/_part_size_plan.ts";
 import { MAX_WORKERS } from "../zip/_resolved_options.ts";
+import { MAX_LEVEL } from "../zip/_resolved_entry.ts";
+import { MAX_ATTEMPTS } from "../s3/_option_checks.ts";
 import type { CompressionMethod } from "../zip/zip_entry.ts";
 import { UsageError } from "./_cli_error.ts";
 import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
@@ -42,6 +50,10 @@ export interface CliPlan {
   concurrency: number | undefined;
   /** `--content-md5`: send each part's MD5 for the server to check. */
   contentMd5: boolean;
+  /** `--retries`, `--retry-max-time`: the budget of each S3 request's work. */
+  retry: RetryOptions;
+  /** `--cleanup-max-time`: the budget of aborting the upload after a failure. */
+  cleanupRetry: RetryOptions;
   /** `--resume FILE`: the checkpoint file of a resumable upload. */
   resume: string | undefined;
   /** `--abort-resume FILE`: abort the upload FILE records, and nothing else. */
@@ -50,10 +62,6 @@ export interface CliPlan {
   progress: "bar" | "summary" | "none";
 }
 
-const MIN_PART_SIZE = 5 * 1024 ** 2;
-const MAX_PART_SIZE = 5 * 1024 ** 3;
-const MAX_CONCURRENCY = 64;
-const MAX_LEVEL = 9;
 const LEVEL_FLAGS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
 
 const OPTIONS = {
@@ -73,6 +81,9 @@ const OPTIONS = {
   "part-size": { type: "string" },
   concurrency: { type: "string" },
   "content-md5": { type: "boolean" },
+  retries: { type: "string" },
+  "retry-max-time": { type: "string" },
+  "cleanup-max-time": { type: "string" },
   resume: { type: "string" },
   "abort-resume": { type: "string" },
   "no-progress": { type: "boolean" },
@@ -157,6 +168,17 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
         MAX_CONCURRENCY,
       ),
     contentMd5: values["content-md5"] === true,
+    retry: {
+      ...(values.retries === undefined
+        ? {}
+        : { attempts: parseRetries(values.retries) }),
+      ...(values["retry-max-time"] === undefined ? {} : {
+        maxTime: parseSeconds("--retry-max-time", values["retry-max-time"]),
+      }),
+    },
+    cleanupRetry: values["cleanup-max-time"] === undefined ? {} : {
+      maxTime: parseSeconds("--cleanup-max-time", values["cleanup-max-time"]),
+    },
     resume: values.resume,
     abortResume: values["abort-resume"],
     progress,
@@ -191,10 +213,16 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
   // Checked here so that a bad one is a usage error before anything is listed.
   const s3Sources = positionals.filter(isS3Uri).map(parseS3Uri);
   if (plan.target.kind !== "s3") {
-    // --endpoint and --region also serve s3:// paths.
+    // --endpoint, --region and the retries also serve s3:// paths.
+    const uploadOnly = [
+      "part-size",
+      "concurrency",
+      "content-md5",
+      "cleanup-max-time",
+    ];
     const targetOnly = s3Sources.length > 0
-      ? ["part-size", "concurrency", "content-md5"]
-      : ["endpoint", "region", "part-size", "concurrency", "content-md5"];
+      ? uploadOnly
+      : ["endpoint", "region", "retries", "retry-max-time", ...uploadOnly];
     for (const s3Only of targetOnly) {
       if (values[s3Only as keyof typeof values] !== undefined) {
         throw new UsageError(
@@ -270,13 +298,34 @@ function parsePartSize(text: string): number {
   }
   if (size < MIN_PART_SIZE || size > MAX_PART_SIZE) {
     throw new UsageError(
-      `Invalid --part-size "${text}": expected from 5MiB to 5GiB (S3's limits) but got ${size} bytes`,
+      `Invalid --part-size "${text}": expected from ${
+        MIN_PART_SIZE / 1024 ** 2
+      }MiB to ${
+        MAX_PART_SIZE / 1024 ** 3
+      }GiB (S3's limits) but got ${size} bytes`,
     );
   }
   return size;
 }
 
-function parseWholeNumber(
+/** `--retries N`: attempts per request, the first included. */
+export function parseRetries(text: string): number {
+  return parseWholeNumber("--retries", text, 1, MAX_ATTEMPTS);
+}
+
+/** A time budget in seconds (`--retry-max-time 90`, `2.5`), as milliseconds. */
+export function parseSeconds(flag: string, text: string): number {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0) {
+    throw new UsageError(
+      `Invalid ${flag} "${text}": expected a number of seconds greater than 0, such as 30 or 2.5`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** A whole number from `min` to `max`, or a usage error naming `flag`. */
+export function parseWholeNumber(
   flag: string,
   text: string,
   min: number,
@@ -291,8 +340,8 @@ function parseWholeNumber(
   return value;
 }
 
-// parseArgs' own messages suggest Node-specific workarounds; say it plainly.
-function describeParseError(error: unknown): string {
+/** parseArgs' own messages suggest Node-specific workarounds; this says it plainly. */
+export function describeParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /^Unknown option '([^']*)'/.exec(message);
   if (unknown !== null) return `Unknown option "${unknown[1]}"`;

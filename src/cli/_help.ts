@@ -4,6 +4,18 @@
  * @module
  */
 
+import { MAX_ATTEMPTS } from "../s3/_option_checks.ts";
+import {
+  MAX_CONCURRENCY,
+  MAX_PART_SIZE,
+  MAX_PARTS,
+  MIN_PART_SIZE,
+} from "../s3/_part_size_plan.ts";
+import { MAX_WORKERS } from "../zip/_resolved_options.ts";
+
+const mib = (bytes: number) => `${bytes / 2 ** 20}MiB`;
+const gib = (bytes: number) => `${bytes / 2 ** 30}GiB`;
+
 /** Printed by `zipstream --help`. */
 export const HELP =
   `zipstream - write a ZIP archive as a stream: to a file, to stdout, or into S3
@@ -11,6 +23,8 @@ export const HELP =
 Usage:
   zipstream [options] <path>... -o <target>
   zipstream --abort-resume FILE [--endpoint URL] [--region R]
+  zipstream cleanup [--dry-run]
+  zipstream cleanup s3://bucket/prefix --older-than AGE [--dry-run]
 
 Arguments:
   <path>               a file or directory to add, directories recursively, or -
@@ -44,7 +58,7 @@ Options:
                        and bsdtar create them as they are (default: fail,
                        naming the link)
   --stdin-name NAME    the entry name for - (default: -)
-  --workers N          threads that deflate large files, 0 to 64 (default: one
+  --workers N          threads that deflate large files, 0 to ${MAX_WORKERS} (default: one
                        per core, at most 4); 0 deflates in the main thread,
                        slower but with the least memory
 
@@ -55,9 +69,13 @@ instance roles):
                        (default: $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS)
   --region R           (default: $AWS_REGION, else the SDK's profile; us-east-1
                        for an S3-compatible endpoint)
-  --part-size SIZE     multipart part size from 5MiB to 5GiB, e.g. 16MiB
-                       (default: 5MiB, raised as needed to fit 10,000 parts)
-  --concurrency N      parts uploaded at once, 1 to 64 (default: 4); memory
+  --part-size SIZE     multipart part size from ${mib(MIN_PART_SIZE)} to ${
+    gib(MAX_PART_SIZE)
+  }, e.g. 16MiB
+                       (default: ${
+    mib(MIN_PART_SIZE)
+  }, raised as needed to fit ${MAX_PARTS.toLocaleString("en")} parts)
+  --concurrency N      parts uploaded at once, 1 to ${MAX_CONCURRENCY} (default: 4); memory
                        holds at most (N + 1) parts
   --content-md5        send each part's MD5 as Content-MD5 and check the ETag
                        answered (default: rely on the SDK's own checksums)
@@ -73,6 +91,35 @@ instance roles):
                        failure or interruption the upload is kept; FILE is
                        removed once the upload completes; not for -
   --abort-resume FILE  abort the upload FILE records and remove FILE
+  --retries N          attempts per S3 request, the first included, 1 to ${MAX_ATTEMPTS}
+                       (default: 20); for s3:// paths too
+  --retry-max-time SECONDS
+                       how long after its first attempt a request may still be
+                       retried (default: 40, enough to ride out a server gone
+                       for 30 s); for s3:// paths too
+  --cleanup-max-time SECONDS
+                       the same for aborting the upload after a failure and
+                       checking it is gone (default: 300)
+
+Cleanup (multipart uploads left behind hold parts that are billed):
+  Every multipart upload is recorded in a journal ($ZIPSTREAM_STATE_DIR, else
+  $XDG_STATE_HOME/zipstream, else ~/.local/state/zipstream) from before its
+  first part until it is completed or confirmed gone. Each run first aborts
+  the recorded uploads whose process is gone (killed, crashed, or stopped by
+  a second Ctrl-C), briefly, keeping those it cannot abort for:
+  zipstream cleanup    the same, with the full --cleanup-max-time; also lists
+                       uploads still in use; an upload kept for --resume FILE
+                       is left alone while FILE exists
+  zipstream cleanup s3://bucket/prefix --older-than AGE
+                       abort every incomplete upload under the prefix begun
+                       more than AGE ago (30m, 12h, 1d), recorded or not
+  --dry-run            list what would be aborted, abort nothing
+  --endpoint URL, --region R
+                       the server of s3://bucket/prefix (the journal records
+                       each upload's own)
+  --retries N, --cleanup-max-time SECONDS, -q
+                       as above, for each request of the abort
+  (a file named cleanup is archived as ./cleanup)
 
 Output:
   --no-progress        no progress display; the summary line is still printed
@@ -83,11 +130,20 @@ Output:
 Progress goes to stderr: a bar when it is a terminal, a plain line every few
 seconds otherwise, then a one-line summary.
 
+Signals: the first Ctrl-C (SIGINT) or SIGTERM says what it does and does it:
+removes the incomplete file, aborts the upload (keeps it with --resume); a
+second one exits at once, saying what is left: an upload stays pending, in
+the journal, for zipstream cleanup.
+
 Exit status:
-  0    the archive was written completely
-  1    failure (unreadable input, write or upload error); a partial file is
-       removed and an S3 multipart upload is aborted (kept with --resume)
+  0    the archive was written completely; an S3 object the server stored but
+       that could not be checked gets a warning line saying what was not
+  1    failure (unreadable input, write or upload error); the line after the
+       error says what became of the target, as checked: the incomplete file
+       removed, or nothing stored and the upload aborted, or the upload ID
+       still pending (kept with --resume, or its abort unconfirmed: run
+       zipstream cleanup); for cleanup: an upload that could not be shown gone
   2    usage error
   130  interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM; cleaned up
-       as for 1
+       as for 1, unless a second signal came first
 `;

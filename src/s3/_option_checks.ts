@@ -13,7 +13,8 @@ import { show } from "../_errors.ts";
 // The s3 modules that render values take `show` from here with the checks.
 export { show } from "../_errors.ts";
 
-const MAX_ATTEMPTS = 100;
+/** The most attempts `RetryOptions.attempts` accepts. */
+export const MAX_ATTEMPTS = 100;
 
 /** Throws the error for option `name`: expected `expected`, got `value`. */
 export type Fail = (

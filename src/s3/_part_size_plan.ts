@@ -15,6 +15,8 @@ export const MAX_PART_SIZE = 5 * 1024 * MIB;
 export const MAX_PARTS = 10_000;
 /** The largest body a multipart upload can carry: 10,000 parts of 5 GiB. */
 export const MAX_UPLOAD_SIZE = MAX_PARTS * MAX_PART_SIZE;
+/** The most parts `concurrency` lets upload at once: memory is (concurrency + 1) parts. */
+export const MAX_CONCURRENCY = 64;
 /** The default part size: S3's minimum, as lib-storage's default (memory is (concurrency + 1) parts). */
 export const DEFAULT_PART_SIZE = 5 * MIB;
 /**

@@ -26,6 +26,7 @@ import {
 } from "./_option_checks.ts";
 import {
   DEFAULT_PART_SIZE,
+  MAX_CONCURRENCY,
   MAX_PART_SIZE,
   MAX_UPLOAD_SIZE,
   MIN_PART_SIZE,
@@ -37,7 +38,6 @@ import {
 
 /** S3's longest key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
-const MAX_CONCURRENCY = 64;
 
 /** Every option checked, every default filled in. */
 export interface ResolvedUploadOptions {

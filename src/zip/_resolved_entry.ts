@@ -33,7 +33,8 @@ import { encodeUtf8 } from "./_utf8.ts";
 const MILLISECONDS_PER_SECOND = 1000;
 /** The range of a JavaScript `Date` (ECMA-262 21.4.1.22). */
 const MAX_EPOCH_MILLISECONDS = 8.64e15;
-const MAX_LEVEL = 9;
+/** The highest deflate level. */
+export const MAX_LEVEL = 9;
 const NO_BYTES = new Uint8Array(0);
 const NON_ASCII = /[\u0080-\uffff]/;
 
