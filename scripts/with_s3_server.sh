@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command against a private local S3 server: starts one (s3_server_start.sh), exports
-# ZIPSTREAM_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, runs the command,
+# ZIPSTREAM_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and (unless set)
+# ZIPSTREAM_STATE_DIR, a journal folder of its own, runs the command,
 # stops the server whatever happens, and exits with the command's exit code.
 #
 # Usage: bash scripts/with_s3_server.sh deno test -A tests/
@@ -33,6 +34,9 @@ trap 'exit 143' TERM
 env_lines=$(SWIFT_DIR=$dir bash "$here/s3_server_start.sh") || exit 1
 eval "$env_lines"
 export ZIPSTREAM_S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+# The CLI's journal of uploads goes with the server: records of uploads on a
+# private server mean nothing elsewhere, and a user's own journal stays out of it.
+export ZIPSTREAM_STATE_DIR="${ZIPSTREAM_STATE_DIR:-$dir/state}"
 
 # The command runs in the background so that INT/TERM reach this script's trap at once; the trap
 # then ends the command (by its PID) and the server. Stdin is passed on explicitly because a

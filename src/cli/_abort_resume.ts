@@ -5,65 +5,47 @@
  * @module
  */
 
-import {
-  AbortMultipartUploadCommand,
-  ListPartsCommand,
-} from "@aws-sdk/client-s3";
+import { describeError } from "../_errors.ts";
+import type { AbortUploadResult } from "../s3/abort_upload.ts";
 import { CliError, EXIT_FAILURE, findCliError } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
-import { readCheckpointFile } from "./_resume_file.ts";
+import { readRecordedUpload } from "./_resume_file.ts";
 import { s3Client } from "./_s3_client.ts";
 
-/** What `--abort-resume` did, for its one line of output. */
-export interface AbortedResume {
-  target: string;
-  uploadId: string;
-  /** False when the server no longer had the upload (completed, aborted or expired). */
-  existed: boolean;
-}
-
 /**
- * Aborts the multipart upload FILE records, checks with ListParts that it is
- * gone, then removes FILE and FILE.entries.
+ * Aborts the multipart upload FILE records with `abortUpload`, on the server
+ * given (`--endpoint`, `--region`) or else the one FILE records, then removes
+ * FILE and FILE.entries. FILE stays when the upload cannot be shown gone.
  *
- * @throws {CliError} FILE cannot be read, or the server refused the abort.
+ * @throws {CliError} FILE cannot be read, or the upload cannot be shown gone.
  */
 export async function abortResume(
   path: string,
   endpoint: string | undefined,
   region: string | undefined,
-): Promise<AbortedResume> {
-  const checkpoint = await readCheckpointFile(path);
-  const { bucket, key, uploadId } = checkpoint;
-  const target = `s3://${bucket}/${key}`;
-  const client = await s3Client(endpoint, region);
-  const input = { Bucket: bucket, Key: key, UploadId: uploadId };
-  let existed = true;
+): Promise<AbortUploadResult> {
+  const recorded = await readRecordedUpload(path);
+  const [client, { abortUpload }] = await Promise.all([
+    s3Client(endpoint ?? recorded.endpoint, region ?? recorded.region),
+    import("../s3/mod.ts"),
+  ]);
+  let result: AbortUploadResult;
   try {
-    await client.send(new AbortMultipartUploadCommand(input));
-    // S3 documents that a part still arriving may outlive one abort.
-    await client.send(new ListPartsCommand(input)).then(
-      () => client.send(new AbortMultipartUploadCommand(input)),
-      () => {},
-    );
+    result = await abortUpload({ client, checkpoint: recorded.upload });
   } catch (error) {
-    if ((error as { name?: unknown }).name === "NoSuchUpload") {
-      existed = false;
-    } else {
-      throw new CliError(
-        `Cannot abort upload ID ${uploadId} of ${target} recorded in ${path}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        { cause: error },
-      );
-    }
+    // abortUpload's message names the upload, what was tried and the answer.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliError(
+      `${message}; kept ${path} to try again with zipstream --abort-resume ${path}`,
+      { cause: error },
+    );
   } finally {
     client.destroy();
   }
   for (const file of [path, `${path}.entries`]) {
     await Deno.remove(file).catch(() => {});
   }
-  return { target, uploadId, existed };
+  return result;
 }
 
 /** `zipstream --abort-resume FILE`: aborts, prints one line, returns the exit code. */
@@ -74,26 +56,25 @@ export async function runAbortResume(
   quiet: boolean,
 ): Promise<number> {
   try {
-    const { target, uploadId, existed } = await abortResume(
-      path,
-      endpoint,
-      region,
-    );
-    if (!quiet) {
-      writeLine(
-        existed
-          ? `zipstream: aborted upload ID ${uploadId} of ${target} and removed ${path}`
-          : `zipstream: upload ID ${uploadId} of ${target} no longer existed; removed ${path}`,
-      );
-    }
+    const result = await abortResume(path, endpoint, region);
+    if (!quiet) writeLine(`zipstream: ${describe(result, path)}`);
     return 0;
   } catch (error) {
     const known = findCliError(error);
-    writeLine(
-      `zipstream: ${
-        known?.message ?? (error instanceof Error ? error.message : error)
-      }`,
-    );
+    writeLine(`zipstream: ${known?.message ?? describeError(error)}`);
     return known?.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+function describe(result: AbortUploadResult, path: string): string {
+  const upload =
+    `upload ID ${result.uploadId} of s3://${result.bucket}/${result.key}`;
+  switch (result.outcome) {
+    case "aborted":
+      return `aborted ${upload} and removed ${path}`;
+    case "already-gone":
+      return `${upload} no longer existed; removed ${path}`;
+    case "completed":
+      return `${upload} was completed by an earlier run: the object is stored; removed ${path}`;
   }
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { causeChain } from "../_errors.ts";
+
 /** Exit code for a runtime failure. */
 export const EXIT_FAILURE = 1;
 /** Exit code for a usage error (bad arguments). */
@@ -34,13 +36,7 @@ export class UsageError extends CliError {
 
 /** The innermost {@linkcode CliError} along `error`'s chain of causes. */
 export function findCliError(error: unknown): CliError | undefined {
-  let found: CliError | undefined;
-  for (
-    let current: unknown = error, depth = 0;
-    current instanceof Error && depth < 16;
-    current = current.cause, depth++
-  ) {
-    if (current instanceof CliError) found = current;
-  }
-  return found;
+  return causeChain(error).findLast((cause): cause is CliError =>
+    cause instanceof CliError
+  );
 }

@@ -7,33 +7,40 @@
  *
  * ```json
  * { "zipstream": "resume", "version": 1, "target": "s3://bucket/key",
+ *   "endpoint": "http://127.0.0.1:8080", "region": "us-east-1",
  *   "archive": { "compression": "store", "level": 0, "comment": null,
  *                "entries": 1200, "inputs": "<sha-256 of the inputs' names, sizes, times, modes>" },
  *   "upload": { <UploadCheckpoint: upload ID, part plan, completed parts> } }
  * ```
  *
+ * `endpoint` and `region` are the `--endpoint` and `--region` the run was
+ * given, absent when it was not (files of earlier versions have neither):
+ * `--abort-resume FILE` reaches the same server without being told again.
+ *
  * FILE.entries holds what the archive recorded of each entry written
- * (`WrittenEntry`), one JSON array per line in archive order, appended as
- * entries are written: `["name",offset,end,crc32,size,compressedSize]`. A
+ * (`WrittenEntry`), one line per entry in archive order as
+ * `encodeWrittenEntry` writes it, appended as entries are written. A
  * million entries take some 60 MB there and are never rewritten whole per
- * part. A resumed run hands these records to `zip()`, which then skips the
- * data of entries wholly inside the completed parts instead of reading it.
+ * part. A resumed run hands these records to `resumePointOf`, and `zip()`
+ * then skips the data of entries wholly inside the completed parts instead
+ * of reading it.
  *
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { causeChain } from "../_errors.ts";
 import type { WrittenEntry } from "../zip/written_entry.ts";
-import type { ResumePoint } from "../zip/written_entry.ts";
 import {
-  checkpointOffset,
+  decodeWrittenEntry,
+  encodeWrittenEntry,
+} from "../zip/written_entry_record.ts";
+import { type ArchiveResumePoint, resumePointOf } from "../s3/resume_point.ts";
+import {
   parseUploadCheckpoint,
   type UploadCheckpoint,
 } from "../s3/upload_checkpoint.ts";
 import { S3UploadError } from "../s3/s3_upload_error.ts";
-import { resolve, sep as SEP } from "node:path";
-import { CliError, UsageError } from "./_cli_error.ts";
-import type { ArchiveItem } from "./_entries.ts";
+import { CliError } from "./_cli_error.ts";
 import { reason } from "./_walk.ts";
 
 const FORMAT = "resume";
@@ -51,65 +58,27 @@ export interface ArchiveIdentity {
   inputs: string;
 }
 
+/** The server given on the command line; `undefined` leaves the SDK's environment to say. */
+export interface S3Server {
+  endpoint: string | undefined;
+  region: string | undefined;
+}
+
 interface StoredResume {
   zipstream: typeof FORMAT;
   version: typeof VERSION;
   target: string;
+  endpoint?: string;
+  region?: string;
   archive: ArchiveIdentity;
   upload: UploadCheckpoint;
 }
 
-/** The identity of the inputs: what the walk and listings found, in archive order. */
-export function fingerprintInputs(items: readonly ArchiveItem[]): string {
-  const hash = createHash("sha256");
-  for (const item of items) {
-    const fields: unknown[] = [item.kind, item.name];
-    switch (item.kind) {
-      case "file":
-        fields.push(item.size, item.mtime ?? null, item.mode);
-        break;
-      case "directory":
-        fields.push(item.mtime ?? null, item.mode);
-        break;
-      case "symlink":
-        fields.push(item.target, item.mtime ?? null, item.mode);
-        break;
-      case "object":
-        fields.push(item.uri, item.size, timeOf(item.entry.lastModified));
-        break;
-      case "stdin":
-        break;
-    }
-    hash.update(`${JSON.stringify(fields)}\n`);
-  }
-  return hash.digest("hex");
-}
-
-function timeOf(time: Date | number | undefined): number | null {
-  return time instanceof Date ? time.getTime() : time ?? null;
-}
-
-/**
- * Refuses a checkpoint FILE inside the paths being archived: the archive
- * would take in FILE itself, and every checkpoint would change the inputs.
- *
- * @throws {UsageError} FILE lies in or is one of `inputs`.
- */
-export function checkOutsideInputs(
-  path: string,
-  inputs: readonly string[],
-): void {
-  const file = resolve(path);
-  for (const input of inputs) {
-    if (input === "-" || /^s3:\/\//i.test(input)) continue;
-    const archived = resolve(input);
-    if (file === archived || file.startsWith(`${archived}${SEP}`)) {
-      throw new UsageError(
-        `Cannot keep the checkpoint ${path} inside ${input}, which is being archived: give a --resume FILE outside the paths`,
-      );
-    }
-  }
-}
+/** What `--abort-resume` needs of FILE: the upload, and the server it is on. */
+export type RecordedUpload = Pick<
+  StoredResume,
+  "upload" | "endpoint" | "region"
+>;
 
 /** One run's side of `--resume FILE`: what to resume from, and the writing of new checkpoints. */
 export class ResumeFile {
@@ -117,9 +86,13 @@ export class ResumeFile {
   readonly path: string;
   /** The upload to resume, or `undefined` when FILE did not exist. */
   readonly checkpoint: UploadCheckpoint | undefined;
-  /** Where the resumed archive starts: for `zip()` and for the upload's `bodyOffset`. */
-  readonly resumePoint: ResumePoint;
+  /**
+   * Where the resumed archive starts: for `zip()` and for the upload's
+   * `bodyOffset`, with the records of the entries before it.
+   */
+  readonly resumePoint: ArchiveResumePoint["archive"];
   #target: string;
+  #server: S3Server;
   #archive: ArchiveIdentity;
   #entries: Deno.FsFile;
   /** Records of entries from this archive offset on are new to FILE.entries. */
@@ -129,25 +102,26 @@ export class ResumeFile {
   /** Use {@linkcode ResumeFile.open}. */
   constructor(
     path: string,
-    target: string,
-    archive: ArchiveIdentity,
+    recorded: { target: string; server: S3Server; archive: ArchiveIdentity },
     checkpoint: UploadCheckpoint | undefined,
-    resumePoint: ResumePoint,
+    resumePoint: ArchiveResumePoint["archive"],
     entries: Deno.FsFile,
-    appendFrom: number,
   ) {
     this.path = path;
-    this.#target = target;
-    this.#archive = archive;
+    this.#target = recorded.target;
+    this.#server = recorded.server;
+    this.#archive = recorded.archive;
     this.checkpoint = checkpoint;
     this.resumePoint = resumePoint;
     this.#entries = entries;
-    this.#appendFrom = appendFrom;
+    this.#appendFrom = resumePoint.entries.at(-1)?.end ?? 0;
   }
 
   /**
    * Opens FILE: reads the checkpoint if there is one and checks that it was
-   * written for the same target, inputs and options.
+   * written for the same target, inputs and options. `server` is recorded
+   * in FILE for `--abort-resume`; it may differ from the one recorded, as
+   * the same server can be reached by other addresses.
    *
    * @throws {CliError} FILE cannot be read, is not a checkpoint, or belongs to another command.
    */
@@ -156,21 +130,12 @@ export class ResumeFile {
     target: string,
     archive: ArchiveIdentity,
     partSize: number | undefined,
+    server: S3Server = { endpoint: undefined, region: undefined },
   ): Promise<ResumeFile> {
     const stored = await readStored(path);
-    if (stored === undefined) {
-      const entries = await openEntries(path, []);
-      return new ResumeFile(
-        path,
-        target,
-        archive,
-        undefined,
-        { offset: 0 },
-        entries,
-        0,
-      );
-    }
-    const differences = describeDifferences(stored, target, archive, partSize);
+    const differences = stored === undefined
+      ? []
+      : describeDifferences(stored, target, archive, partSize);
     if (differences.length > 0) {
       throw new CliError(
         `Cannot resume from ${path}: it records an upload of other inputs or options (${
@@ -178,33 +143,23 @@ export class ResumeFile {
         }); run the command that wrote it, or discard its upload with zipstream --abort-resume ${path}`,
       );
     }
-    const records = await readRecords(`${path}.entries`);
-    const { offset, kept } = resumePointOf(stored.upload, records);
-    const entries = await openEntries(path, kept);
+    const resumePoint = stored === undefined
+      ? { offset: 0, entries: [] }
+      : resumePointOf(stored.upload, await readRecords(`${path}.entries`))
+        .archive;
     return new ResumeFile(
       path,
-      target,
-      archive,
-      stored.upload,
-      { offset, entries: kept },
-      entries,
-      kept.at(-1)?.end ?? 0,
+      { target, server, archive },
+      stored?.upload,
+      resumePoint,
+      await openEntries(path, resumePoint.entries),
     );
   }
 
   /** `ZipOptions.onEntry`: queues the record of an entry FILE.entries lacks. */
   onEntry(entry: WrittenEntry): void {
     if (entry.offset < this.#appendFrom) return;
-    this.#pending += `${
-      JSON.stringify([
-        entry.name,
-        entry.offset,
-        entry.end,
-        entry.crc32,
-        entry.size,
-        entry.compressedSize,
-      ])
-    }\n`;
+    this.#pending += `${encodeWrittenEntry(entry)}\n`;
     if (this.#pending.length >= FLUSH_SIZE) this.#flush();
   }
 
@@ -217,10 +172,13 @@ export class ResumeFile {
     try {
       this.#flush();
       await this.#entries.syncData();
+      const { endpoint, region } = this.#server;
       const stored: StoredResume = {
         zipstream: FORMAT,
         version: VERSION,
         target: this.#target,
+        ...(endpoint === undefined ? {} : { endpoint }),
+        ...(region === undefined ? {} : { region }),
         archive: this.#archive,
         upload: checkpoint,
       };
@@ -280,27 +238,30 @@ export class ResumeFile {
 
 /** Whether the error is an upload's, saying the multipart upload was kept. */
 function uploadKept(error: unknown): boolean {
-  for (
-    let current: unknown = error, depth = 0;
-    current instanceof Error && depth < 8;
-    current = current.cause, depth++
-  ) {
-    if (current instanceof S3UploadError) return current.uploadKept;
-  }
-  return false;
+  const upload = causeChain(error).find((cause): cause is S3UploadError =>
+    cause instanceof S3UploadError
+  );
+  return upload?.uploadKept ?? false;
 }
 
-/** The upload recorded in FILE, for `--abort-resume`. */
-export async function readCheckpointFile(
+/** The upload recorded in FILE and its server, for `--abort-resume`. */
+export async function readRecordedUpload(
   path: string,
-): Promise<UploadCheckpoint> {
+): Promise<RecordedUpload> {
   const stored = await readStored(path);
   if (stored === undefined) {
     throw new CliError(
       `Cannot abort the upload recorded in ${path}: the file does not exist`,
     );
   }
-  return stored.upload;
+  return stored;
+}
+
+/** The upload recorded in FILE. */
+export async function readCheckpointFile(
+  path: string,
+): Promise<UploadCheckpoint> {
+  return (await readRecordedUpload(path)).upload;
 }
 
 async function readStored(path: string): Promise<StoredResume | undefined> {
@@ -318,7 +279,8 @@ async function readStored(path: string): Promise<StoredResume | undefined> {
     if (
       value.zipstream !== FORMAT || value.version !== VERSION ||
       typeof value.target !== "string" || typeof value.archive !== "object" ||
-      value.archive === null
+      value.archive === null || !optionalString(value.endpoint) ||
+      !optionalString(value.region)
     ) {
       throw new TypeError(
         `expected a zipstream resume file of version ${VERSION}`,
@@ -385,61 +347,14 @@ async function readRecords(path: string): Promise<WrittenEntry[]> {
     });
   }
   const records: WrittenEntry[] = [];
-  let end = 0;
   for (const line of text.split("\n")) {
-    const record = parseRecord(line);
-    if (record === undefined || record.offset !== end) break;
-    records.push(record);
-    end = record.end;
-  }
-  return records;
-}
-
-function parseRecord(line: string): WrittenEntry | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(value) || value.length !== 6) return undefined;
-  const [name, offset, end, crc32, size, compressedSize] = value;
-  const numbers = [offset, end, crc32, size, compressedSize];
-  if (
-    typeof name !== "string" ||
-    !numbers.every((n) => Number.isSafeInteger(n) && n >= 0) ||
-    end < offset
-  ) return undefined;
-  return { name, offset, end, crc32, size, compressedSize };
-}
-
-/**
- * Where a resumed archive starts. Not simply where the completed parts stop:
- * an entry that runs past that point is read again from its start, and its
- * bytes in completed parts are hashed again and compared with the
- * checkpoint, which catches an input that changed without its size or time
- * changing. So the archive resumes at the last part boundary before the
- * first entry that is not wholly done (or before the first entry without a
- * record).
- */
-function resumePointOf(
-  checkpoint: UploadCheckpoint,
-  records: readonly WrittenEntry[],
-): { offset: number; kept: WrittenEntry[] } {
-  const done = checkpointOffset(checkpoint);
-  let whole = 0;
-  for (const record of records) {
-    if (record.end > done) break;
-    whole = record.end;
-  }
-  let offset = 0;
-  for (const [index, part] of checkpoint.parts.entries()) {
-    if (part.partNumber !== index + 1 || part.offset + part.size > whole) {
+    try {
+      records.push(decodeWrittenEntry(line));
+    } catch {
       break;
     }
-    offset = part.offset + part.size;
   }
-  return { offset, kept: records.filter((record) => record.end <= offset) };
+  return records;
 }
 
 /** Starts FILE.entries over with the records the resumed archive keeps. */
@@ -452,18 +367,7 @@ async function openEntries(
     const temporary = `${entriesPath}.tmp`;
     await Deno.writeTextFile(
       temporary,
-      kept.map((record) =>
-        `${
-          JSON.stringify([
-            record.name,
-            record.offset,
-            record.end,
-            record.crc32,
-            record.size,
-            record.compressedSize,
-          ])
-        }\n`
-      ).join(""),
+      kept.map((record) => `${encodeWrittenEntry(record)}\n`).join(""),
     );
     await Deno.rename(temporary, entriesPath);
     return await Deno.open(entriesPath, { append: true });
@@ -472,4 +376,8 @@ async function openEntries(
       cause: error,
     });
   }
+}
+
+function optionalString(value: unknown): boolean {
+  return value === undefined || typeof value === "string";
 }

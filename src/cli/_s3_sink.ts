@@ -1,12 +1,21 @@
 /**
- * Uploading the archive to an S3 object with `uploadToS3`.
+ * Uploading the archive to an S3 object with `uploadToS3`, keeping the
+ * multipart upload in the journal while it exists.
  *
  * @module
  */
 
+import type { S3Client } from "@aws-sdk/client-s3";
+import { causeChain } from "../_errors.ts";
+import { S3UploadError } from "../s3/s3_upload_error.ts";
 import type { UploadCheckpoint } from "../s3/upload_checkpoint.ts";
+import type { CreatedUpload, RetryOptions } from "../s3/upload_options.ts";
+import type { UploadResult } from "../s3/upload_result.ts";
 import { CliError, findCliError } from "./_cli_error.ts";
+import type { CurrentUpload } from "./_interrupt.ts";
+import type { Journal, JournalEntry, UploadFields } from "./_journal.ts";
 import { s3Client } from "./_s3_client.ts";
+import { type Leftover, OutputFailure } from "./_target.ts";
 
 /** Where and how to upload. */
 export interface S3SinkOptions {
@@ -19,10 +28,22 @@ export interface S3SinkOptions {
   contentMd5: boolean;
   /** The archive's exact length, when `predictLength` knows it. */
   contentLength: number | undefined;
+  /** `--retries`, `--retry-max-time`: the budget of the upload's work. */
+  retry: RetryOptions;
+  /** `--cleanup-max-time`: the budget of aborting it after a failure. */
+  cleanupRetry: RetryOptions;
   signal: AbortSignal;
   onUploaded: (bytesUploaded: number) => void;
+  /** Where the multipart upload is recorded while it exists. */
+  journal: Journal;
+  /** Told of the multipart upload once it exists, and again once it is recorded. */
+  onUpload: (upload: CurrentUpload) => void;
   /** `--resume`: keep the upload on failure, report checkpoints, continue a recorded one. */
   resume?: {
+    /** FILE, as given. */
+    path: string;
+    /** FILE's absolute path, for the journal. */
+    absolutePath: string;
     checkpoint: UploadCheckpoint | undefined;
     bodyOffset: number;
     save: (checkpoint: UploadCheckpoint) => Promise<void>;
@@ -31,6 +52,10 @@ export interface S3SinkOptions {
 
 /** The uploaded object. */
 export interface S3Object {
+  /** `"stored-unverified"` when the server stored it but it could not be checked. */
+  outcome: UploadResult["outcome"];
+  /** What could not be checked, with `"stored-unverified"`. */
+  unverified: string | undefined;
   size: number;
   etag: string;
   /** `--resume` found the upload completed by the run that wrote the checkpoint. */
@@ -38,9 +63,13 @@ export interface S3Object {
 }
 
 /**
- * Streams the archive into `s3://bucket/key`. On failure or abort the
- * multipart upload has been aborted by `uploadToS3` before this rejects, unless
- * `resume` keeps it for a later run.
+ * Streams the archive into `s3://bucket/key`. The multipart upload is in
+ * the journal from before its first part until it is completed or the
+ * server confirmed it gone; a failure leaves the record when the upload is
+ * still pending, for `zipstream cleanup`.
+ *
+ * @throws {OutputFailure} The upload failed; its `leftover` is what the
+ * library verified: nothing stored, or the upload ID still pending.
  */
 export async function writeToS3(
   archive: ReadableStream<Uint8Array>,
@@ -50,12 +79,27 @@ export async function writeToS3(
     s3Client(options.endpoint, options.region),
     import("../s3/mod.ts"),
   ]);
-  const { resume } = options;
+  const { resume, bucket, key } = options;
+  let entry: JournalEntry | undefined;
+  let result: UploadResult;
+  const track = async (upload: CreatedUpload) => {
+    options.onUpload({ uploadId: upload.uploadId, recorded: false });
+    entry = await options.journal.record({
+      uploadId: upload.uploadId,
+      bucket: upload.bucket,
+      key: upload.key,
+      ...await serverOf(client),
+      resumeFile: resume?.absolutePath ?? null,
+    });
+    options.onUpload({ uploadId: upload.uploadId, recorded: true });
+  };
   try {
-    const result = await uploadToS3(archive, {
+    // A resumed upload exists already: uploadToS3 creates none to report.
+    if (resume?.checkpoint !== undefined) await track(resume.checkpoint);
+    result = await uploadToS3(archive, {
       client,
-      bucket: options.bucket,
-      key: options.key,
+      bucket,
+      key,
       signal: options.signal,
       ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
       ...(options.concurrency === undefined
@@ -65,6 +109,9 @@ export async function writeToS3(
       ...(options.contentLength === undefined
         ? {}
         : { contentLength: options.contentLength }),
+      retry: options.retry,
+      cleanupRetry: options.cleanupRetry,
+      onUploadCreated: track,
       onProgress: (progress) => options.onUploaded(progress.bytesUploaded),
       ...(resume === undefined ? {} : {
         abortOnFailure: false,
@@ -74,30 +121,89 @@ export async function writeToS3(
           : { resume: resume.checkpoint, bodyOffset: resume.bodyOffset }),
       }),
     });
-    return {
-      size: result.size,
-      etag: result.etag,
-      completedEarlier: result.completedEarlier,
-    };
   } catch (error) {
+    const leftover = leftoverOf(error, options, entry !== undefined);
+    // A record that cannot be removed after the upload was confirmed gone
+    // only costs a later cleanup the check that finds it gone.
+    if (leftover.kind === "upload-pending") entry?.release();
+    else await entry?.remove().catch(() => {});
     // An interruption or an unreadable input is reported as such by the caller.
-    if (options.signal.aborted || findCliError(error) !== undefined) {
-      throw error;
-    }
-    throw new CliError(describeUploadError(error, options), { cause: error });
+    const reported = options.signal.aborted || findCliError(error) !== undefined
+      ? error
+      : new CliError(describeUploadError(error, options), { cause: error });
+    throw new OutputFailure(leftover, reported);
   } finally {
     client.destroy();
   }
+  // The object is stored: a record that cannot be removed only costs a
+  // later cleanup the check that finds its upload gone.
+  await entry?.remove().catch(() => {});
+  return {
+    outcome: result.outcome,
+    unverified: result.unverified,
+    size: result.size,
+    etag: result.etag,
+    completedEarlier: result.completedEarlier,
+  };
+}
+
+/** What the failed upload left, as the library verified it. */
+function leftoverOf(
+  error: unknown,
+  options: S3SinkOptions,
+  recorded: boolean,
+): Leftover {
+  const target = `s3://${options.bucket}/${options.key}`;
+  const failed = causeChain(error).find((cause): cause is S3UploadError =>
+    cause instanceof S3UploadError
+  );
+  const checkpoint = options.resume?.checkpoint;
+  if (failed === undefined) {
+    // Stopped before uploadToS3 could act (the journal could not be written
+    // for a resumed upload): the upload FILE records is untouched.
+    return checkpoint === undefined ? { kind: "nothing" } : {
+      kind: "upload-pending",
+      target,
+      uploadId: checkpoint.uploadId,
+      resumeFile: options.resume?.path,
+      recorded,
+    };
+  }
+  if (failed.outcome === "nothing-left") {
+    return { kind: "upload-gone", target, uploadId: failed.uploadId };
+  }
+  return {
+    kind: "upload-pending",
+    target,
+    uploadId: failed.uploadId,
+    resumeFile: failed.uploadKept ? options.resume?.path : undefined,
+    recorded,
+  };
+}
+
+/** The server and region the client talks to, as the journal records them. */
+async function serverOf(
+  client: S3Client,
+): Promise<Pick<UploadFields, "endpoint" | "region">> {
+  const endpoint = await client.config.endpoint?.();
+  const region = await client.config.region().catch(() => null);
+  if (endpoint === undefined) return { endpoint: null, region };
+  // A bare IPv6 address needs its brackets back to be a URL again.
+  const host = endpoint.hostname.includes(":") &&
+      !endpoint.hostname.startsWith("[")
+    ? `[${endpoint.hostname}]`
+    : endpoint.hostname;
+  const port = endpoint.port === undefined ? "" : `:${endpoint.port}`;
+  return {
+    endpoint: `${endpoint.protocol}//${host}${port}${endpoint.path}`,
+    region,
+  };
 }
 
 function describeUploadError(error: unknown, options: S3SinkOptions): string {
   const target = `s3://${options.bucket}/${options.key}`;
   const messages: string[] = [];
-  for (
-    let current: unknown = error;
-    current instanceof Error && messages.length < 4;
-    current = current.cause
-  ) {
+  for (const current of causeChain(error).slice(0, 4)) {
     // Wrappers often repeat their cause's message; say each thing once.
     const message = current.message.replace(/\.$/, "");
     if (!messages.some((previous) => previous.includes(message))) {

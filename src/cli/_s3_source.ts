@@ -8,6 +8,7 @@
 
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ZipEntry } from "../zip/zip_entry.ts";
+import type { RetryOptions } from "../s3/upload_options.ts";
 import { CliError } from "./_cli_error.ts";
 import type { Excluder } from "./_glob.ts";
 import { s3Client } from "./_s3_client.ts";
@@ -36,6 +37,8 @@ export interface S3SourceOptions {
   excluder: Excluder;
   /** Stops listing, and lets go of objects fetched ahead. */
   signal: AbortSignal;
+  /** `--retries`, `--retry-max-time`: the budget of each listing and read. */
+  retry: RetryOptions;
 }
 
 /** S3 error codes that mean the listing can never succeed, as the CLI says them. */
@@ -87,7 +90,15 @@ export class S3Sources implements Disposable {
       if (top !== "" && excluder.excludes(top.slice(0, -1))) return [];
       const items: S3ObjectItem[] = [];
       let listed = 0;
-      for await (const entry of s3Entries({ client, bucket, prefix, signal })) {
+      for await (
+        const entry of s3Entries({
+          client,
+          bucket,
+          prefix,
+          signal,
+          retry: this.#options.retry,
+        })
+      ) {
         listed++;
         const name = top + entry.name;
         if (excluded(name, excluder)) continue;
@@ -117,6 +128,7 @@ export class S3Sources implements Disposable {
         pageSize: 1,
         readAhead: 0,
         signal,
+        retry: this.#options.retry,
       })[Symbol.asyncIterator]();
       const first = await probe.next();
       if (first.done !== true && first.value.name === base) {

@@ -1,5 +1,6 @@
 /**
- * The one line printed when the archive is complete.
+ * The lines printed when the archive is complete: the summary, and a
+ * warning when the object was stored but could not be checked.
  *
  * @module
  */
@@ -35,6 +36,15 @@ export function formatCompletedEarlier(
   return `zipstream: nothing to send: the upload ${checkpointPath} records was completed by an earlier run -> ${target}${
     objectFacts(object)
   }`;
+}
+
+/**
+ * `zipstream: warning: s3://demo/tree.zip was stored, but not fully checked:
+ * the server said it stored the object, but HeadObject failed, so its size
+ * was not checked (…)`: the upload's `unverified`, as the library found it.
+ */
+export function formatUnverified(target: string, unverified: string): string {
+  return `zipstream: warning: ${target} was stored, but not fully checked: ${unverified}`;
 }
 
 function objectFacts(object: { size: number; etag: string }): string {

@@ -1,5 +1,6 @@
 /**
- * The `-o` argument: a file, standard output, or an S3 object.
+ * The `-o` argument: a file, standard output, or an S3 object; and what a
+ * failed run left there, as checked, for the line that reports it.
  *
  * @module
  */
@@ -43,4 +44,76 @@ export function describeTarget(target: Target): string {
     case "s3":
       return `s3://${target.bucket}/${target.key}`;
   }
+}
+
+/** What a failed write left at its target, as the sink checked it. */
+export type Leftover =
+  /** Nothing to report: no file was created, or the bytes went to a stream. */
+  | { kind: "nothing" }
+  /** The incomplete file this run created was removed, and is gone. */
+  | { kind: "file-removed"; path: string }
+  /** The incomplete file this run created could not be removed. */
+  | { kind: "file-left"; path: string; reason: string }
+  /** The server confirmed that nothing was stored and no upload remains. */
+  | { kind: "upload-gone"; target: string; uploadId: string | undefined }
+  /**
+   * The multipart upload still exists: kept on purpose for `--resume FILE`
+   * (`resumeFile`), or because its abort could not be confirmed.
+   * `recorded` says whether the journal holds it for `zipstream cleanup`.
+   */
+  | {
+    kind: "upload-pending";
+    target: string;
+    uploadId: string | undefined;
+    resumeFile: string | undefined;
+    recorded: boolean;
+  };
+
+/**
+ * A failed write, with what it left at the target. Its message is the
+ * failure's; `leftover` is for the line that follows it.
+ */
+export class OutputFailure extends Error {
+  /** What the failed write left, as checked. */
+  readonly leftover: Leftover;
+
+  constructor(leftover: Leftover, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "OutputFailure";
+    this.leftover = leftover;
+  }
+}
+
+/** The clause reporting a leftover, or `undefined` when there is nothing to say. */
+export function describeLeftover(leftover: Leftover): string | undefined {
+  switch (leftover.kind) {
+    case "nothing":
+      return undefined;
+    case "file-removed":
+      return `removed the incomplete ${leftover.path}`;
+    case "file-left":
+      return `could not remove the incomplete ${leftover.path} (${leftover.reason}): delete it`;
+    case "upload-gone":
+      return leftover.uploadId === undefined
+        ? "nothing was stored"
+        : `nothing was stored; the upload was aborted (upload ID ${leftover.uploadId})`;
+    case "upload-pending":
+      return describePending(leftover);
+  }
+}
+
+function describePending(
+  leftover: Extract<Leftover, { kind: "upload-pending" }>,
+): string {
+  const { target, uploadId, resumeFile, recorded } = leftover;
+  const upload = uploadId === undefined
+    ? `the upload to ${target}`
+    : `upload ID ${uploadId} of ${target}`;
+  if (resumeFile !== undefined) {
+    return `${upload} is pending, kept for --resume ${resumeFile}: run the same command again to resume it, or discard it with zipstream --abort-resume ${resumeFile}`;
+  }
+  const abort = recorded
+    ? 'run "zipstream cleanup" to abort it'
+    : `it is not in the journal: run "zipstream cleanup ${target} --older-than 1s" to abort it`;
+  return `${upload} is still pending: it could not be shown gone; ${abort}`;
 }

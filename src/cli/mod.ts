@@ -16,32 +16,46 @@
 import denoConfig from "../../deno.json" with { type: "json" };
 import { predictLength, zip } from "../zip/mod.ts";
 import type { ZipOptions } from "../zip/zip_options.ts";
+import { resolve } from "node:path";
+import { causeChain } from "../_errors.ts";
 import { parseCliArgs } from "./_args.ts";
 import { collectArchiveItems } from "./_archive_items.ts";
 import { EXIT_FAILURE, findCliError, UsageError } from "./_cli_error.ts";
+import { sweepBeforeRun } from "./_abandoned_uploads.ts";
+import { runCleanup } from "./_cleanup_command.ts";
 import { type ArchiveItem, entryShapes, toZipEntries } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
 import { Excluder } from "./_glob.ts";
 import { HELP } from "./_help.ts";
 import { Interrupt } from "./_interrupt.ts";
+import { Journal, journalDirectory } from "./_journal.ts";
 import { Progress, type ProgressStyle, writeLine } from "./_progress.ts";
 import { type S3Object, writeToS3 } from "./_s3_sink.ts";
 import { S3Sources } from "./_s3_source.ts";
+import { readRecordedUpload, ResumeFile } from "./_resume_file.ts";
+import { checkOutsideInputs, fingerprintInputs } from "./_resume_inputs.ts";
 import {
-  checkOutsideInputs,
-  fingerprintInputs,
-  ResumeFile,
-} from "./_resume_file.ts";
-import { formatCompletedEarlier, formatSummary } from "./_summary.ts";
-import { describeTarget } from "./_target.ts";
+  formatCompletedEarlier,
+  formatSummary,
+  formatUnverified,
+} from "./_summary.ts";
+import {
+  describeLeftover,
+  describeTarget,
+  type Leftover,
+  OutputFailure,
+} from "./_target.ts";
 import type { CliPlan } from "./_args.ts";
 
 /**
  * Runs the `zipstream` command with `args` (without the program name) and
- * resolves to its exit code: 0 success, 1 failure, 2 usage error, 130 / 143
- * when interrupted by SIGINT / SIGTERM. Errors are reported on standard error
- * as one line; nothing is thrown.
+ * resolves to its exit code: 0 success (also when an S3 object was stored
+ * but could not be checked, which a warning line says), 1 failure, 2 usage
+ * error, 130 / 143 when interrupted by SIGINT / SIGTERM. `zipstream cleanup
+ * ...` aborts uploads left behind instead. Errors are reported on standard
+ * error as one line, followed by what became of the target; nothing is
+ * thrown.
  *
  * @param args The command-line arguments, as in `Deno.args`.
  * @returns The process exit code.
@@ -69,6 +83,8 @@ import type { CliPlan } from "./_args.ts";
  * ```
  */
 export async function main(args: readonly string[]): Promise<number> {
+  // A file named cleanup is still archived as ./cleanup.
+  if (args[0] === "cleanup") return await runCleanup(args.slice(1));
   let plan: CliPlan;
   try {
     plan = parseCliArgs(args);
@@ -87,33 +103,57 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (plan.abortResume !== undefined) {
-    const { runAbortResume } = await import("./_abort_resume.ts");
-    return await runAbortResume(
-      plan.abortResume,
-      plan.endpoint,
-      plan.region,
-      plan.progress === "none",
-    );
+    return await abortResume(plan.abortResume, plan);
   }
   using interrupt = new Interrupt();
-  const state: RunState = { writing: false, resumeNote: undefined };
+  const state: RunState = { resumeNote: undefined };
   try {
-    await run(plan, interrupt, state);
+    await run(plan, openJournal(), interrupt, state);
     return 0;
   } catch (error) {
-    return report(error, plan, interrupt, state);
+    return report(error, interrupt, state);
   }
 }
 
-/** How far a run got, for the report of its failure. */
+/** What became of FILE after a failed `--resume` run, for the report. */
 interface RunState {
-  writing: boolean;
-  /** With `--resume`, what became of the upload and FILE after a failure. */
+  /** `removed FILE` when the upload FILE recorded is gone, else undefined. */
   resumeNote: string | undefined;
+}
+
+/**
+ * The journal of uploads, or `undefined` when the environment names no
+ * place for it: only an upload needs one, and then fails saying so.
+ */
+function openJournal(): Journal | undefined {
+  try {
+    return new Journal(journalDirectory());
+  } catch {
+    return undefined;
+  }
+}
+
+/** `--abort-resume FILE`, then the journal's record of the upload FILE recorded. */
+async function abortResume(path: string, plan: CliPlan): Promise<number> {
+  const { runAbortResume } = await import("./_abort_resume.ts");
+  // Read first: a successful abort removes FILE.
+  const recorded = await readRecordedUpload(path).catch(() => undefined);
+  const code = await runAbortResume(
+    path,
+    plan.endpoint,
+    plan.region,
+    plan.progress === "none",
+  );
+  if (code === 0 && recorded !== undefined) {
+    await new Journal(journalDirectory()).forget(recorded.upload)
+      .catch(() => {});
+  }
+  return code;
 }
 
 async function run(
   plan: CliPlan,
+  journal: Journal | undefined,
   interrupt: Interrupt,
   state: RunState,
 ): Promise<void> {
@@ -124,6 +164,14 @@ async function run(
     );
   }
   if (plan.resume !== undefined) checkOutsideInputs(plan.resume, plan.inputs);
+  if (journal !== undefined) {
+    await sweepBeforeRun(journal, {
+      cleanupRetry: plan.cleanupRetry,
+      signal: interrupt.signal,
+      quiet: plan.progress === "none",
+      resumeFile: plan.resume,
+    });
+  }
   const excluder = new Excluder(plan.exclude);
   // Its client lives until the archive is written: the objects are read then.
   using sources = new S3Sources({
@@ -131,6 +179,7 @@ async function run(
     region: plan.sourceRegion ?? plan.region,
     excluder,
     signal: interrupt.signal,
+    retry: plan.retry,
   });
   const items = await collectArchiveItems(plan.inputs, {
     followSymlinks: plan.followSymlinks,
@@ -152,6 +201,7 @@ async function run(
     : Deno.stderr.isTerminal()
     ? "bar"
     : "lines";
+  const where = describeTarget(target);
   const progress = new Progress(style, {
     bytes: items.some((item) => item.kind === "stdin")
       ? undefined
@@ -164,6 +214,8 @@ async function run(
     entries: items.length,
     uploads: target.kind === "s3",
   });
+  // A signal's line must not land in the middle of the bar.
+  interrupt.beforeLine = () => progress.stop();
   const entries = toZipEntries(items, {
     entryStarted: (item) => progress.entryStarted(item.name),
     bytesRead: (count) => progress.bytesRead(count),
@@ -172,15 +224,19 @@ async function run(
   const contentLength = target.kind === "s3"
     ? exactLength(items, options)
     : undefined;
-  const resume = plan.resume === undefined
-    ? undefined
-    : await ResumeFile.open(plan.resume, describeTarget(target), {
+  const resume = plan.resume === undefined ? undefined : await ResumeFile.open(
+    plan.resume,
+    where,
+    {
       compression: plan.compression,
       level: plan.level,
       comment: plan.comment ?? null,
       entries: items.length,
       inputs: fingerprintInputs(items),
-    }, plan.partSize);
+    },
+    plan.partSize,
+    { endpoint: plan.endpoint, region: plan.region },
+  );
   const archive = zip(
     entries,
     resume === undefined ? options : {
@@ -198,19 +254,30 @@ async function run(
   );
 
   let object: S3Object | undefined;
-  state.writing = true;
   try {
     switch (target.kind) {
       case "file":
-        await writeToFile(archive, target.path, interrupt.signal);
+        interrupt.activity = { kind: "writing", target: where };
+        await writeToFile(archive, target.path, interrupt.signal, () => {
+          interrupt.activity = { kind: "file", path: target.path };
+        });
         break;
       case "stdout":
+        interrupt.activity = { kind: "writing", target: where };
         await writeToStdout(archive, interrupt.signal);
         break;
       case "s3":
+        interrupt.activity = {
+          kind: "upload",
+          target: where,
+          resumeFile: plan.resume,
+          upload: undefined,
+        };
         object = await writeToS3(archive, {
           ...(resume === undefined ? {} : {
             resume: {
+              path: resume.path,
+              absolutePath: resolve(resume.path),
               checkpoint: resume.checkpoint,
               bodyOffset: resume.resumePoint.offset,
               save: (checkpoint) => resume.save(checkpoint),
@@ -224,28 +291,48 @@ async function run(
           concurrency: plan.concurrency,
           contentMd5: plan.contentMd5,
           contentLength,
+          retry: plan.retry,
+          cleanupRetry: plan.cleanupRetry,
           signal: interrupt.signal,
           onUploaded: (bytes) => progress.bytesUploaded(bytes),
+          journal: journal ?? new Journal(journalDirectory()),
+          onUpload: (upload) => {
+            interrupt.activity = {
+              kind: "upload",
+              target: where,
+              resumeFile: plan.resume,
+              upload,
+            };
+          },
         });
         break;
     }
     await resume?.remove();
   } catch (error) {
-    state.resumeNote = await resume?.afterFailure(error);
+    const note = await resume?.afterFailure(error);
+    const leftover = leftoverOf(error);
+    // FILE kept with its upload: the leftover's line says so and how to go on.
+    const kept = leftover.kind === "upload-pending" &&
+      leftover.resumeFile !== undefined;
+    state.resumeNote = kept ? undefined : note;
     throw error;
   } finally {
     progress.stop();
   }
+  if (object?.outcome === "stored-unverified") {
+    // Printed even with --quiet: the object may not be what was sent.
+    writeLine(formatUnverified(where, object.unverified ?? "unknown"));
+  }
   if (plan.progress !== "none") {
     writeLine(
       object?.completedEarlier && plan.resume !== undefined
-        ? formatCompletedEarlier(plan.resume, describeTarget(target), object)
+        ? formatCompletedEarlier(plan.resume, where, object)
         : formatSummary({
           entries: progress.entriesDone,
           bytesIn: progress.bytesIn,
           bytesOut: progress.bytesOut,
           elapsedMs: progress.elapsed,
-          target: describeTarget(target),
+          target: where,
           object,
         }),
     );
@@ -280,14 +367,26 @@ async function identify(
   }
 }
 
+/** What the failed write left at the target, as its sink checked it. */
+function leftoverOf(error: unknown): Leftover {
+  const failure = causeChain(error).find((cause): cause is OutputFailure =>
+    cause instanceof OutputFailure
+  );
+  return failure?.leftover ?? { kind: "nothing" };
+}
+
+/**
+ * Reports a failed run: the interruption or the error, then what became of
+ * the target, as verified; returns the exit code.
+ */
 function report(
   error: unknown,
-  plan: CliPlan,
   interrupt: Interrupt,
   state: RunState,
 ): number {
-  const cleanup = state.resumeNote ??
-    (state.writing ? cleanupNote(plan) : undefined);
+  const notes = [describeLeftover(leftoverOf(error)), state.resumeNote]
+    .filter((note) => note !== undefined);
+  const cleanup = notes.length === 0 ? undefined : notes.join("; ");
   const interruption = interrupt.reason;
   if (interruption !== undefined) {
     writeLine(
@@ -309,19 +408,6 @@ function report(
     writeLine(`zipstream: ${cleanup}`);
   }
   return known?.exitCode ?? EXIT_FAILURE;
-}
-
-/** What was done about the incomplete output, or undefined when nothing could be. */
-function cleanupNote(plan: CliPlan): string | undefined {
-  const where = describeTarget(plan.target);
-  switch (plan.target.kind) {
-    case "file":
-      return `removed the incomplete ${where}`;
-    case "stdout":
-      return undefined;
-    case "s3":
-      return `aborted the upload to ${where}; nothing was stored`;
-  }
 }
 
 async function writeStdout(text: string): Promise<void> {

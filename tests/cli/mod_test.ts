@@ -579,8 +579,13 @@ Deno.test("zipstream --no-progress prints only the summary, --quiet nothing", as
   });
 });
 
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-  Deno.test(`zipstream removes the partial file and exits ${code} on ${signal}`, async () => {
+for (
+  const [signal, code, first, again] of [
+    ["SIGINT", 130, "interrupted", "press Ctrl-C again"],
+    ["SIGTERM", 143, "terminated", "signal again"],
+  ] as const
+) {
+  Deno.test(`zipstream says it removes the partial file on ${signal}, removes it, and exits ${code}`, async () => {
     await withTempDir(async (dir) => {
       const child = new Deno.Command(Deno.execPath(), {
         args: cliCommand(["-", "-o", "out.zip", "--no-progress"]),
@@ -613,7 +618,8 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
         assert.equal(status.code, code, stderr);
         assert.equal(
           stderr,
-          `zipstream: Interrupted by ${signal}; removed the incomplete out.zip\n`,
+          `zipstream: ${first}; removing the incomplete out.zip; ${again} to leave it\n` +
+            `zipstream: Interrupted by ${signal}; removed the incomplete out.zip\n`,
         );
         await assert.rejects(Deno.stat(`${dir}/out.zip`), Deno.errors.NotFound);
       });

@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import {
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { ResumeFile, type S3Server } from "../../src/cli/_resume_file.ts";
+import {
+  S3UploadError,
+  type UploadCheckpoint,
+  uploadToS3,
+} from "../../src/s3/mod.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import {
   FaultProxy,
@@ -11,6 +22,7 @@ import {
   LOCAL_S3_ENV,
   objectSha256,
   pendingUploads,
+  randomStream,
   s3Endpoint,
   withBucket,
 } from "../s3/_local_s3.ts";
@@ -59,6 +71,14 @@ async function readCheckpoint(path: string): Promise<StoredResume | undefined> {
   }
 }
 
+/**
+ * A CLI run's environment: the local server's credentials, and a journal of
+ * uploads in `dir`, so that uploads the tests kill stay out of other runs'.
+ */
+function cliEnv(dir: string): Record<string, string> {
+  return { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: `${dir}/state` };
+}
+
 function zipArgs(
   bucket: string,
   key: string,
@@ -104,7 +124,7 @@ async function crashMidUpload(
   const child = new Deno.Command(Deno.execPath(), {
     args: cliCommand(zipArgs(bucket, key, proxy.endpoint, checkpoint)),
     cwd: dir,
-    env: LOCAL_S3_ENV,
+    env: cliEnv(dir),
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -179,7 +199,7 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
         const logged = proxy.log.length;
         const resumed = await runCli(
           zipArgs(bucket, "crashed.zip", proxy.endpoint, "up.resume"),
-          { cwd: dir, env: LOCAL_S3_ENV },
+          { cwd: dir, env: cliEnv(dir) },
         );
         assert.equal(resumed.code, 0, resumed.stderr);
         const finished = Date.now();
@@ -194,7 +214,7 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
         const referenceStarted = Date.now();
         const reference = await runCli(
           zipArgs(bucket, "reference.zip", endpoint),
-          { cwd: dir, env: LOCAL_S3_ENV },
+          { cwd: dir, env: cliEnv(dir) },
         );
         assert.equal(reference.code, 0, reference.stderr);
         const referenceTook = Date.now() - referenceStarted;
@@ -284,7 +304,7 @@ Deno.test("zipstream --resume stops, naming the part, when an input changed with
 
       const result = await runCli(
         zipArgs(bucket, "changed.zip", endpoint, "up.resume"),
-        { cwd: dir, env: LOCAL_S3_ENV },
+        { cwd: dir, env: cliEnv(dir) },
       );
       assert.equal(result.code, 1, result.stderr);
       const lines = result.stderr.trimEnd().split("\n");
@@ -295,9 +315,11 @@ Deno.test("zipstream --resume stops, naming the part, when an input changed with
           `^zipstream: Cannot upload to s3://${bucket}/changed\\.zip \\(upload ID [^)]+\\): cannot resume: part ${expectedPart} \\(body bytes \\d+ to \\d+\\) differs from the checkpoint: .* so the inputs have changed since the earlier run; the multipart upload was left as it was`,
         ),
       );
-      assert.equal(
-        lines[1],
-        "zipstream: kept the upload for --resume up.resume: run the same command again to resume it, or discard it with zipstream --abort-resume up.resume",
+      assert.match(
+        lines[1]!,
+        new RegExp(
+          `^zipstream: upload ID \\S+ of s3://${bucket}/changed\\.zip is pending, kept for --resume up\\.resume: run the same command again to resume it, or discard it with zipstream --abort-resume up\\.resume$`,
+        ),
       );
       assert.equal(
         (await pendingUploads(client, bucket, "changed.zip")).length,
@@ -306,7 +328,7 @@ Deno.test("zipstream --resume stops, naming the part, when an input changed with
 
       const aborted = await runCli(
         ["--abort-resume", "up.resume", "--endpoint", endpoint],
-        { cwd: dir, env: LOCAL_S3_ENV },
+        { cwd: dir, env: cliEnv(dir) },
       );
       assert.equal(aborted.code, 0, aborted.stderr);
       assert.match(
@@ -330,7 +352,7 @@ Deno.test("zipstream --resume refuses a checkpoint written for other inputs, sta
       await Deno.writeFile(`${dir}/data/new.txt`, new Uint8Array(10));
       const result = await runCli(
         zipArgs(bucket, "other.zip", endpoint, "up.resume"),
-        { cwd: dir, env: LOCAL_S3_ENV },
+        { cwd: dir, env: cliEnv(dir) },
       );
       assert.equal(result.code, 1, result.stderr);
       assert.equal(
@@ -347,7 +369,7 @@ Deno.test("zipstream --resume refuses a checkpoint written for other inputs, sta
       );
       const usage = await runCli(
         ["-", "-o", `s3://${bucket}/x.zip`, "--resume", "x.resume"],
-        { cwd: dir, env: LOCAL_S3_ENV, stdin: new Uint8Array(1) },
+        { cwd: dir, env: cliEnv(dir), stdin: new Uint8Array(1) },
       );
       assert.equal(usage.code, 2);
       assert.match(
@@ -356,7 +378,7 @@ Deno.test("zipstream --resume refuses a checkpoint written for other inputs, sta
       );
       const inside = await runCli(
         ["data", "-o", `s3://${bucket}/x.zip`, "--resume", "data/x.resume"],
-        { cwd: dir, env: LOCAL_S3_ENV },
+        { cwd: dir, env: cliEnv(dir) },
       );
       assert.equal(inside.code, 2);
       assert.match(
@@ -383,17 +405,21 @@ Deno.test("zipstream --resume keeps the upload on SIGINT and says how to resume 
           "SIGINT",
         );
         assert.equal(status.code, 130, stderr);
+        const [uploadId] = await pendingUploads(
+          client,
+          bucket,
+          "interrupted.zip",
+        );
+        const upload =
+          `upload ID ${uploadId} of s3://${bucket}/interrupted.zip`;
         assert.equal(
           stderr,
-          "zipstream: Interrupted by SIGINT; kept the upload for --resume up.resume: run the same command again to resume it, or discard it with zipstream --abort-resume up.resume\n",
-        );
-        assert.equal(
-          (await pendingUploads(client, bucket, "interrupted.zip")).length,
-          1,
+          `zipstream: interrupted; keeping the upload to s3://${bucket}/interrupted.zip (upload ID ${uploadId}) for --resume up.resume; press Ctrl-C again to exit at once\n` +
+            `zipstream: Interrupted by SIGINT; ${upload} is pending, kept for --resume up.resume: run the same command again to resume it, or discard it with zipstream --abort-resume up.resume\n`,
         );
         const resumed = await runCli(
           zipArgs(bucket, "interrupted.zip", proxy.endpoint, "up.resume"),
-          { cwd: dir, env: LOCAL_S3_ENV },
+          { cwd: dir, env: cliEnv(dir) },
         );
         assert.equal(resumed.code, 0, resumed.stderr);
         assert.deepEqual(
@@ -428,7 +454,7 @@ Deno.test("zipstream --resume sends no part when the run it resumes completed th
         const child = new Deno.Command(Deno.execPath(), {
           args: cliCommand(zipArgs(bucket, key, proxy.endpoint, "up.resume")),
           cwd: dir,
-          env: LOCAL_S3_ENV,
+          env: cliEnv(dir),
           stdin: "null",
           stdout: "null",
           stderr: "null",
@@ -465,7 +491,7 @@ Deno.test("zipstream --resume sends no part when the run it resumes completed th
         let logged = proxy.log.length;
         const again = await runCli(
           zipArgs(bucket, key, proxy.endpoint, "up.resume"),
-          { cwd: dir, env: LOCAL_S3_ENV },
+          { cwd: dir, env: cliEnv(dir) },
         );
         assert.equal(again.code, 0, again.stderr);
         assert.equal(partBytesSent(proxy, logged), 0);
@@ -487,7 +513,7 @@ Deno.test("zipstream --resume sends no part when the run it resumes completed th
         logged = proxy.log.length;
         const resumed = await runCli(
           zipArgs(bucket, key, proxy.endpoint, "up.resume"),
-          { cwd: dir, env: LOCAL_S3_ENV },
+          { cwd: dir, env: cliEnv(dir) },
         );
         assert.equal(resumed.code, 0, resumed.stderr);
         assert.equal(
@@ -533,7 +559,7 @@ Deno.test("zipstream refuses --resume for a file target, --abort-resume with pat
     );
     const missing = await runCli(["--abort-resume", "a.resume"], {
       cwd: dir,
-      env: LOCAL_S3_ENV,
+      env: cliEnv(dir),
     });
     assert.equal(missing.code, 1);
     assert.equal(
@@ -544,12 +570,144 @@ Deno.test("zipstream refuses --resume for a file target, --abort-resume with pat
     await Deno.writeTextFile(`${dir}/bad.resume`, "{}");
     const corrupt = await runCli(
       ["a.txt", "-o", "s3://b/a.zip", "--resume", "bad.resume"],
-      { cwd: dir, env: LOCAL_S3_ENV },
+      { cwd: dir, env: cliEnv(dir) },
     );
     assert.equal(corrupt.code, 1);
     assert.equal(
       corrupt.stderr,
       "zipstream: Cannot resume from bad.resume: it is not a checkpoint zipstream wrote (expected a zipstream resume file of version 1); give another --resume FILE, or delete it to start over\n",
     );
+  });
+});
+
+/**
+ * Writes `path` as a `--resume` run with `server` would, recording
+ * `checkpoint`, and closes it as a failed run that kept its upload does.
+ */
+async function writeResumeFile(
+  path: string,
+  checkpoint: UploadCheckpoint,
+  server: S3Server,
+): Promise<void> {
+  const { bucket, key, uploadId } = checkpoint;
+  const file = await ResumeFile.open(
+    path,
+    `s3://${bucket}/${key}`,
+    { compression: "store", level: 0, comment: null, entries: 0, inputs: "" },
+    undefined,
+    server,
+  );
+  await file.save(checkpoint);
+  await file.afterFailure(
+    new S3UploadError("kept", { bucket, key, uploadId, uploadKept: true }),
+  );
+}
+
+Deno.test("zipstream --abort-resume reaches the server FILE records, unless --endpoint names another", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      const key = "pending.zip";
+      const { UploadId: uploadId } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
+      );
+      assert.ok(uploadId !== undefined);
+      const bytes = new Uint8Array(PART);
+      const { ETag: etag } = await client.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: 1,
+          Body: bytes,
+        }),
+      );
+      const checkpoint: UploadCheckpoint = {
+        version: 1,
+        bucket,
+        key,
+        uploadId,
+        partSize: PART,
+        parts: [{
+          partNumber: 1,
+          offset: 0,
+          size: PART,
+          etag: etag!,
+          md5: createHash("md5").update(bytes).digest("hex"),
+          prefixCrc32: 0,
+        }],
+      };
+      // Nothing listens on port 9: only --endpoint reaches the server.
+      await writeResumeFile(`${dir}/elsewhere.resume`, checkpoint, {
+        endpoint: "http://127.0.0.1:9",
+        region: "us-east-1",
+      });
+      await writeResumeFile(`${dir}/up.resume`, checkpoint, {
+        endpoint,
+        region: "us-east-1",
+      });
+      const stored = JSON.parse(await Deno.readTextFile(`${dir}/up.resume`));
+      assert.equal(stored.endpoint, endpoint);
+      assert.equal(stored.region, "us-east-1");
+
+      const aborted = await runCli(["--abort-resume", "up.resume"], {
+        cwd: dir,
+        env: cliEnv(dir),
+      });
+      assert.equal(aborted.code, 0, aborted.stderr);
+      assert.equal(
+        aborted.stderr,
+        `zipstream: aborted upload ID ${uploadId} of s3://${bucket}/${key} and removed up.resume\n`,
+      );
+      assert.deepEqual(await pendingUploads(client, bucket, key), []);
+      await assertCheckpointRemoved(`${dir}/up.resume`);
+
+      const gone = await runCli(
+        ["--abort-resume", "elsewhere.resume", "--endpoint", endpoint],
+        { cwd: dir, env: cliEnv(dir) },
+      );
+      assert.equal(gone.code, 0, gone.stderr);
+      assert.equal(
+        gone.stderr,
+        `zipstream: upload ID ${uploadId} of s3://${bucket}/${key} no longer existed; removed elsewhere.resume\n`,
+      );
+      await assertCheckpointRemoved(`${dir}/elsewhere.resume`);
+    });
+  });
+});
+
+Deno.test("zipstream --abort-resume leaves alone an upload an earlier run completed, and says so", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      const key = "done.zip";
+      const body = randomStream(PART + 1000, 5);
+      let checkpoint: UploadCheckpoint | undefined;
+      await uploadToS3(body.stream, {
+        client,
+        bucket,
+        key,
+        partSize: PART,
+        onCheckpoint: (saved) => {
+          checkpoint = structuredClone(saved);
+        },
+      });
+      assert.ok(checkpoint !== undefined);
+      await writeResumeFile(`${dir}/up.resume`, checkpoint, {
+        endpoint,
+        region: undefined,
+      });
+      const result = await runCli(["--abort-resume", "up.resume"], {
+        cwd: dir,
+        env: cliEnv(dir),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(
+        result.stderr,
+        `zipstream: upload ID ${checkpoint.uploadId} of s3://${bucket}/${key} was completed by an earlier run: the object is stored; removed up.resume\n`,
+      );
+      assert.equal(await objectSha256(client, bucket, key), body.sha256());
+      await assertCheckpointRemoved(`${dir}/up.resume`);
+    });
   });
 });

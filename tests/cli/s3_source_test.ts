@@ -371,7 +371,8 @@ Deno.test("zipstream says access denied when the source refuses the listing, and
       assert.equal(
         stderr,
         `zipstream: Cannot read s3://${bucket}/p/b.txt at byte 0 of 4: GetObject failed after 1 attempt: AccessDenied: Injected by the fault proxy\n` +
-          `zipstream: aborted the upload to s3://${bucket}/out.zip; nothing was stored\n`,
+          // Small enough for one PutObject: no multipart upload was made.
+          "zipstream: nothing was stored\n",
       );
     } finally {
       await proxy.close();

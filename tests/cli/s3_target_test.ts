@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { pseudoRandom } from "../_data.ts";
-import { FaultProxy } from "../s3/_fault_proxy.ts";
+import {
+  type FaultAction,
+  FaultProxy,
+  isAbort,
+  isHeadObject,
+  isUploadPart,
+} from "../s3/_fault_proxy.ts";
+import { formatUnverified } from "../../src/cli/_summary.ts";
+import { describeLeftover, type Leftover } from "../../src/cli/_target.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import {
   getObjectStream,
@@ -53,6 +61,23 @@ const EXPECTED = [
   { name: "site/index.html", data: "<h1>Hello</h1>\n", mode: 0o100644 },
 ];
 
+/** A CLI run's environment: the local server's credentials and a journal of its own. */
+function cliEnv(dir: string): Record<string, string> {
+  return { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: `${dir}/state` };
+}
+
+/** The journal's records of the runs in `dir`. */
+async function journalRecords(dir: string): Promise<string[]> {
+  try {
+    return (await Array.fromAsync(Deno.readDir(`${dir}/state/uploads`)))
+      .map((entry) => entry.name)
+      .filter((name) => name.endsWith(".json"));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
@@ -87,7 +112,7 @@ for (const [how, compression] of Object.entries(UPLOAD_SHAPES)) {
             "--endpoint",
             endpoint,
           ],
-          { cwd: dir, env: LOCAL_S3_ENV },
+          { cwd: dir, env: cliEnv(dir) },
         );
         assert.equal(result.code, 0, result.stderr);
         const head = await client.send(
@@ -134,7 +159,7 @@ Deno.test("zipstream --content-md5 sends every part's MD5, and without it no par
               "--quiet",
               ...(contentMd5 ? ["--content-md5"] : []),
             ],
-            { cwd: dir, env: LOCAL_S3_ENV },
+            { cwd: dir, env: cliEnv(dir) },
           );
           assert.equal(result.code, 0, result.stderr);
           const parts = proxy.log.slice(logged)
@@ -166,7 +191,7 @@ Deno.test("zipstream finds an S3-compatible server through AWS_ENDPOINT_URL", as
       await makeTree(dir, TREE);
       const result = await runCli(
         ["site", "-o", `s3://${bucket}/site.zip`, "--quiet"],
-        { cwd: dir, env: { ...LOCAL_S3_ENV, AWS_ENDPOINT_URL: endpoint } },
+        { cwd: dir, env: { ...cliEnv(dir), AWS_ENDPOINT_URL: endpoint } },
       );
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, "");
@@ -183,7 +208,7 @@ Deno.test("zipstream exits 1 with a one-line error naming a bucket that does not
     const bucket = `zipstream-missing-${crypto.randomUUID().slice(0, 8)}`;
     const result = await runCli(
       ["site", "-o", `s3://${bucket}/site.zip`, "--endpoint", endpoint],
-      { cwd: dir, env: LOCAL_S3_ENV },
+      { cwd: dir, env: cliEnv(dir) },
     );
     assert.equal(result.code, 1);
     const lines = result.stderr.trimEnd().split("\n");
@@ -192,15 +217,18 @@ Deno.test("zipstream exits 1 with a one-line error naming a bucket that does not
       lines[0]!,
       new RegExp(`^zipstream: .*s3://${bucket}/site\\.zip.*NoSuchBucket`),
     );
-    assert.equal(
-      lines[1],
-      `zipstream: aborted the upload to s3://${bucket}/site.zip; nothing was stored`,
-    );
+    // CreateMultipartUpload failed: there was never an upload to abort.
+    assert.equal(lines[1], "zipstream: nothing was stored");
   });
 });
 
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-  Deno.test(`zipstream aborts the multipart upload on ${signal}, leaving nothing pending, and exits ${code}`, async () => {
+for (
+  const [signal, code, first] of [
+    ["SIGINT", 130, "interrupted"],
+    ["SIGTERM", 143, "terminated"],
+  ] as const
+) {
+  Deno.test(`zipstream aborts the multipart upload on ${signal}, says so as it starts and once it is verified, and exits ${code}`, async () => {
     const endpoint = s3Endpoint();
     await withBucket(async (client, bucket) => {
       await withTempDir(async (dir) => {
@@ -218,7 +246,7 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
             "--no-progress",
           ]),
           cwd: dir,
-          env: LOCAL_S3_ENV,
+          env: cliEnv(dir),
           stdin: "piped",
           stdout: "null",
           stderr: "piped",
@@ -229,18 +257,25 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
           // stays open, so the archive cannot finish before the signal.
           const writer = child.stdin.getWriter();
           await writer.write(new Uint8Array(12 << 20));
+          // Recorded in the journal: the CLI knows the upload ID.
           await waitUntil(
-            "the multipart upload has started",
-            async () => (await pendingUploads(client, bucket, key)).length > 0,
+            "the journal records the upload",
+            async () => (await journalRecords(dir)).length > 0,
           );
+          const [uploadId] = await pendingUploads(client, bucket, key);
           const status = await signalAndWait(child, signal);
           await writer.close().catch(() => {});
           assert.equal(status.code, code, await stderr);
+          const again = signal === "SIGINT"
+            ? "press Ctrl-C again"
+            : "signal again";
           assert.equal(
             await stderr,
-            `zipstream: Interrupted by ${signal}; aborted the upload to s3://${bucket}/${key}; nothing was stored\n`,
+            `zipstream: ${first}; aborting the upload to s3://${bucket}/${key} (upload ID ${uploadId}); ${again} to leave it pending\n` +
+              `zipstream: Interrupted by ${signal}; nothing was stored; the upload was aborted (upload ID ${uploadId})\n`,
           );
           assert.deepEqual(await pendingUploads(client, bucket, key), []);
+          assert.deepEqual(await journalRecords(dir), []);
           await assert.rejects(
             client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
             (error: Error) => error.name === "NotFound",
@@ -264,7 +299,7 @@ Deno.test("zipstream's progress lines for an S3 target count the bytes sent", as
           endpoint,
         ]),
         cwd: dir,
-        env: LOCAL_S3_ENV,
+        env: cliEnv(dir),
         stdin: "piped",
         stdout: "null",
         stderr: "piped",
@@ -283,6 +318,192 @@ Deno.test("zipstream's progress lines for an S3 target count the bytes sent", as
         new HeadObjectCommand({ Bucket: bucket, Key: "progress.zip" }),
       );
       assert.ok((head.ContentLength ?? 0) > 0);
+    });
+  });
+});
+
+Deno.test("describeLeftover() says what the library verified: nothing stored, the upload pending and how to abort it, or the file removed", () => {
+  const target = "s3://b/k.zip";
+  const cases: [Leftover, string | undefined][] = [
+    [{ kind: "nothing" }, undefined],
+    [
+      { kind: "file-removed", path: "out.zip" },
+      "removed the incomplete out.zip",
+    ],
+    [
+      { kind: "file-left", path: "out.zip", reason: "permission denied" },
+      "could not remove the incomplete out.zip (permission denied): delete it",
+    ],
+    [
+      { kind: "upload-gone", target, uploadId: "u-1" },
+      "nothing was stored; the upload was aborted (upload ID u-1)",
+    ],
+    [
+      { kind: "upload-gone", target, uploadId: undefined },
+      "nothing was stored",
+    ],
+    [
+      {
+        kind: "upload-pending",
+        target,
+        uploadId: "u-1",
+        resumeFile: undefined,
+        recorded: true,
+      },
+      'upload ID u-1 of s3://b/k.zip is still pending: it could not be shown gone; run "zipstream cleanup" to abort it',
+    ],
+    [
+      {
+        kind: "upload-pending",
+        target,
+        uploadId: "u-1",
+        resumeFile: undefined,
+        recorded: false,
+      },
+      'upload ID u-1 of s3://b/k.zip is still pending: it could not be shown gone; it is not in the journal: run "zipstream cleanup s3://b/k.zip --older-than 1s" to abort it',
+    ],
+    [
+      {
+        kind: "upload-pending",
+        target,
+        uploadId: "u-1",
+        resumeFile: "up.resume",
+        recorded: true,
+      },
+      "upload ID u-1 of s3://b/k.zip is pending, kept for --resume up.resume: run the same command again to resume it, or discard it with zipstream --abort-resume up.resume",
+    ],
+  ];
+  for (const [leftover, line] of cases) {
+    assert.equal(describeLeftover(leftover), line);
+  }
+  assert.equal(
+    formatUnverified(target, "HeadObject failed"),
+    "zipstream: warning: s3://b/k.zip was stored, but not fully checked: HeadObject failed",
+  );
+});
+
+Deno.test("zipstream warns, and exits 0, when the server stored the object but HeadObject could not check it", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, [{
+        kind: "file",
+        path: "big.bin",
+        data: pseudoRandom(6 * 1024 * 1024, 3),
+      }]);
+      const proxy = FaultProxy.start(endpoint);
+      try {
+        proxy.inject(
+          isHeadObject,
+          { kind: "status", status: 500, code: "InternalError" },
+          Infinity,
+        );
+        const result = await runCli(
+          [
+            "--store",
+            "big.bin",
+            "-o",
+            `s3://${bucket}/unchecked.zip`,
+            "--endpoint",
+            proxy.endpoint,
+            "--part-size",
+            "5MiB",
+            // HeadObject after the completion is checked on the cleanup
+            // budget, long enough to ride out an outage; not here.
+            "--cleanup-max-time",
+            "1",
+            "--no-progress",
+          ],
+          { cwd: dir, env: cliEnv(dir) },
+        );
+        assert.equal(result.code, 0, result.stderr);
+        const lines = result.stderr.trimEnd().split("\n");
+        assert.equal(lines.length, 2, result.stderr);
+        assert.match(
+          lines[0]!,
+          new RegExp(
+            `^zipstream: warning: s3://${bucket}/unchecked\\.zip was stored, but not fully checked: the server said it stored the object, but HeadObject failed, so its size was not checked \\(HeadObject failed after \\d+ attempts?: .*\\)$`,
+          ),
+        );
+        assert.match(lines[1]!, /^zipstream: 1 entry, .* -> s3:\/\//);
+      } finally {
+        await proxy.close();
+      }
+      const head = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: "unchecked.zip" }),
+      );
+      assert.ok((head.ContentLength ?? 0) > 6 * 1024 * 1024);
+      assert.deepEqual(
+        await pendingUploads(client, bucket, "unchecked.zip"),
+        [],
+      );
+      assert.deepEqual(await journalRecords(dir), []);
+    });
+  });
+});
+
+Deno.test("zipstream names the upload it could not abort, keeps it in the journal, and zipstream cleanup aborts it later", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      const key = "stuck.zip";
+      await makeTree(dir, [{
+        kind: "file",
+        path: "big.bin",
+        data: pseudoRandom(12 * 1024 * 1024, 4),
+      }]);
+      // The journal records the proxy as the upload's server: it stays up
+      // for the cleanup, without its faults.
+      const proxy = FaultProxy.start(endpoint);
+      try {
+        const refuse = { kind: "status", status: 500, code: "InternalError" };
+        proxy.inject(isUploadPart(2), refuse as FaultAction, Infinity);
+        proxy.inject(isAbort(), refuse as FaultAction, Infinity);
+        const result = await runCli(
+          [
+            "--store",
+            "big.bin",
+            "-o",
+            `s3://${bucket}/${key}`,
+            "--endpoint",
+            proxy.endpoint,
+            "--part-size",
+            "5MiB",
+            "--retries",
+            "1",
+            "--cleanup-max-time",
+            "1",
+            "--no-progress",
+          ],
+          { cwd: dir, env: cliEnv(dir) },
+        );
+        assert.equal(result.code, 1, result.stderr);
+        const [uploadId] = await pendingUploads(client, bucket, key);
+        assert.ok(uploadId !== undefined, "the upload is still pending");
+        const lines = result.stderr.trimEnd().split("\n");
+        assert.equal(lines.length, 2, result.stderr);
+        assert.match(
+          lines[0]!,
+          new RegExp(`^zipstream: Cannot upload to s3://${bucket}/stuck\\.zip`),
+        );
+        assert.equal(
+          lines[1],
+          `zipstream: upload ID ${uploadId} of s3://${bucket}/${key} is still pending: it could not be shown gone; run "zipstream cleanup" to abort it`,
+        );
+        assert.equal((await journalRecords(dir)).length, 1);
+
+        proxy.rules.length = 0;
+        const cleanup = await runCli(["cleanup"], { env: cliEnv(dir) });
+        assert.equal(cleanup.code, 0, cleanup.stderr);
+        assert.match(
+          cleanup.stderr,
+          new RegExp(`^zipstream: aborted upload ID ${uploadId} of s3://`),
+        );
+      } finally {
+        await proxy.close();
+      }
+      assert.deepEqual(await pendingUploads(client, bucket, key), []);
+      assert.deepEqual(await journalRecords(dir), []);
     });
   });
 });
