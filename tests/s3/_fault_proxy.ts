@@ -14,9 +14,9 @@
  */
 
 import {
-  closeQuietly,
   indexOfHeadEnd,
   type ProxiedRequest,
+  ProxyListener,
   readHead,
   rewriteHead,
   writeAll,
@@ -163,30 +163,20 @@ function isObjectPath(path: string): boolean {
 export class FaultProxy {
   /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
   readonly endpoint: string;
+  #listener: ProxyListener;
   /** Rules, tried in order; a rule stops matching once its `times` are used or its `until` has passed. */
   readonly rules: FaultRule[] = [];
   readonly log: ProxyLogEntry[] = [];
-  #listener: Deno.Listener;
   /** Aborted by `close()`: ends the waits of delayed answers. */
   #closing = new AbortController();
-  #upstream: { hostname: string; port: number };
-  #connections = new Set<Deno.Conn>();
-  #tasks = new Set<Promise<void>>();
-  #accepting: Promise<void>;
 
   /** Listens on a free port of 127.0.0.1, forwarding to `upstream` (also on 127.0.0.1). */
   constructor(upstream: string) {
-    const url = new URL(upstream);
-    if (url.hostname !== "127.0.0.1") {
-      throw new RangeError(
-        `Cannot proxy to ${upstream}: expected a server on 127.0.0.1`,
-      );
-    }
-    this.#upstream = { hostname: url.hostname, port: Number(url.port) };
-    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const address = this.#listener.addr as Deno.NetAddr;
-    this.endpoint = `http://127.0.0.1:${address.port}`;
-    this.#accepting = this.#accept();
+    this.#listener = new ProxyListener(
+      upstream,
+      (client) => this.#handle(client),
+    );
+    this.endpoint = this.#listener.endpoint;
   }
 
   /** Starts a proxy to `upstream`; see the constructor. */
@@ -230,36 +220,13 @@ export class FaultProxy {
       times: Infinity,
       until: Date.now() + durationMs,
     });
-    for (const conn of this.#connections) closeQuietly(conn);
+    this.#listener.closeConnections();
   }
 
   /** Stops listening, closes every connection, and waits for the handlers. */
   async close(): Promise<void> {
     this.#closing.abort();
-    this.#listener.close();
-    for (const conn of this.#connections) closeQuietly(conn);
-    await this.#accepting;
-    await Promise.allSettled([...this.#tasks]);
-  }
-
-  async #accept(): Promise<void> {
-    for (;;) {
-      let client: Deno.Conn;
-      try {
-        client = await this.#listener.accept();
-      } catch {
-        return;
-      }
-      this.#connections.add(client);
-      const task = this.#handle(client)
-        .catch(() => {})
-        .finally(() => {
-          closeQuietly(client);
-          this.#connections.delete(client);
-        });
-      this.#tasks.add(task);
-      task.finally(() => this.#tasks.delete(task));
-    }
+    await this.#listener.close();
   }
 
   async #handle(client: Deno.Conn): Promise<void> {
@@ -308,8 +275,7 @@ export class FaultProxy {
       return;
     }
 
-    const upstream = await Deno.connect(this.#upstream);
-    this.#connections.add(upstream);
+    const upstream = await this.#listener.connectUpstream();
     try {
       if (expectsContinue) {
         await writeAll(client, encoder.encode("HTTP/1.1 100 Continue\r\n\r\n"));
@@ -352,8 +318,7 @@ export class FaultProxy {
         (status) => entry.serverStatus = status,
       );
     } finally {
-      closeQuietly(upstream);
-      this.#connections.delete(upstream);
+      this.#listener.release(upstream);
     }
   }
 

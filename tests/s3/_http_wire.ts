@@ -101,3 +101,78 @@ export function closeQuietly(conn: Deno.Conn): void {
     // Already closed.
   }
 }
+
+/**
+ * The listening side of a test proxy on 127.0.0.1: hands each client
+ * connection to `handle`, tracks it and the upstream connections opened for
+ * it, and closes them all on `closeConnections()` (a simulated outage) or
+ * `close()`.
+ */
+export class ProxyListener {
+  /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
+  readonly endpoint: string;
+  #upstream: { hostname: string; port: number };
+  #listener: Deno.Listener;
+  #connections = new Set<Deno.Conn>();
+  #tasks = new Set<Promise<void>>();
+  #accepting: Promise<void>;
+
+  /** Listens on a free port of 127.0.0.1; `upstream` must be an http:// server on 127.0.0.1 too. */
+  constructor(upstream: string, handle: (client: Deno.Conn) => Promise<void>) {
+    const url = new URL(upstream);
+    if (url.hostname !== "127.0.0.1" || url.protocol !== "http:") {
+      throw new RangeError(
+        `Cannot proxy to ${upstream}: expected an http:// server on 127.0.0.1`,
+      );
+    }
+    this.#upstream = { hostname: url.hostname, port: Number(url.port) };
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.endpoint = `http://127.0.0.1:${
+      (this.#listener.addr as Deno.NetAddr).port
+    }`;
+    this.#accepting = this.#accept(handle);
+  }
+
+  /** Opens a connection to the upstream, tracked until `release`d. */
+  async connectUpstream(): Promise<Deno.Conn> {
+    const conn = await Deno.connect(this.#upstream);
+    this.#connections.add(conn);
+    return conn;
+  }
+
+  /** Closes a connection and stops tracking it. */
+  release(conn: Deno.Conn): void {
+    closeQuietly(conn);
+    this.#connections.delete(conn);
+  }
+
+  /** Closes every connection open now, client and upstream alike. */
+  closeConnections(): void {
+    for (const conn of this.#connections) closeQuietly(conn);
+  }
+
+  /** Stops listening, closes every connection, and waits for the handlers. */
+  async close(): Promise<void> {
+    this.#listener.close();
+    this.closeConnections();
+    await this.#accepting;
+    await Promise.allSettled([...this.#tasks]);
+  }
+
+  async #accept(handle: (client: Deno.Conn) => Promise<void>): Promise<void> {
+    for (;;) {
+      let client: Deno.Conn;
+      try {
+        client = await this.#listener.accept();
+      } catch {
+        return;
+      }
+      this.#connections.add(client);
+      const task = handle(client)
+        .catch(() => {})
+        .finally(() => this.release(client));
+      this.#tasks.add(task);
+      task.finally(() => this.#tasks.delete(task));
+    }
+  }
+}

@@ -15,8 +15,8 @@
  */
 
 import {
-  closeQuietly,
   indexOfHeadEnd,
+  ProxyListener,
   readHead,
   rewriteHead,
   writeAll,
@@ -62,28 +62,17 @@ const decoder = new TextDecoder();
 export class TamperProxy {
   /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
   readonly endpoint: string;
+  #listener: ProxyListener;
   readonly log: TamperLogEntry[] = [];
   #rules: Rule[] = [];
-  #listener: Deno.Listener;
-  #upstream: { hostname: string; port: number };
-  #connections = new Set<Deno.Conn>();
-  #tasks = new Set<Promise<void>>();
-  #accepting: Promise<void>;
 
   /** Listens on a free port of 127.0.0.1, forwarding to `upstream` (also on 127.0.0.1). */
   constructor(upstream: string) {
-    const url = new URL(upstream);
-    if (url.hostname !== "127.0.0.1" || url.protocol !== "http:") {
-      throw new RangeError(
-        `Cannot proxy to ${upstream}: expected an http:// server on 127.0.0.1`,
-      );
-    }
-    this.#upstream = { hostname: url.hostname, port: Number(url.port) };
-    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    this.endpoint = `http://127.0.0.1:${
-      (this.#listener.addr as Deno.NetAddr).port
-    }`;
-    this.#accepting = this.#accept();
+    this.#listener = new ProxyListener(
+      upstream,
+      (client) => this.#handle(client),
+    );
+    this.endpoint = this.#listener.endpoint;
   }
 
   /** Tampers with the next `times` requests that `match` picks. */
@@ -97,30 +86,7 @@ export class TamperProxy {
 
   /** Stops listening, closes every connection, and waits for the handlers. */
   async close(): Promise<void> {
-    this.#listener.close();
-    for (const conn of this.#connections) closeQuietly(conn);
-    await this.#accepting;
-    await Promise.allSettled([...this.#tasks]);
-  }
-
-  async #accept(): Promise<void> {
-    for (;;) {
-      let client: Deno.Conn;
-      try {
-        client = await this.#listener.accept();
-      } catch {
-        return;
-      }
-      this.#connections.add(client);
-      const task = this.#handle(client)
-        .catch(() => {})
-        .finally(() => {
-          closeQuietly(client);
-          this.#connections.delete(client);
-        });
-      this.#tasks.add(task);
-      task.finally(() => this.#tasks.delete(task));
-    }
+    await this.#listener.close();
   }
 
   async #handle(client: Deno.Conn): Promise<void> {
@@ -139,8 +105,7 @@ export class TamperProxy {
     };
     this.log.push(entry);
     const length = Number(request.headers.get("content-length") ?? "0");
-    const upstream = await Deno.connect(this.#upstream);
-    this.#connections.add(upstream);
+    const upstream = await this.#listener.connectUpstream();
     try {
       if (request.headers.get("expect")?.toLowerCase() === "100-continue") {
         await writeAll(client, encoder.encode("HTTP/1.1 100 Continue\r\n\r\n"));
@@ -179,8 +144,7 @@ export class TamperProxy {
       }
       await writeAll(client, answer);
     } finally {
-      closeQuietly(upstream);
-      this.#connections.delete(upstream);
+      this.#listener.release(upstream);
     }
   }
 }
