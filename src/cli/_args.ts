@@ -50,6 +50,10 @@ export interface CliPlan {
   concurrency: number | undefined;
   /** `--content-md5`: send each part's MD5 for the server to check. */
   contentMd5: boolean;
+  /** `--payload-signing`: whether part bodies are signed; `undefined` leaves the library's "auto". */
+  payloadSigning: "auto" | "always" | "never" | undefined;
+  /** `--part-checksum`: the checksum parts carry; `undefined` leaves the library's CRC-32. */
+  partChecksum: "crc32" | "none" | undefined;
   /** `--retries`, `--retry-max-time`: the budget of each S3 request's work. */
   retry: RetryOptions;
   /** `--cleanup-max-time`: the budget of aborting the upload after a failure. */
@@ -81,6 +85,8 @@ const OPTIONS = {
   "part-size": { type: "string" },
   concurrency: { type: "string" },
   "content-md5": { type: "boolean" },
+  "payload-signing": { type: "string" },
+  "part-checksum": { type: "string" },
   retries: { type: "string" },
   "retry-max-time": { type: "string" },
   "cleanup-max-time": { type: "string" },
@@ -168,6 +174,23 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
         MAX_CONCURRENCY,
       ),
     contentMd5: values["content-md5"] === true,
+    payloadSigning: oneOf(
+      "--payload-signing",
+      values["payload-signing"],
+      [
+        "auto",
+        "always",
+        "never",
+      ] as const,
+    ),
+    partChecksum: oneOf(
+      "--part-checksum",
+      values["part-checksum"],
+      [
+        "crc32",
+        "none",
+      ] as const,
+    ),
     retry: {
       ...(values.retries === undefined
         ? {}
@@ -218,6 +241,8 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       "part-size",
       "concurrency",
       "content-md5",
+      "payload-signing",
+      "part-checksum",
       "cleanup-max-time",
     ];
     const targetOnly = s3Sources.length > 0
@@ -311,6 +336,20 @@ function parsePartSize(text: string): number {
 /** `--retries N`: attempts per request, the first included. */
 export function parseRetries(text: string): number {
   return parseWholeNumber("--retries", text, 1, MAX_ATTEMPTS);
+}
+
+/** One of `choices`, or `undefined` when the flag was not given. */
+function oneOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  choices: readonly T[],
+): T | undefined {
+  if (text === undefined || (choices as readonly string[]).includes(text)) {
+    return text as T | undefined;
+  }
+  throw new UsageError(
+    `Invalid ${flag} "${text}": expected one of ${choices.join(", ")}`,
+  );
 }
 
 /** A time budget in seconds (`--retry-max-time 90`, `2.5`), as milliseconds. */

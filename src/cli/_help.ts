@@ -78,7 +78,13 @@ instance roles):
   --concurrency N      parts uploaded at once, 1 to ${MAX_CONCURRENCY} (default: 4); memory
                        holds at most (N + 1) parts
   --content-md5        send each part's MD5 as Content-MD5 and check the ETag
-                       answered (default: rely on the SDK's own checksums)
+                       answered (default: each part carries its CRC-32 only)
+  --payload-signing MODE
+                       auto, always or never: whether the signature covers each
+                       part's bytes (default: auto, unsigned over https only;
+                       always for servers that ignore x-amz-checksum-crc32)
+  --part-checksum KIND crc32 or none: the checksum header each part carries
+                       (default: crc32; none for servers that refuse it)
   --source-endpoint URL
                        the server of the s3:// paths, when it is not the
                        target's (default: the one --endpoint gives)

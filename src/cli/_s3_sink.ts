@@ -26,6 +26,10 @@ export interface S3SinkOptions {
   partSize: number | undefined;
   concurrency: number | undefined;
   contentMd5: boolean;
+  /** `--payload-signing`; `undefined` leaves the library's default. */
+  payloadSigning: "auto" | "always" | "never" | undefined;
+  /** `--part-checksum`; `undefined` leaves the library's default. */
+  partChecksum: "crc32" | "none" | undefined;
   /** The archive's exact length, when `predictLength` knows it. */
   contentLength: number | undefined;
   /** `--retries`, `--retry-max-time`: the budget of the upload's work. */
@@ -76,7 +80,11 @@ export async function writeToS3(
   options: S3SinkOptions,
 ): Promise<S3Object> {
   const [client, { uploadToS3 }] = await Promise.all([
-    s3Client(options.endpoint, options.region),
+    s3Client(
+      options.endpoint,
+      options.region,
+      options.partChecksum === "none",
+    ),
     import("../s3/mod.ts"),
   ]);
   const { resume, bucket, key } = options;
@@ -106,6 +114,12 @@ export async function writeToS3(
         ? {}
         : { concurrency: options.concurrency }),
       contentMd5: options.contentMd5,
+      ...(options.payloadSigning === undefined
+        ? {}
+        : { payloadSigning: options.payloadSigning }),
+      ...(options.partChecksum === undefined
+        ? {}
+        : { partChecksum: options.partChecksum }),
       ...(options.contentLength === undefined
         ? {}
         : { contentLength: options.contentLength }),

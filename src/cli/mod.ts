@@ -290,6 +290,8 @@ async function run(
           partSize: plan.partSize,
           concurrency: plan.concurrency,
           contentMd5: plan.contentMd5,
+          payloadSigning: plan.payloadSigning,
+          partChecksum: plan.partChecksum,
           contentLength,
           retry: plan.retry,
           cleanupRetry: plan.cleanupRetry,

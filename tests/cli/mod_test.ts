@@ -460,6 +460,18 @@ const USAGE_ERRORS: [string[], string][] = [
     "Option --content-md5 applies to s3:// targets only, but the output is a.zip",
   ],
   [
+    ["a", "-o", "a.zip", "--payload-signing", "never"],
+    "Option --payload-signing applies to s3:// targets only, but the output is a.zip",
+  ],
+  [
+    ["a", "-o", "s3://b/k.zip", "--payload-signing", "sometimes"],
+    'Invalid --payload-signing "sometimes": expected one of auto, always, never',
+  ],
+  [
+    ["a", "-o", "s3://b/k.zip", "--part-checksum", "md5"],
+    'Invalid --part-checksum "md5": expected one of crc32, none',
+  ],
+  [
     ["a", "-o", "s3://b/k.zip", "--part-size", "lots"],
     'Invalid --part-size "lots": expected a size such as 8MiB, 16M or 5242880',
   ],
@@ -523,6 +535,14 @@ Deno.test("zipstream --help prints the usage and every option, and exits 0", asy
     ]
   ) assert.ok(help.includes(`  ${option}`), option);
   assert.match(help, /^ {2}2 {4}usage error$/m);
+  // The README shows the help whole: it must be this text, not an older one.
+  const readme = await Deno.readTextFile(
+    new URL("../../README.md", import.meta.url),
+  );
+  assert.ok(
+    readme.includes(help),
+    "README.md holds the --help text as printed",
+  );
 });
 
 Deno.test("zipstream --version prints the package version", async () => {

@@ -8,6 +8,7 @@ import {
   isHeadObject,
   isUploadPart,
 } from "../s3/_fault_proxy.ts";
+import { TamperProxy } from "../s3/_tamper_proxy.ts";
 import { formatUnverified } from "../../src/cli/_summary.ts";
 import { describeLeftover, type Leftover } from "../../src/cli/_target.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
@@ -171,6 +172,62 @@ Deno.test("zipstream --content-md5 sends every part's MD5, and without it no par
               contentMd5,
               `part ${part.query} with --content-md5 ${contentMd5}`,
             );
+          }
+          await assertOpensEverywhere(
+            await getObjectStream(client, bucket, key),
+            [{ name: "big.bin", data }],
+          );
+        }
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+});
+
+Deno.test("zipstream --payload-signing and --part-checksum reach every part's headers", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      const data = pseudoRandom(11 * 1024 * 1024, 5);
+      await makeTree(dir, [{ kind: "file", path: "big.bin", data }]);
+      const proxy = new TamperProxy(endpoint);
+      try {
+        const cases: [string[], string | RegExp, boolean][] = [
+          // Over plain HTTP the default signs each part and sends its CRC-32.
+          [[], /^[0-9a-f]{64}$/, true],
+          [
+            ["--payload-signing", "never", "--part-checksum", "none"],
+            "UNSIGNED-PAYLOAD",
+            false,
+          ],
+        ];
+        for (const [flags, sha256, checksum] of cases) {
+          const key = `headers-${flags.length}.zip`;
+          const logged = proxy.log.length;
+          const result = await runCli(
+            [
+              "--store",
+              "big.bin",
+              "-o",
+              `s3://${bucket}/${key}`,
+              "--endpoint",
+              proxy.endpoint,
+              "--quiet",
+              ...flags,
+            ],
+            { cwd: dir, env: cliEnv(dir) },
+          );
+          assert.equal(result.code, 0, result.stderr);
+          const parts = proxy.log.slice(logged)
+            .filter((entry) => entry.query.has("partNumber"));
+          assert.equal(parts.length, 3);
+          for (const part of parts) {
+            assert.match(
+              part.headers.get("x-amz-content-sha256") ?? "",
+              typeof sha256 === "string" ? new RegExp(`^${sha256}$`) : sha256,
+            );
+            assert.equal(part.headers.has("x-amz-checksum-crc32"), checksum);
           }
           await assertOpensEverywhere(
             await getObjectStream(client, bucket, key),
