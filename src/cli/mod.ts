@@ -17,10 +17,9 @@ import denoConfig from "../../deno.json" with { type: "json" };
 import { predictLength, zip } from "../zip/mod.ts";
 import type { ZipOptions } from "../zip/zip_options.ts";
 import { resolve } from "node:path";
-import { causeChain } from "../_errors.ts";
 import { parseCliArgs } from "./_args.ts";
 import { collectArchiveItems } from "./_archive_items.ts";
-import { EXIT_FAILURE, findCliError, UsageError } from "./_cli_error.ts";
+import { UsageError } from "./_cli_error.ts";
 import { sweepBeforeRun } from "./_abandoned_uploads.ts";
 import { runCleanup } from "./_cleanup_command.ts";
 import { type ArchiveItem, entryShapes, toZipEntries } from "./_entries.ts";
@@ -29,6 +28,7 @@ import { writeToFile, writeToStdout } from "./_file_sink.ts";
 import { Excluder } from "./_glob.ts";
 import { HELP } from "./_help.ts";
 import { Interrupt } from "./_interrupt.ts";
+import { leftoverOf, reportFailure } from "./_failure_report.ts";
 import { Journal, journalDirectory } from "./_journal.ts";
 import { Progress, type ProgressStyle, writeLine } from "./_progress.ts";
 import { type S3Object, writeToS3 } from "./_s3_sink.ts";
@@ -40,12 +40,7 @@ import {
   formatSummary,
   formatUnverified,
 } from "./_summary.ts";
-import {
-  describeLeftover,
-  describeTarget,
-  type Leftover,
-  OutputFailure,
-} from "./_target.ts";
+import { describeTarget } from "./_target.ts";
 import type { CliPlan } from "./_args.ts";
 
 /**
@@ -111,7 +106,7 @@ export async function main(args: readonly string[]): Promise<number> {
     await run(plan, openJournal(), interrupt, state);
     return 0;
   } catch (error) {
-    return report(error, interrupt, state);
+    return reportFailure(error, interrupt.reason, state.resumeNote);
   }
 }
 
@@ -367,49 +362,6 @@ async function identify(
   } catch {
     return undefined;
   }
-}
-
-/** What the failed write left at the target, as its sink checked it. */
-function leftoverOf(error: unknown): Leftover {
-  const failure = causeChain(error).find((cause): cause is OutputFailure =>
-    cause instanceof OutputFailure
-  );
-  return failure?.leftover ?? { kind: "nothing" };
-}
-
-/**
- * Reports a failed run: the interruption or the error, then what became of
- * the target, as verified; returns the exit code.
- */
-function report(
-  error: unknown,
-  interrupt: Interrupt,
-  state: RunState,
-): number {
-  const notes = [describeLeftover(leftoverOf(error)), state.resumeNote]
-    .filter((note) => note !== undefined);
-  const cleanup = notes.length === 0 ? undefined : notes.join("; ");
-  const interruption = interrupt.reason;
-  if (interruption !== undefined) {
-    writeLine(
-      `zipstream: ${interruption.message}${
-        cleanup === undefined ? "" : `; ${cleanup}`
-      }`,
-    );
-    return interruption.exitCode;
-  }
-  const known = findCliError(error);
-  // Errors from the archive itself (a file that changed size while being
-  // read, a name the format rejects) carry their own explanation.
-  const message = known?.message ??
-    (error instanceof Error ? error.message : String(error));
-  writeLine(`zipstream: ${message.split("\n")[0]}`);
-  if (known instanceof UsageError) {
-    writeLine("Try 'zipstream --help' for more information");
-  } else if (cleanup !== undefined) {
-    writeLine(`zipstream: ${cleanup}`);
-  }
-  return known?.exitCode ?? EXIT_FAILURE;
 }
 
 async function writeStdout(text: string): Promise<void> {
