@@ -11,10 +11,9 @@
 import type {
   CompletedPart,
   HeadObjectCommandOutput,
-  PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
 import type { CheckpointPart } from "./upload_checkpoint.ts";
-import type { ResolvedUploadOptions } from "./_resolved_upload_options.ts";
+import type { ObjectFields } from "./_resolved_upload_options.ts";
 import { isGone, type MultipartProtocol } from "./_multipart_protocol.ts";
 import { reasonOf, unwrap } from "./_retry.ts";
 import { errorName, httpStatus } from "./_s3_requests.ts";
@@ -28,32 +27,6 @@ import {
   multipartEtag,
   toHex,
 } from "./_etag.ts";
-
-/** The object's fields besides its body, as PutObject takes them. */
-export type ObjectFields = Omit<
-  PutObjectCommandInput,
-  "Bucket" | "Key" | "Body" | "ContentLength" | "ContentMD5"
->;
-
-/** The object's fields from the upload's options, for CreateMultipartUpload or PutObject. */
-export function objectFieldsOf(
-  o: Pick<
-    ResolvedUploadOptions,
-    | "contentType"
-    | "contentDisposition"
-    | "metadata"
-    | "tagging"
-    | "storageClass"
-  >,
-): ObjectFields {
-  return {
-    ContentType: o.contentType,
-    ContentDisposition: o.contentDisposition,
-    Metadata: o.metadata,
-    Tagging: o.tagging,
-    StorageClass: o.storageClass,
-  };
-}
 
 /** The object the session sent. */
 export interface ExpectedObject {

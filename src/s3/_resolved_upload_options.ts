@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { StorageClass } from "@aws-sdk/client-s3";
+import type { PutObjectCommandInput, StorageClass } from "@aws-sdk/client-s3";
 import type { S3ClientLike } from "./s3_client_like.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
 import {
@@ -306,4 +306,30 @@ function gaplessPartEnds(checkpoint: UploadCheckpoint): number[] {
     ends.push(part.offset + part.size);
   }
   return ends;
+}
+
+/** The object's fields besides its body, as PutObject takes them. */
+export type ObjectFields = Omit<
+  PutObjectCommandInput,
+  "Bucket" | "Key" | "Body" | "ContentLength" | "ContentMD5"
+>;
+
+/** The object's fields from the upload's options, for CreateMultipartUpload or PutObject. */
+export function objectFieldsOf(
+  o: Pick<
+    ResolvedUploadOptions,
+    | "contentType"
+    | "contentDisposition"
+    | "metadata"
+    | "tagging"
+    | "storageClass"
+  >,
+): ObjectFields {
+  return {
+    ContentType: o.contentType,
+    ContentDisposition: o.contentDisposition,
+    Metadata: o.metadata,
+    Tagging: o.tagging,
+    StorageClass: o.storageClass,
+  };
 }

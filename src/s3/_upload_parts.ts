@@ -7,7 +7,7 @@
  */
 
 import type { CheckpointLog } from "./_checkpoint_log.ts";
-import type { ObjectFields } from "./_completion.ts";
+import type { ObjectFields } from "./_resolved_upload_options.ts";
 import { etagDigest, md5 } from "./_etag.ts";
 import type { MultipartProtocol } from "./_multipart_protocol.ts";
 import type { CutPart } from "./_part_cutter.ts";

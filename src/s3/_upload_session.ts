@@ -12,6 +12,7 @@ import type { UploadOptions, UploadProgress } from "./upload_options.ts";
 import type { UploadResult } from "./upload_result.ts";
 import type { S3UploadError } from "./s3_upload_error.ts";
 import {
+  objectFieldsOf,
   type ResolvedUploadOptions,
   resolveUploadOptions,
 } from "./_resolved_upload_options.ts";
@@ -25,7 +26,6 @@ import { cleanUp, type Disposition, type Failure } from "./_upload_failure.ts";
 import {
   completeParts,
   type Completion,
-  objectFieldsOf,
   putWhole,
   type StoredObject,
 } from "./_completion.ts";
@@ -50,21 +50,17 @@ export class UploadSession {
   #resolve!: (result: UploadResult) => void;
   #reject!: (error: S3UploadError) => void;
   #onSignalAbort: (() => void) | undefined;
-
   #parts: UploadParts;
   #crc = 0;
   #creating: Promise<void> | undefined;
   #inFlight = new Set<Promise<void>>();
   #completed = false;
-
   #failure: Failure | undefined;
   #cleanup: Promise<S3UploadError | undefined> | undefined;
   /** Set once CompleteMultipartUpload is sent; see `FailedUpload.recheck`. */
   #recheck: (() => Promise<Completion>) | undefined;
 
-  /**
-   * @throws {TypeError | RangeError} Invalid options.
-   */
+  /** @throws {TypeError | RangeError} Invalid options. */
   constructor(options: UploadOptions) {
     const o = resolveUploadOptions(options);
     this.#options = o;
@@ -109,30 +105,28 @@ export class UploadSession {
   start(controller: WritableStreamDefaultController): Promise<void> | void {
     this.#controller = controller;
     const { signal } = this.#options;
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        this.#fail(
-          "the signal was aborted before the upload began",
-          signal.reason,
-        );
-        return;
-      }
-      this.#onSignalAbort = () =>
-        this.#fail("the signal was aborted", signal.reason);
-      signal.addEventListener("abort", this.#onSignalAbort, { once: true });
+    if (signal?.aborted) {
+      return this.#fail(
+        "the signal was aborted before the upload began",
+        signal.reason,
+      );
     }
+    this.#onSignalAbort = () =>
+      this.#fail("the signal was aborted", signal?.reason);
+    signal?.addEventListener("abort", this.#onSignalAbort, { once: true });
     if (this.#resumed !== undefined) return this.#verifyResume(this.#resumed);
   }
 
-  /** Checks the checkpoint against ListParts before the first write. */
+  /**
+   * Checks the checkpoint against ListParts before the first write. An
+   * upload an earlier run completed resolves with its object and stops the
+   * body.
+   */
   async #verifyResume(resumed: ResumedUpload): Promise<void> {
     const verdict = await resumed.verify(this.#protocol, this.#work.signal);
-    if (verdict.kind === "completed") this.#finishEarlier(verdict.result);
-    if (verdict.kind === "fail") this.#failWith(verdict.failure);
-  }
-
-  /** Resolves with the object an earlier run completed, and stops the body. */
-  #finishEarlier(result: UploadResult): void {
+    if (verdict.kind === "fail") return this.#failWith(verdict.failure);
+    if (verdict.kind === "go") return;
+    const { result } = verdict;
     const o = this.#options;
     this.#completed = true;
     this.#settle();
@@ -401,9 +395,6 @@ export class UploadSession {
   }
 
   #settle(): void {
-    const { signal } = this.#options;
-    if (signal !== undefined && this.#onSignalAbort !== undefined) {
-      signal.removeEventListener("abort", this.#onSignalAbort);
-    }
+    this.#options.signal?.removeEventListener("abort", this.#onSignalAbort!);
   }
 }
