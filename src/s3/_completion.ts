@@ -8,13 +8,11 @@
  * @module
  */
 
-import type {
-  CompletedPart,
-  HeadObjectCommandOutput,
-} from "@aws-sdk/client-s3";
+import type { HeadObjectCommandOutput } from "@aws-sdk/client-s3";
 import type { CheckpointPart } from "./upload_checkpoint.ts";
 import type { ObjectFields } from "./_resolved_upload_options.ts";
 import { isGone, type MultipartProtocol } from "./_multipart_protocol.ts";
+import { partsAsListed } from "./_invalid_part.ts";
 import { reasonOf, unwrap } from "./_retry.ts";
 import { errorName, httpStatus } from "./_s3_requests.ts";
 import {
@@ -99,24 +97,20 @@ export function completeParts(
   uploadId: string,
   recorded: Iterable<CheckpointPart>,
   size: number,
+  verifiedInTransit: boolean,
   signal: AbortSignal,
 ): { completion: Promise<Completion>; recheck: () => Promise<Completion> } {
   const inOrder = [...recorded].sort((a, b) => a.partNumber - b.partNumber);
-  const parts = inOrder.map((part) => ({
-    PartNumber: part.partNumber,
-    ETag: part.etag,
-  }));
-  // A part's MD5 is unknown only where ETags are not MD5s (SSE-KMS, SSE-C),
-  // and then no ETag can be checked against the parts anyway.
-  const known = inOrder.every((part) => part.md5 !== "");
-  const expected = {
-    size,
-    etag: known
-      ? multipartEtag(inOrder.map((part) => fromHex(part.md5)))
-      : undefined,
-  };
+  const expected = expectedOf(inOrder, size);
   return {
-    completion: complete(protocol, uploadId, parts, expected, signal),
+    completion: complete(
+      protocol,
+      uploadId,
+      inOrder,
+      expected,
+      verifiedInTransit,
+      signal,
+    ),
     recheck: () =>
       findOut(
         protocol,
@@ -127,30 +121,65 @@ export function completeParts(
   };
 }
 
+/** The object parts make: their size, and their multipart ETag when every MD5 is known. */
+function expectedOf(parts: CheckpointPart[], size: number): ExpectedObject {
+  // A part's MD5 is unknown only where ETags are not MD5s (SSE-KMS, SSE-C),
+  // and then no ETag can be checked against the parts anyway.
+  const known = parts.every((part) => part.md5 !== "");
+  return {
+    size,
+    etag: known
+      ? multipartEtag(parts.map((part) => fromHex(part.md5)))
+      : undefined,
+  };
+}
+
 /**
  * Completes the upload and checks the object. Never throws: a failure is
- * followed by finding out what the server holds.
+ * followed by finding out what the server holds. An `InvalidPart` answer is
+ * followed by ListParts: a part the server holds at the size sent, under
+ * another ETag than UploadPart's answer gave, is taken with the listed ETag
+ * and the completion sent again, but only when `verifiedInTransit` (the
+ * payload was signed, or sent with Content-MD5, or over TLS: the stored
+ * bytes are the ones sent, and it was the answer that was damaged).
  */
-export async function complete(
+async function complete(
   protocol: MultipartProtocol,
   uploadId: string,
-  parts: CompletedPart[],
+  recorded: CheckpointPart[],
   expected: ExpectedObject,
+  verifiedInTransit: boolean,
   signal: AbortSignal,
 ): Promise<Completion> {
-  let answered;
-  try {
-    answered = await protocol.complete(
+  const send = (parts: CheckpointPart[], etag: string | undefined) =>
+    protocol.complete(
       uploadId,
-      parts,
-      expected.etag ?? "",
+      parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })),
+      etag ?? "",
       signal,
     );
+  let answered;
+  try {
+    answered = await send(recorded, expected.etag);
   } catch (error) {
-    if (errorName(unwrap(error)) === "InvalidPart") {
-      return await findInvalidPart(protocol, uploadId, parts, error, signal);
+    if (errorName(unwrap(error)) !== "InvalidPart") {
+      return await findOut(protocol, uploadId, expected, error);
     }
-    return await findOut(protocol, uploadId, expected, error);
+    const listed = await partsAsListed(
+      protocol,
+      uploadId,
+      recorded,
+      error,
+      verifiedInTransit,
+      signal,
+    );
+    if (!Array.isArray(listed)) return listed;
+    expected = expectedOf(listed, expected.size);
+    try {
+      answered = await send(listed, expected.etag);
+    } catch (again) {
+      return await findOut(protocol, uploadId, expected, again);
+    }
   }
   const etag = answered.ETag ?? "";
   if (
@@ -293,59 +322,6 @@ export async function findOut(
     };
   }
   return { stored: false, cause, upload };
-}
-
-/**
- * Names the part an `InvalidPart` answer is about: the first whose ETag or
- * size ListParts shows other than UploadPart answered. Its bytes are gone
- * (buffers are reused once a part is acknowledged), so it cannot be sent
- * again; the upload is aborted like any other that fails.
- */
-async function findInvalidPart(
-  protocol: MultipartProtocol,
-  uploadId: string,
-  parts: CompletedPart[],
-  error: unknown,
-  signal: AbortSignal,
-): Promise<Completion> {
-  let listed;
-  try {
-    listed = await protocol.listParts(uploadId, signal);
-  } catch (listing) {
-    return {
-      stored: false,
-      cause: new Error(
-        `${reasonOf(error)}; ListParts, asked which part, failed too: ${
-          reasonOf(listing)
-        }`,
-        { cause: unwrap(error) },
-      ),
-      upload: "exists",
-    };
-  }
-  for (const part of parts) {
-    const number = part.PartNumber!;
-    const found = listed.get(number);
-    const sent = bareEtag(part.ETag ?? "");
-    if (found !== undefined && bareEtag(found.etag) === sent) continue;
-    const shown = found === undefined
-      ? "ListParts does not show it"
-      : `ListParts shows ETag "${
-        bareEtag(found.etag)
-      }" where UploadPart answered "${sent}"`;
-    return {
-      stored: false,
-      cause: new Error(
-        `${
-          reasonOf(error)
-        }: part ${number} is not on the server as it was sent (${shown}), and its bytes are no longer held to send it again`,
-        { cause: unwrap(error) },
-      ),
-      partNumber: number,
-      upload: "exists",
-    };
-  }
-  return { stored: false, cause: error, upload: "exists" };
 }
 
 /** Whether HeadObject's ETag is MD5-based and differs from the one the parts make. */

@@ -260,6 +260,8 @@ export class UploadSession {
       this.#parts.uploadId!,
       this.#log.parts.values(),
       this.#cutter.bytesRead,
+      // Signed, with Content-MD5 or over TLS: stored bytes are those sent.
+      this.#options.contentMd5 || this.#options.payloadSigning !== "never",
       this.#work.signal,
     );
     this.#recheck = recheck;
@@ -273,15 +275,9 @@ export class UploadSession {
   async #settleCompletion(completion: Completion, what: string): Promise<void> {
     if (!completion.stored) {
       this.#completed = completion.upload === "gone";
-      this.#fail(
-        what,
-        completion.cause,
-        completion.partNumber,
-        completion.upload === "exists"
-          ? AS_CONFIGURED
-          : { kind: completion.upload },
-      );
-      return;
+      const { cause, partNumber, upload } = completion;
+      const kind = upload === "exists" ? "as-configured" : upload;
+      return this.#fail(what, cause, partNumber, { kind });
     }
     this.#completed = true;
     this.#parts.bytesUploaded = this.#cutter.bytesRead;

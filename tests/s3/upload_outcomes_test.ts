@@ -302,18 +302,33 @@ Deno.test("uploadToS3() finds its one-part object stored when every PutObject an
   );
 });
 
-Deno.test("uploadToS3() names the part a completion refuses with InvalidPart, aborts, and reports nothing left", async () => {
+Deno.test("uploadToS3() completes again with ListParts' ETag when a part's answer was damaged and its bytes were signed", async () => {
   await run(
     (proxy) => {
       proxy.inject(isUploadPart(2), { kind: "rewrite-etag", etag: "other" }, 1);
       return {};
     },
     async (r) => {
+      const result = await assertStored(r);
+      assert.match(result.etag, /-3"$/);
+      // The first completion was refused with InvalidPart, the second taken.
+      assert.equal(r.proxy.log.filter((e) => e.method === "POST").length, 3);
+    },
+  );
+});
+
+Deno.test("uploadToS3() names the part a completion refuses with InvalidPart when nothing proves its stored bytes, aborts, and reports nothing left", async () => {
+  await run(
+    (proxy) => {
+      proxy.inject(isUploadPart(2), { kind: "rewrite-etag", etag: "other" }, 1);
+      return { payloadSigning: "never" };
+    },
+    async (r) => {
       const error = await assertNothingLeft(r);
       assert.equal(error.partNumber, 2);
       assert.match(
         error.message,
-        /could not be completed: CompleteMultipartUpload failed after 1 attempt: InvalidPart: .*: part 2 is not on the server as it was sent \(ListParts shows ETag "[0-9a-f]{32}" where UploadPart answered "[0-9a-f]{32}"\), and its bytes are no longer held to send it again; the multipart upload was aborted$/,
+        /could not be completed: CompleteMultipartUpload failed after 1 attempt: InvalidPart: .*: part 2 is not on the server as it was sent \(ListParts shows ETag "[0-9a-f]{32}" \(5242880 bytes\) where UploadPart answered "[0-9a-f]{32}" \(5242880 bytes\)\); it was sent unsigned without Content-MD5, so nothing shows the bytes stored are the ones sent, and its bytes are no longer held to send it again; the multipart upload was aborted$/,
       );
     },
   );
