@@ -206,7 +206,7 @@ async function complete(
  * when the completion answered no ETag, an ETag) other than the one sent
  * means the object at the key is not ours after all.
  */
-export async function checkStored(
+async function checkStored(
   protocol: MultipartProtocol,
   expected: ExpectedObject,
   answered: { etag: string; location?: string },
@@ -268,7 +268,7 @@ export async function checkStored(
  * a part's MD5 unknown), an object of our size whose upload is gone is taken
  * as ours, and said to be matched by size only.
  */
-export async function findOut(
+async function findOut(
   protocol: MultipartProtocol,
   uploadId: string | undefined,
   expected: ExpectedObject,

@@ -228,10 +228,14 @@ export class MultipartProtocol {
   }
 
   /**
-   * Whether the upload still exists, under the cleanup budget: `false` only
-   * when ListParts answers that it is gone. Throws when it cannot tell.
+   * Whether the upload still exists, under the cleanup budget and
+   * uncancellable unless given a `signal`: `false` only when ListParts (one
+   * part's worth) answers that it is gone. Throws when it cannot tell.
    */
-  async exists(uploadId: string): Promise<boolean> {
+  async exists(
+    uploadId: string,
+    signal: AbortSignal = this.#cleanupSignal,
+  ): Promise<boolean> {
     try {
       await this.#cleanup.listParts(
         {
@@ -240,7 +244,7 @@ export class MultipartProtocol {
           UploadId: uploadId,
           MaxParts: 1,
         },
-        this.#cleanupSignal,
+        signal,
       );
       return true;
     } catch (error) {

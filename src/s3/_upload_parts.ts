@@ -137,7 +137,11 @@ export class UploadParts {
    *
    * @throws {StepFailed}
    */
-  async held(part: CutPart, digest: Uint8Array, known: KnownPart) {
+  async held(
+    part: CutPart,
+    digest: Uint8Array,
+    known: KnownPart,
+  ): Promise<void> {
     const { partNumber, offset, bytes } = part;
     this.#log.record(partNumber, offset, bytes.length, known.etag, digest);
     this.#done(bytes.length);

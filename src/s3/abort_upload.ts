@@ -6,7 +6,7 @@
  */
 
 import { reasonOf, show } from "../_errors.ts";
-import { isGone, MultipartProtocol } from "./_multipart_protocol.ts";
+import { MultipartProtocol } from "./_multipart_protocol.ts";
 import {
   checkClientAndBucket,
   CLEANUP_RETRY,
@@ -185,9 +185,10 @@ export async function abortUpload(
     await completedEarlier(checkpoint, protocol, signal) !== undefined;
 
   // Asked first, so that an upload that was gone all along is told apart
-  // from one this call aborted.
+  // from one this call aborted. One part's worth of ListParts is enough.
+  let exists;
   try {
-    await protocol.listParts(uploadId, signal);
+    exists = await protocol.exists(uploadId, signal);
   } catch (error) {
     if (signal.aborted) {
       throw pending(
@@ -197,14 +198,14 @@ export async function abortUpload(
         signal.reason,
       );
     }
-    if (!isGone(error)) {
-      throw pending(
-        `ListParts could not tell whether it still exists: ${
-          reasonOf(error)
-        }; it may remain, with its parts`,
-        unwrap(error),
-      );
-    }
+    throw pending(
+      `ListParts could not tell whether it still exists: ${
+        reasonOf(error)
+      }; it may remain, with its parts`,
+      unwrap(error),
+    );
+  }
+  if (!exists) {
     return {
       ...upload,
       outcome: await completed() ? "completed" : "already-gone",

@@ -305,15 +305,20 @@ Deno.test("uploadToS3() leaves the SDK no CRC-32 to compute, and no SHA-256 of a
 
 // ------------------------------------------------------- echoed checksums
 
+/** The calls that carried a body: UploadPart and PutObject, in order. */
+function bodyCalls(s3: RecordingS3) {
+  return s3.calls.filter((call) =>
+    call.command === "UploadPart" || call.command === "PutObject"
+  );
+}
+
 Deno.test("uploadToS3() gives every UploadPart and PutObject its CRC-32 as ChecksumCRC32", async () => {
   for (const size of [2 * FAKE_PART_SIZE + 100, 1000]) {
     const s3 = new RecordingS3();
     const source = patternStream(size);
     await uploadToS3(source.stream, fakeUploadOptions(s3));
     const bytes = source.bytes();
-    const sent = s3.calls.filter((call) =>
-      call.command === "UploadPart" || call.command === "PutObject"
-    );
+    const sent = bodyCalls(s3);
     assert.deepEqual(
       sent.map((
         call,
@@ -343,9 +348,7 @@ Deno.test("uploadToS3() with partChecksum none sends no checksum of its own and 
       fakeUploadOptions(s3, { partChecksum: "none" }),
     );
     assert.equal(result.outcome, "stored");
-    const sent = s3.calls.filter((call) =>
-      call.command === "UploadPart" || call.command === "PutObject"
-    );
+    const sent = bodyCalls(s3);
     assert.deepEqual(
       sent.map((
         call,
