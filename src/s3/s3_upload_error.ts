@@ -63,11 +63,13 @@ export interface S3UploadErrorOptions {
 export type FailedUploadOutcome = "nothing-left" | "pending";
 
 /**
- * An upload to S3 that did not store the object. By the time it is thrown,
- * the multipart upload that had been started was aborted and the server
- * confirmed it gone (`outcome` is `"nothing-left"`), unless `outcome` is
- * `"pending"`: the abort could not be confirmed within the cleanup budget
- * (the message says why), or the upload was kept on purpose (`uploadKept`):
+ * An upload to S3 that did not store the object, or could not find out
+ * whether it did. By the time it is thrown, the multipart upload that had
+ * been started was aborted and the server confirmed it gone (`outcome` is
+ * `"nothing-left"`), unless `outcome` is `"pending"`: the abort could not be
+ * confirmed within the cleanup budget (the message says why), the server
+ * could not be asked whether a completion (or PutObject) whose answer was
+ * lost stored the object, or the upload was kept on purpose (`uploadKept`):
  * with `abortOnFailure: false` for a later resume, or because a resumed
  * upload's body differs from its checkpoint (`partNumber` names the part
  * that differs).

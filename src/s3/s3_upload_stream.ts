@@ -17,15 +17,15 @@ import { UploadSession } from "./_upload_session.ts";
  * does not finish while every upload slot is busy, so a piped source (such
  * as `zip()`) is read no faster than S3 accepts parts.
  *
- * Each request is retried on transient failures, within the `retry` budget
- * (by default enough to ride out a server gone for 30 seconds). On any
- * failure (a part whose retries ran out, the source erroring, `signal`
- * aborting, the writer aborting) the multipart upload is aborted, and
- * ListParts asked to confirm it gone, within the separate `cleanupRetry`
- * budget (5 minutes by default); only then does the stream error and
- * `result` reject, with an {@linkcode S3UploadError} whose `outcome` says
- * whether anything is left. A completion whose answer went wrong is first
- * checked against the object at the key: see `uploadToS3`.
+ * Each request is retried on transient failures, within the `retry` budget (by
+ * default enough to ride out a server gone for 30 seconds). On any failure (a
+ * part whose retries ran out, the source erroring, `signal` aborting, the
+ * writer aborting) the multipart upload is aborted (unless kept: see
+ * `abortOnFailure`), and ListParts asked to confirm it gone, within the
+ * separate `cleanupRetry` budget (5 minutes by default); only then does the
+ * stream error and `result` reject, with an {@linkcode S3UploadError} whose
+ * `outcome` says whether anything is left. A completion whose answer went wrong
+ * is first checked against the object at the key: see `uploadToS3`.
  *
  * An upload can outlive its process: `onCheckpoint` reports after each part
  * what a later run needs, `abortOnFailure: false` keeps the upload when it

@@ -170,15 +170,16 @@ export interface UploadOptions {
   concurrency?: number;
   /**
    * Whether each part (or the single PutObject) carries its MD5 as
-   * `Content-MD5`, and each ETag answered is checked against it. Off by
-   * default because every request body is protected already: it carries its
-   * CRC-32 as `x-amz-checksum-crc32`, which S3 checks, and over plain HTTP
-   * its SHA-256 is signed, which the server checks (see `payloadSigning`);
-   * the MD5 would cost another hash of every byte on the main thread (a CPU
-   * profile put it at about 0.4 s per 256 MiB; W5 in bench/README.md went
-   * from 0.85× to 1.17× of lib-storage without it). Turn it on for a server
-   * that requires `Content-MD5`, or that ignores `x-amz-checksum-crc32`
-   * (OpenStack Swift's s3api) when the payload is not signed (HTTPS).
+   * `Content-MD5`, and each ETag answered is checked against it. Off by default
+   * because every request body is protected already: it carries its CRC-32 as
+   * `x-amz-checksum-crc32` (see `partChecksum`), which S3 checks, and over
+   * plain HTTP its SHA-256 is signed, which the server checks (see
+   * `payloadSigning`); the MD5 would cost another hash of every byte on the
+   * main thread (a CPU profile put it at about 0.4 s per 256 MiB; W5 in
+   * bench/README.md went from 0.85× to 1.17× of lib-storage without it). Turn
+   * it on for a server that requires `Content-MD5`, or that ignores
+   * `x-amz-checksum-crc32` (OpenStack Swift's s3api) when the payload is not
+   * signed (HTTPS).
    *
    * Either way the stored size is checked with HeadObject, and a resumed
    * upload hashes the parts it skips with MD5 to compare them with the
@@ -199,11 +200,11 @@ export interface UploadOptions {
    * - `"always"`: signed, whatever the endpoint.
    * - `"never"`: never signed, whatever the endpoint.
    *
-   * Every part also carries its CRC-32 as `x-amz-checksum-crc32` (computed
-   * natively where the runtime allows, once per part, instead of by the
-   * SDK), which S3 checks against the bytes it receives (refusing a
-   * mismatch with BadDigest, which is retried); a checksum S3 echoes that is
-   * not the one sent is retried as well.
+   * Every part also carries its CRC-32 as `x-amz-checksum-crc32`, unless
+   * `partChecksum` is `"none"` (computed natively where the runtime allows,
+   * once per part, instead of by the SDK), which S3 checks against the bytes it
+   * receives (refusing a mismatch with BadDigest, which is retried); a checksum
+   * S3 echoes that is not the one sent is retried as well.
    *
    * Why `"auto"` is safe: over HTTPS, TLS guards the bytes in transit against
    * damage and tampering alike, and S3 checks the CRC-32 against what it

@@ -30,7 +30,9 @@ import { S3UploadStream } from "./s3_upload_stream.ts";
  * confirms it gone), or `"pending"` with `uploadId` when one does: kept for
  * resuming (`abortOnFailure: false`, or a resumed body that differs from its
  * checkpoint; see `uploadKept`), or not shown gone within the cleanup
- * budget (`cleanupRetry`).
+ * budget (`cleanupRetry`); also `"pending"` when a completion (or
+ * PutObject) lost its answer and the server could not be asked whether it
+ * stored the object.
  *
  * @example Uploading a zip archive (to a client double here; pass an `S3Client` in real use)
  * ```ts
