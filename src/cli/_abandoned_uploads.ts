@@ -16,7 +16,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { resolve } from "node:path";
 import type { AbortUploadResult } from "../s3/abort_upload.ts";
 import type { RetryOptions } from "../s3/upload_options.ts";
-import { findCliError } from "./_cli_error.ts";
+import { messageOf } from "./_cli_error.ts";
 import type { FoundRecord, Journal, UploadRecord } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
 import { s3Client } from "./_s3_client.ts";
@@ -211,8 +211,7 @@ export function describeAbort(
   result: AbortUploadResult,
   context: string,
 ): string {
-  const upload =
-    `upload ID ${result.uploadId} of s3://${result.bucket}/${result.key}`;
+  const upload = uploadOf(result);
   switch (result.outcome) {
     case "aborted":
       return `aborted ${upload} (${context})`;
@@ -228,13 +227,9 @@ export function formatTime(time: Date): string {
   return `${time.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
-/** The one line of an error: a CliError's, or the library's own message, which names the upload. */
-export function messageOf(error: unknown): string {
-  return findCliError(error)?.message ??
-    (error instanceof Error ? error.message : String(error));
-}
-
-function uploadOf(record: UploadRecord): string {
+function uploadOf(
+  record: Pick<UploadRecord, "uploadId" | "bucket" | "key">,
+): string {
   return `upload ID ${record.uploadId} of s3://${record.bucket}/${record.key}`;
 }
 

@@ -10,12 +10,15 @@ import type { AbortUploadResult } from "../s3/abort_upload.ts";
 import { CliError, EXIT_FAILURE, findCliError } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
 import { readRecordedUpload } from "./_resume_file.ts";
+import { reason } from "./_walk.ts";
 import { s3Client } from "./_s3_client.ts";
 
 /**
  * Aborts the multipart upload FILE records with `abortUpload`, on the server
  * given (`--endpoint`, `--region`) or else the one FILE records, then removes
  * FILE and FILE.entries. FILE stays when the upload cannot be shown gone.
+ * Resolves to what `abortUpload` verified, and why FILE could not be
+ * removed, if it could not.
  *
  * @throws {CliError} FILE cannot be read, or the upload cannot be shown gone.
  */
@@ -23,7 +26,7 @@ export async function abortResume(
   path: string,
   endpoint: string | undefined,
   region: string | undefined,
-): Promise<AbortUploadResult> {
+): Promise<{ result: AbortUploadResult; left: string | undefined }> {
   const recorded = await readRecordedUpload(path);
   const [client, { abortUpload }] = await Promise.all([
     s3Client(endpoint ?? recorded.endpoint, region ?? recorded.region),
@@ -42,10 +45,13 @@ export async function abortResume(
   } finally {
     client.destroy();
   }
-  for (const file of [path, `${path}.entries`]) {
-    await Deno.remove(file).catch(() => {});
-  }
-  return result;
+  const left = await Deno.remove(path).then(
+    () => undefined,
+    (error) =>
+      error instanceof Deno.errors.NotFound ? undefined : reason(error),
+  );
+  await Deno.remove(`${path}.entries`).catch(() => {});
+  return { result, left };
 }
 
 /** `zipstream --abort-resume FILE`: aborts, prints one line, returns the exit code. */
@@ -56,8 +62,15 @@ export async function runAbortResume(
   quiet: boolean,
 ): Promise<number> {
   try {
-    const result = await abortResume(path, endpoint, region);
-    if (!quiet) writeLine(`zipstream: ${describe(result, path)}`);
+    const { result, left } = await abortResume(path, endpoint, region);
+    const removed = left === undefined
+      ? `removed ${path}`
+      : `could not remove ${path} (${left}): delete it`;
+    if (!quiet || left !== undefined) {
+      writeLine(`zipstream: ${describe(result, removed)}`);
+    }
+    // The upload is gone, so the journal's record of it goes too (exit 0);
+    // FILE left behind is said even with --progress none.
     return 0;
   } catch (error) {
     const known = findCliError(error);
@@ -66,15 +79,15 @@ export async function runAbortResume(
   }
 }
 
-function describe(result: AbortUploadResult, path: string): string {
+function describe(result: AbortUploadResult, removed: string): string {
   const upload =
     `upload ID ${result.uploadId} of s3://${result.bucket}/${result.key}`;
   switch (result.outcome) {
     case "aborted":
-      return `aborted ${upload} and removed ${path}`;
+      return `aborted ${upload} and ${removed}`;
     case "already-gone":
-      return `${upload} no longer existed; removed ${path}`;
+      return `${upload} no longer existed; ${removed}`;
     case "completed":
-      return `${upload} was completed by an earlier run: the object is stored; removed ${path}`;
+      return `${upload} was completed by an earlier run: the object is stored; ${removed}`;
   }
 }

@@ -21,7 +21,6 @@ import type { RetryOptions } from "../s3/upload_options.ts";
 import {
   describeAbort,
   formatTime,
-  messageOf,
   sweepJournal,
 } from "./_abandoned_uploads.ts";
 import { describeParseError, parseRetries, parseSeconds } from "./_args.ts";
@@ -29,6 +28,7 @@ import {
   CliError,
   EXIT_FAILURE,
   EXIT_USAGE,
+  messageOf,
   UsageError,
 } from "./_cli_error.ts";
 import { HELP } from "./_help.ts";
@@ -36,7 +36,7 @@ import { Interrupt } from "./_interrupt.ts";
 import { Journal, journalDirectory } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
 import { s3Client } from "./_s3_client.ts";
-import { parseS3Uri } from "./_s3_uri.ts";
+import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
 
 const DURATION_UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -114,7 +114,7 @@ export function parseCleanupArgs(args: readonly string[]): CleanupPlan {
     }
     return plan;
   }
-  if (!/^s3:\/\//i.test(uri)) {
+  if (!isS3Uri(uri)) {
     throw new UsageError(
       `Invalid cleanup path "${uri}": expected s3://bucket/prefix`,
     );

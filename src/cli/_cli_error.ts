@@ -40,3 +40,9 @@ export function findCliError(error: unknown): CliError | undefined {
     cause instanceof CliError
   );
 }
+
+/** The one line of an error: a CliError's, else the error's own message. */
+export function messageOf(error: unknown): string {
+  return findCliError(error)?.message ??
+    (error instanceof Error ? error.message : String(error));
+}

@@ -10,6 +10,7 @@ import {
   type CliError,
   EXIT_FAILURE,
   findCliError,
+  messageOf,
   UsageError,
 } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
@@ -46,9 +47,7 @@ export function reportFailure(
   const known = findCliError(error);
   // Errors from the archive itself (a file that changed size while being
   // read, a name the format rejects) carry their own explanation.
-  const message = known?.message ??
-    (error instanceof Error ? error.message : String(error));
-  writeLine(`zipstream: ${message.split("\n")[0]}`);
+  writeLine(`zipstream: ${messageOf(error).split("\n")[0]}`);
   if (known instanceof UsageError) {
     writeLine("Try 'zipstream --help' for more information");
   } else if (cleanup !== undefined) {

@@ -195,12 +195,19 @@ export class ResumeFile {
     }
   }
 
-  /** After a completed upload: FILE and FILE.entries have served their purpose. */
-  async remove(): Promise<void> {
+  /**
+   * After a completed upload: FILE and FILE.entries have served their
+   * purpose. Resolves to why FILE is still there, or `undefined` when it is gone.
+   */
+  async remove(): Promise<string | undefined> {
     this.#close();
-    for (const path of [this.path, `${this.path}.entries`]) {
-      await Deno.remove(path).catch(() => {});
-    }
+    const left = await Deno.remove(this.path).then(
+      () => undefined,
+      (error) =>
+        error instanceof Deno.errors.NotFound ? undefined : reason(error),
+    );
+    await Deno.remove(`${this.path}.entries`).catch(() => {});
+    return left;
   }
 
   /**
@@ -214,7 +221,10 @@ export class ResumeFile {
     if (uploadKept(error)) {
       return `kept the upload for --resume ${this.path}: run the same command again to resume it, or discard it with zipstream --abort-resume ${this.path}`;
     }
-    await this.remove();
+    const left = await this.remove();
+    if (left !== undefined) {
+      return `could not remove ${this.path} (${left}): delete it`;
+    }
     return this.checkpoint === undefined ? undefined : `removed ${this.path}`;
   }
 
@@ -255,13 +265,6 @@ export async function readRecordedUpload(
     );
   }
   return stored;
-}
-
-/** The upload recorded in FILE. */
-export async function readCheckpointFile(
-  path: string,
-): Promise<UploadCheckpoint> {
-  return (await readRecordedUpload(path)).upload;
 }
 
 async function readStored(path: string): Promise<StoredResume | undefined> {
