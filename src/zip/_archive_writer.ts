@@ -67,7 +67,9 @@ export class ArchiveWriter {
     this.#entries = entries;
     this.#options = options;
     this.#out = new OutputQueue(options.resumeOffset);
-    this.#deflatePool = new DeflatePool(options.workers);
+    this.#deflatePool = new DeflatePool(options.workers, {
+      onStatus: options.onWorkers,
+    });
   }
 
   /**

@@ -6,7 +6,9 @@
  * @module
  */
 
-import { Deflate, deflateRaw, Z_SYNC_FLUSH } from "pako";
+import { pakoEngine } from "./_pako_engine.ts";
+
+export { pakoEngine };
 
 /** Compresses independent blocks of a raw deflate stream. */
 export interface DeflateEngine {
@@ -60,9 +62,6 @@ function findNativeZlib(): NativeZlib | undefined {
  */
 const NATIVE_LEVELS: readonly number[] = [0, 2, 2, 3, 4, 5, 6, 7, 8, 8];
 
-/** pako's output chunks: large enough to keep per-chunk costs small. */
-const PAKO_OUTPUT_CHUNK_SIZE = 64 * 1024;
-
 /** The native engine; exported for tests that compare the engines. */
 export function nativeEngine(zlib: NativeZlib): DeflateEngine {
   return {
@@ -79,43 +78,6 @@ export function nativeEngine(zlib: NativeZlib): DeflateEngine {
     compress: (data, level) =>
       zlib.deflateRawSync(data, { level: NATIVE_LEVELS[level]! }),
   };
-}
-
-/** The portable engine; exported for tests that compare the engines. */
-export const pakoEngine: DeflateEngine = {
-  name: "pako",
-  compressBlock(block, level, final) {
-    const deflate = new Deflate({
-      raw: true,
-      level,
-      chunkSize: PAKO_OUTPUT_CHUNK_SIZE,
-    });
-    const output: Uint8Array[] = [];
-    deflate.onData = (chunk: Uint8Array) => {
-      output.push(chunk);
-    };
-    deflate.push(block, final ? true : Z_SYNC_FLUSH);
-    if (deflate.err) {
-      throw new Error(
-        `Cannot compress a block of ${block.length} bytes: deflate failed with ${deflate.msg}`,
-      );
-    }
-    return joined(output);
-  },
-  compress: (data, level) => deflateRaw(data, { level }),
-};
-
-function joined(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
 }
 
 const nativeZlib = findNativeZlib();

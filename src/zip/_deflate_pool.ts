@@ -2,12 +2,22 @@
  * A pool of Web Workers that compress deflate blocks, so that one large entry
  * uses every core. Started lazily, closed with the archive.
  *
+ * Each worker runs the generated, self-contained worker module (the worker
+ * and pako in one string) from a `blob:` URL, never a file next to this
+ * one: bundled into a page, required as CommonJS or itself loaded from a
+ * `blob:` URL, this module has no such neighbour. A page whose
+ * Content-Security-Policy refuses `blob:` workers gets an `"unavailable"`
+ * status, and compression in the calling thread.
+ *
  * @module
  */
 
+import { describeError } from "../_errors.ts";
 import { defaultEngine, type DeflateEngine } from "./_deflate_engine.ts";
 import { INPUT_BLOCK_SIZE } from "./_deflater.ts";
 import type { BlockRequest, WorkerReply } from "./_deflate_worker.ts";
+import { DEFLATE_WORKER_SOURCE } from "./_deflate_worker_source.ts";
+import type { WorkerStatus } from "./zip_options.ts";
 
 /**
  * Blocks a worker may hold at once: one being compressed and one waiting, so
@@ -16,20 +26,6 @@ import type { BlockRequest, WorkerReply } from "./_deflate_worker.ts";
  * `2 × workers` blocks.
  */
 export const BLOCKS_PER_WORKER = 2;
-
-const WORKER_MODULE = new URL("./_deflate_worker.ts", import.meta.url).href;
-
-/**
- * The worker starts from this one-line module, which imports the real one: a
- * failure to load it (no read permission in Deno, a blocked origin in a
- * browser) then arrives as a message and the pool falls back to compressing
- * in this thread quietly, where a failed worker script would be reported as
- * an uncaught error. A module worker may also import a module of another
- * origin (a CDN), which it could not start from directly.
- */
-const BOOTSTRAP_SOURCE = `import(${
-  JSON.stringify(WORKER_MODULE)
-}).catch((error) => postMessage({ kind: "failed", message: String(error) }));`;
 
 interface Job {
   resolve(output: Uint8Array): void;
@@ -50,40 +46,62 @@ export class DeflatePool {
   /** The engine every block of this pool is compressed with, wherever. */
   readonly engine: DeflateEngine;
   #workers: PoolWorker[] = [];
-  #bootstrapUrl: string | undefined;
+  #sourceUrl: string | undefined;
   #started = false;
   #closed = false;
   #spare: Uint8Array<ArrayBuffer>[] = [];
+  #onStatus: ((status: WorkerStatus) => void) | undefined;
+  #failures: Error[] = [];
 
   /**
    * @param size How many workers to start; 0 compresses in this thread.
-   * @param engine The engine of this pool's deflaters, in this thread and in
-   * the workers alike, so the output is the same either way.
+   * @param options.engine The engine of this pool's deflaters, in this
+   * thread and in the workers alike, so the output is the same either way.
+   * @param options.onStatus Told once whether the workers run or cannot.
    */
-  constructor(size: number, engine: DeflateEngine = defaultEngine) {
+  constructor(
+    size: number,
+    options: {
+      engine?: DeflateEngine;
+      onStatus?: (status: WorkerStatus) => void;
+    } = {},
+  ) {
     this.#size = size;
-    this.engine = engine;
+    this.engine = options.engine ?? defaultEngine;
+    this.#onStatus = options.onStatus;
   }
 
   /**
    * Starts the workers, the first time it is called. Where workers cannot be
-   * created (no `Worker`, as in Node), nothing starts and blocks are
-   * compressed in this thread.
+   * created (no `Worker`, as in Node or a Service Worker), nothing starts,
+   * blocks are compressed in this thread and the status says why.
    */
   start(): void {
     if (this.#started || this.#closed || this.#size === 0) return;
     this.#started = true;
     const WorkerClass = (globalThis as { Worker?: typeof Worker }).Worker;
-    if (typeof WorkerClass !== "function") return;
+    if (typeof WorkerClass !== "function") {
+      this.#report({
+        state: "unavailable",
+        reason: new Error("this runtime has no Worker"),
+      });
+      return;
+    }
     try {
-      this.#bootstrapUrl = URL.createObjectURL(
-        new Blob([BOOTSTRAP_SOURCE], { type: "text/javascript" }),
+      this.#sourceUrl = URL.createObjectURL(
+        new Blob([DEFLATE_WORKER_SOURCE], { type: "text/javascript" }),
       );
       for (let i = 0; i < this.#size; i++) {
-        this.#workers.push(this.#spawn(WorkerClass, this.#bootstrapUrl));
+        this.#workers.push(this.#spawn(WorkerClass, this.#sourceUrl));
       }
-    } catch {
+    } catch (error) {
       // Workers are an optimisation: without them blocks are compressed here.
+      this.#report({
+        state: "unavailable",
+        reason: new Error(`cannot start a worker: ${describeError(error)}`, {
+          cause: error,
+        }),
+      });
       this.close();
     }
   }
@@ -153,9 +171,9 @@ export class DeflatePool {
     for (const pooled of workers) {
       this.#drop(pooled, new Error("the archive was closed"));
     }
-    if (this.#bootstrapUrl !== undefined) {
-      URL.revokeObjectURL(this.#bootstrapUrl);
-      this.#bootstrapUrl = undefined;
+    if (this.#sourceUrl !== undefined) {
+      URL.revokeObjectURL(this.#sourceUrl);
+      this.#sourceUrl = undefined;
     }
   }
 
@@ -185,8 +203,10 @@ export class DeflatePool {
   #receive(pooled: PoolWorker, reply: WorkerReply): void {
     switch (reply.kind) {
       case "ready":
-        if (reply.engines.includes(this.engine.name)) pooled.ready = true;
-        else {
+        if (reply.engines.includes(this.engine.name)) {
+          pooled.ready = true;
+          this.#report({ state: "running", workers: this.#workers.length });
+        } else {
           this.#remove(
             pooled,
             new Error(
@@ -196,9 +216,6 @@ export class DeflatePool {
             ),
           );
         }
-        return;
-      case "failed":
-        this.#remove(pooled, new Error(reply.message));
         return;
       case "done":
         this.#recycle(reply.input);
@@ -228,7 +245,24 @@ export class DeflatePool {
   #remove(pooled: PoolWorker, reason: Error): void {
     const index = this.#workers.indexOf(pooled);
     if (index !== -1) this.#workers.splice(index, 1);
+    if (!pooled.ready) this.#failures.push(reason);
     this.#drop(pooled, reason);
+    if (this.#workers.length === 0 && this.#failures.length > 0) {
+      this.#report({
+        state: "unavailable",
+        reason: new Error(
+          `no deflate worker started: ${this.#failures[0]!.message}`,
+          { cause: this.#failures[0] },
+        ),
+      });
+    }
+  }
+
+  /** Tells the status once: the first of running or unavailable stands. */
+  #report(status: WorkerStatus): void {
+    const onStatus = this.#onStatus;
+    this.#onStatus = undefined;
+    onStatus?.(status);
   }
 
   #drop(pooled: PoolWorker, reason: Error): void {

@@ -28,7 +28,6 @@ export interface BlockRequest {
 /** What a worker sends back. */
 export type WorkerReply =
   | { kind: "ready"; engines: DeflateEngine["name"][] }
-  | { kind: "failed"; message: string }
   | { kind: "done"; output: Uint8Array; input: ArrayBuffer }
   | { kind: "error"; message: string; input: ArrayBuffer };
 

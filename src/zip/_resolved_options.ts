@@ -13,7 +13,7 @@ import {
   type EntryDefaults,
   epochMilliseconds,
 } from "./_resolved_entry.ts";
-import type { ZipOptions } from "./zip_options.ts";
+import type { WorkerStatus, ZipOptions } from "./zip_options.ts";
 import type { ResumePoint, WrittenEntry } from "./written_entry.ts";
 import { encodeUtf8 } from "./_utf8.ts";
 
@@ -46,6 +46,7 @@ export interface ResolvedOptions {
   readonly defaults: EntryDefaults;
   readonly commentBytes: Uint8Array;
   readonly onEntry: ((entry: WrittenEntry) => void) | undefined;
+  readonly onWorkers: ((status: WorkerStatus) => void) | undefined;
   /** The first archive byte to emit. */
   readonly resumeOffset: number;
   /** Records of entries that need not be read again, by name. */
@@ -78,19 +79,15 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     comment = "",
     lastModified = Date.now(),
     onEntry,
+    onWorkers,
     resume = { offset: 0 },
     workers = defaultWorkers(),
     copyChunks = true,
     timeZone = "UTC",
     allowEscapingSymlinks = false,
   } = options;
-  if (onEntry !== undefined && typeof onEntry !== "function") {
-    throw new TypeError(
-      `Cannot create the archive: invalid option onEntry: expected a function but received ${
-        describeValue(onEntry)
-      }`,
-    );
-  }
+  checkCallback("onEntry", onEntry);
+  checkCallback("onWorkers", onWorkers);
   if (typeof copyChunks !== "boolean") {
     throw new TypeError(
       `Cannot create the archive: invalid option copyChunks: expected a boolean but received ${
@@ -145,6 +142,7 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     copyChunks,
     allowEscapingSymlinks,
     onEntry,
+    onWorkers,
     resumeOffset,
     resumeEntries,
     defaults: {
@@ -155,6 +153,16 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     },
     commentBytes,
   };
+}
+
+function checkCallback(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(
+      `Cannot create the archive: invalid option ${name}: expected a function but received ${
+        describeValue(value)
+      }`,
+    );
+  }
 }
 
 function resolveResume(

@@ -26,7 +26,7 @@ export type {
   ZipEntryData,
   ZipEntrySource,
 } from "./zip_entry.ts";
-export type { ZipOptions } from "./zip_options.ts";
+export type { WorkerStatus, ZipOptions } from "./zip_options.ts";
 export type { ResumePoint, WrittenEntry } from "./written_entry.ts";
 export {
   decodeWrittenEntry,

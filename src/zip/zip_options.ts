@@ -7,6 +7,19 @@
 import type { CompressionMethod } from "./zip_entry.ts";
 import type { ResumePoint, WrittenEntry } from "./written_entry.ts";
 
+/** What became of an archive's deflate workers: see {@linkcode ZipOptions.onWorkers}. */
+export type WorkerStatus =
+  | {
+    /** At least one worker is ready; `workers` were started. */
+    state: "running";
+    workers: number;
+  }
+  | {
+    /** No worker could start: blocks are compressed in the calling thread. */
+    state: "unavailable";
+    reason: Error;
+  };
+
 /**
  * Options that apply to the whole archive and give entries their defaults.
  *
@@ -78,18 +91,43 @@ export interface ZipOptions {
    * at most 2 blocks at a time, so the blocks in flight stay bounded. Memory
    * is bounded too but higher: each worker has its own JavaScript heap, and
    * compressed blocks that crossed threads are freed late by the garbage
-   * collector. In Deno on 2 cores, 2 workers doubled the speed of one large
-   * level-6 entry (82 to 158 MB/s) and raised the peak RSS over 8 GiB of
-   * input from 204 to 397 MiB, flat after the first 1.5 GiB
-   * (`bench/deflate_workers_memory.ts`). `0` compresses in the calling
-   * thread, for the smallest footprint. Where workers cannot start (no
-   * `Worker`, as in Node, or no permission to load the worker module) blocks
-   * are compressed in the calling thread instead. A worker that fails while
-   * compressing fails the archive, with an error naming the entry.
+   * collector (figures in bench/README.md, "Deflate workers"). `0`
+   * compresses in the calling thread, for the smallest footprint. Workers
+   * run from a `blob:` URL made of the library's own code, so they start
+   * wherever the library was bundled or loaded from. Where they cannot
+   * start (no `Worker`, as in Node and Service Workers; a page whose
+   * Content-Security-Policy refuses `blob:` workers) blocks are compressed
+   * in the calling thread instead, and {@linkcode ZipOptions.onWorkers} says
+   * so. A worker that fails while compressing fails the archive, with an
+   * error naming the entry.
    *
    * @default {navigator.hardwareConcurrency, at most 4; 0 with a single core}
    */
   workers?: number;
+  /**
+   * Told once per archive what became of its deflate workers, when the first
+   * streamed entry big enough to use them starts them: `"running"` once one
+   * is ready, or `"unavailable"` with the reason when none can start (the
+   * archive is then compressed in the calling thread: the same bytes, more
+   * slowly). Not called when no entry needs workers or `workers` is 0.
+   *
+   * @example Seeing whether compression runs in workers
+   * ```ts
+   * import { zip, type WorkerStatus } from "@zipstream/zipstream";
+   *
+   * let status: WorkerStatus | undefined;
+   * const big = new Uint8Array(4 * 1024 * 1024).fill(7);
+   * const archive = zip(
+   *   [{ name: "big.bin", data: new Blob([big]).stream() }],
+   *   { workers: 2, onWorkers: (reported) => status = reported },
+   * );
+   * await new Response(archive).arrayBuffer();
+   * if (status?.state === "unavailable") {
+   *   console.warn(`compressed without workers: ${status.reason.message}`);
+   * }
+   * ```
+   */
+  onWorkers?: (status: WorkerStatus) => void;
   /**
    * Copy stored bytes that the caller could write to again before handing
    * them to the archive's reader: data given as an array, and the chunks of

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { runFixture } from "./_fixture.ts";
 import { inflateRawSync } from "node:zlib";
-import { zip, type ZipEntry, type ZipOptions } from "../../mod.ts";
+import {
+  type WorkerStatus,
+  zip,
+  type ZipEntry,
+  type ZipOptions,
+} from "../../mod.ts";
 import { pakoEngine } from "../../src/zip/_deflate_engine.ts";
 import { createDeflater, INPUT_BLOCK_SIZE } from "../../src/zip/_deflater.ts";
 import { BLOCKS_PER_WORKER, DeflatePool } from "../../src/zip/_deflate_pool.ts";
@@ -178,7 +183,7 @@ Deno.test("the pako engine (as in browsers) writes the same bytes in workers as 
   const inThread = await compress(undefined, Promise.resolve());
   assertSameBytes(new Uint8Array(inflateRawSync(inThread)), data);
   await withWorkers(async (log) => {
-    const pool = new DeflatePool(2, pakoEngine);
+    const pool = new DeflatePool(2, { engine: pakoEngine });
     try {
       assertSameBytes(await compress(pool, log.firstReady), inThread);
     } finally {
@@ -196,9 +201,15 @@ Deno.test("zip() with deflate workers writes an archive every reader opens", asy
       name: `logs/${i}.log`,
       data: chunksAfter(chunked(TEXT.subarray(0, size), 65536), log.firstReady),
     }));
+    const statuses: WorkerStatus[] = [];
     const bytes = await bytesOf(
-      zip(entries, { lastModified: LAST_MODIFIED, workers: 2 }),
+      zip(entries, {
+        lastModified: LAST_MODIFIED,
+        workers: 2,
+        onWorkers: (status) => statuses.push(status),
+      }),
     );
+    assert.deepEqual(statuses, [{ state: "running", workers: 2 }]);
     assert.ok(log.blocksSent > 0, "no block was sent to a worker");
     assert.equal(log.terminated, log.created);
     return bytes;
@@ -228,8 +239,15 @@ Deno.test("zip() starts no worker for small archives, small entries or entries g
         compression: "store",
       },
     ];
-    await bytesOf(zip(entries, { workers: 2 }));
+    const statuses: WorkerStatus[] = [];
+    await bytesOf(
+      zip(entries, {
+        workers: 2,
+        onWorkers: (status) => statuses.push(status),
+      }),
+    );
     assert.equal(log.created, 0);
+    assert.deepEqual(statuses, [], "no status without a pool to start");
   });
 });
 
@@ -289,7 +307,18 @@ Deno.test("zip() compresses in this thread, with the same bytes, where there is 
   // As in Node, which has no web Worker.
   delete (globalThis as { Worker?: typeof Worker }).Worker;
   try {
-    assertSameBytes(await zipText(5 * MiB, 65536, { workers: 2 }), inThread);
+    const statuses: WorkerStatus[] = [];
+    assertSameBytes(
+      await zipText(5 * MiB, 65536, {
+        workers: 2,
+        onWorkers: (status) => statuses.push(status),
+      }),
+      inThread,
+    );
+    assert.deepEqual(statuses, [{
+      state: "unavailable",
+      reason: new Error("this runtime has no Worker"),
+    }]);
   } finally {
     globalThis.Worker = original;
   }
@@ -303,9 +332,19 @@ Deno.test("zip() compresses in this thread, with the same bytes, when workers fa
   try {
     await withWorkers(
       async (log) => {
+        const statuses: WorkerStatus[] = [];
         assertSameBytes(
-          await zipText(5 * MiB, 65536, { workers: 2 }),
+          await zipText(5 * MiB, 65536, {
+            workers: 2,
+            onWorkers: (status) => statuses.push(status),
+          }),
           inThread,
+        );
+        assert.equal(statuses.length, 1);
+        assert.equal(statuses[0]?.state, "unavailable");
+        assert.match(
+          (statuses[0] as { reason: Error }).reason.message,
+          /^no deflate worker started: .*cannot load/,
         );
         assert.equal(log.created, 2);
         assert.equal(log.blocksSent, 0);
@@ -386,4 +425,17 @@ Deno.test("zip() run with no permissions zips a 5 MiB deflate stream and exits o
   await assertOpensEverywhere(archive, [
     { name: "stream.log", data: TEXT.subarray(0, 5 * MiB) },
   ]);
+});
+
+Deno.test("the generated worker module is what the worker's sources and pako give", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/build_worker_source.ts", "--check"],
+    cwd: new URL("../../", import.meta.url),
+    stderr: "piped",
+  }).output();
+  assert.equal(
+    output.code,
+    0,
+    `run \`deno task build:worker\`: ${new TextDecoder().decode(output.stderr)}`,
+  );
 });
