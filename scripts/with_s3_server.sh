@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # Runs a command against a private local S3 server: starts one (s3_server_start.sh), exports
-# ZIPSTREAM_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and (unless set)
-# ZIPSTREAM_STATE_DIR, a journal folder of its own, runs the command,
-# stops the server whatever happens, and exits with the command's exit code.
+# ZIPSTREAM_S3_ENDPOINT and AWS_ENDPOINT_URL (its address, so that an AWS SDK client made with
+# no options talks to it; an IP address, so the SDK uses path-style requests by itself),
+# AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and (unless set) ZIPSTREAM_STATE_DIR, a
+# journal folder of its own, runs the command, stops the server whatever happens, and exits
+# with the command's exit code. `--bucket NAME` creates that bucket first (the README's
+# examples use my-bucket).
 #
-# Usage: bash scripts/with_s3_server.sh deno test -A tests/
+# Usage: bash scripts/with_s3_server.sh [--bucket NAME] COMMAND...
+#   e.g. bash scripts/with_s3_server.sh deno test -A tests/
+#        bash scripts/with_s3_server.sh --bucket my-bucket node example.js
 set -uo pipefail
 
+bucket=""
+if [ "${1-}" = "--bucket" ]; then
+  if [ -z "${2-}" ]; then
+    echo "with_s3_server: expected a bucket name after --bucket" >&2
+    exit 2
+  fi
+  bucket=$2
+  shift 2
+fi
 if [ $# -eq 0 ]; then
   echo "with_s3_server: expected a command to run, e.g. with_s3_server.sh deno test -A tests/" >&2
   exit 2
@@ -31,9 +45,10 @@ trap stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-env_lines=$(SWIFT_DIR=$dir bash "$here/s3_server_start.sh") || exit 1
+env_lines=$(SWIFT_DIR=$dir S3_BUCKET=$bucket bash "$here/s3_server_start.sh") || exit 1
 eval "$env_lines"
 export ZIPSTREAM_S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+export AWS_ENDPOINT_URL=$ZIPSTREAM_S3_ENDPOINT
 # The CLI's journal of uploads goes with the server: records of uploads on a
 # private server mean nothing elsewhere, and a user's own journal stays out of it.
 export ZIPSTREAM_STATE_DIR="${ZIPSTREAM_STATE_DIR:-$dir/state}"
