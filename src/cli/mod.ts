@@ -184,12 +184,16 @@ async function run(
     signal: interrupt.signal,
   }, sources);
   if (!plan.allowEscapingSymlinks) refuseEscapingLinks(items);
+  let workersUnavailable: Error | undefined;
   const options: ZipOptions = {
     compression: plan.compression,
     level: plan.level,
     allowEscapingSymlinks: plan.allowEscapingSymlinks,
     ...(plan.comment === undefined ? {} : { comment: plan.comment }),
     ...(plan.workers === undefined ? {} : { workers: plan.workers }),
+    onWorkers: (status) => {
+      if (status.state === "unavailable") workersUnavailable = status.reason;
+    },
   };
   const style: ProgressStyle = plan.progress !== "bar"
     ? "off"
@@ -315,6 +319,12 @@ async function run(
     throw error;
   } finally {
     progress.stop();
+  }
+  if (workersUnavailable !== undefined) {
+    // Printed even with --quiet: the run was slower than asked for.
+    writeLine(
+      `zipstream: note: deflate workers could not start (${workersUnavailable.message}); compressed on this thread`,
+    );
   }
   if (object?.outcome === "stored-unverified") {
     // Printed even with --quiet: the object may not be what was sent.

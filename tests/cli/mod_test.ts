@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { logText } from "../zip/_log_text.ts";
+
+const WITHOUT_WORKERS = new URL("./_cli_without_workers.ts", import.meta.url)
+  .pathname;
 import {
   assertOpensEverywhere,
   type ExpectedEntry,
@@ -9,6 +12,7 @@ import {
   withTempDir,
 } from "../_readers.ts";
 import {
+  CLI_PATH,
   cliCommand,
   extendedTimestamp,
   feedAroundFirstLine,
@@ -179,6 +183,7 @@ Deno.test("zipstream writes the same archive with --workers 0 and --workers 2, w
         { cwd: dir },
       );
       assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, "", "--quiet: nothing to say");
       archives.push(await Deno.readFile(`${dir}/w${workers}.zip`));
     }
     assert.ok(archives[0]!.length < log.length / 2, "the log was deflated");
@@ -190,6 +195,45 @@ Deno.test("zipstream writes the same archive with --workers 0 and --workers 2, w
     await assertOpensEverywhere(`${dir}/w2.zip`, [
       { name: "logs/" },
       { name: "logs/app.log", data: log },
+    ]);
+  });
+});
+
+Deno.test("zipstream says so when its deflate workers cannot start, and writes the same archive", async () => {
+  await withTempDir(async (dir) => {
+    const log = logText(5 * 1024 * 1024);
+    await makeTree(dir, [{ kind: "file", path: "app.log", data: log }]);
+    const archives: Uint8Array[] = [];
+    for (const entry of [CLI_PATH, WITHOUT_WORKERS]) {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          ...cliCommand([]).slice(2, 4),
+          entry,
+          "app.log",
+          "-o",
+          `${archives.length}.zip`,
+          "--workers",
+          "2",
+          "--quiet",
+        ],
+        cwd: dir,
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 0, stderr);
+      assert.equal(
+        stderr,
+        entry === CLI_PATH
+          ? ""
+          : "zipstream: note: deflate workers could not start (this runtime has no Worker); compressed on this thread\n",
+      );
+      archives.push(await Deno.readFile(`${dir}/${archives.length}.zip`));
+    }
+    assert.equal(Buffer.compare(archives[0]!, archives[1]!), 0);
+    await assertOpensEverywhere(`${dir}/1.zip`, [
+      { name: "app.log", data: log },
     ]);
   });
 });
