@@ -60,6 +60,7 @@ const FLAGS = {
   "w2-entries": { type: "string" },
   "w3-entries": { type: "string" },
   "w3-entry-size": { type: "string" },
+  "w3-method": { type: "string" },
   "w4-sizes": { type: "string" },
   "w4-peers": { type: "string" },
   "w5-size": { type: "string" },
@@ -144,6 +145,12 @@ const w2Entries = (option(values, "w2-entries") ?? "1").split(",").map(Number);
 const w3Entries = Number(
   option(values, "w3-entries") ?? (quick ? "20000" : "100000"),
 );
+const w3Method = option(values, "w3-method") ?? "store";
+if (w3Method !== "store" && w3Method !== "deflate") {
+  throw new Error(
+    `--w3-method: expected store or deflate but received ${w3Method}`,
+  );
+}
 const w3EntrySize = parseSize(
   option(values, "w3-entry-size") ?? "1KiB",
   "w3-entry-size",
@@ -227,17 +234,19 @@ if (workloads.includes("W2")) {
 }
 if (workloads.includes("W3")) {
   const w3 = [
-    "--pool=random",
+    // Deflate gets text it can shrink; stored bytes need not be.
+    w3Method === "deflate" ? "--pool=text" : "--pool=random",
     "--shape=buffer",
     `--entries=${w3Entries}`,
     `--entry-size=${w3EntrySize}`,
-    "--method=store",
+    `--method=${w3Method}`,
+    "--level=6",
   ];
   variants.push({
     workload: "W3",
     label: `${w3Entries.toLocaleString("en")} × ${
       formatSize(w3EntrySize)
-    } in memory, store`,
+    } in memory, ${w3Method === "deflate" ? "deflate L6" : "store"}`,
     args: w3,
     // The entry count is what breaks readers, so the check keeps it.
     verifyArgs: w3,

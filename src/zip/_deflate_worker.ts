@@ -5,6 +5,9 @@
  * compresses with the one the sender names, so that its output is the same
  * as the sender's.
  *
+ * Never loaded by URL: `scripts/build_worker_source.ts` bundles it with pako
+ * into `_deflate_worker_source.ts`, the string the pool starts workers from.
+ *
  * @module
  */
 
