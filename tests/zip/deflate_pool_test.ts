@@ -436,6 +436,8 @@ Deno.test("the generated worker module is what the worker's sources and pako giv
   assert.equal(
     output.code,
     0,
-    `run \`deno task build:worker\`: ${new TextDecoder().decode(output.stderr)}`,
+    `run \`deno task build:worker\`: ${
+      new TextDecoder().decode(output.stderr)
+    }`,
   );
 });
