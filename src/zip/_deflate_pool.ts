@@ -186,10 +186,15 @@ export class DeflatePool {
     worker.addEventListener("message", (event: MessageEvent<WorkerReply>) => {
       this.#receive(pooled, event.data);
     });
-    worker.addEventListener("error", (event: ErrorEvent) => {
+    worker.addEventListener("error", (event: Event) => {
       // Handled here: unhandled, Deno would end the whole process.
       event.preventDefault();
-      this.#remove(pooled, new Error(event.message));
+      // A script that cannot load gets a plain Event, with no message.
+      const message = (event as Partial<ErrorEvent>).message;
+      this.#remove(
+        pooled,
+        new Error(message || "the worker's script could not be loaded"),
+      );
     });
     worker.addEventListener("messageerror", () => {
       this.#remove(
