@@ -1,104 +1,73 @@
 /**
  * Runs every example in README.md as written: the TypeScript blocks as
- * programs, the shell block line by line with `zipstream` as the CLI, and
- * compares the `--help` block with the command's own help.
+ * programs in a Deno project set up as the README's Install section says
+ * (its `deno.json` block, with `"links"` to this clone), the shell block line
+ * by line with `zipstream` as the CLI, and compares the `--help` block with
+ * the command's own help. The npm package runs the same blocks in Node and
+ * Bun (tests/npm/readme_examples_test.ts), with the same checks
+ * (tests/_readme_examples.ts).
  */
 import assert from "node:assert/strict";
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { basename, dirname, resolve } from "node:path";
 import {
   assertOpensEverywhere,
   readWithPython,
   withTempDir,
 } from "../_readers.ts";
+import { blocks, blocksOf, README } from "../_readme.ts";
 import {
-  getObjectStream,
-  LOCAL_S3_ENV,
-  localClient,
-  s3Endpoint,
-} from "../s3/_local_s3.ts";
+  download,
+  LIBRARY_EXAMPLES,
+  putReports,
+  REPORTS,
+  type RunExample,
+  withReadmeBucket,
+} from "../_readme_examples.ts";
+import { LOCAL_S3_ENV, s3Endpoint } from "../s3/_local_s3.ts";
 import { CLI_PATH, makeTree, runCli } from "./_cli.ts";
 
-const CONFIG_PATH = new URL("../../deno.json", import.meta.url).pathname;
-const README = await Deno.readTextFile(
-  new URL("../../README.md", import.meta.url),
-);
-/** The bucket the README's examples name. */
-const BUCKET = "my-bucket";
+const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const CONFIG_PATH = `${ROOT}/deno.json`;
 
-interface Block {
-  lang: string;
-  code: string;
+/**
+ * A Deno project as the README's Install section sets one up: its
+ * `deno.json` block, written as it is, in a folder whose `"links"` entry
+ * reaches this clone (the README puts the clone next to the project, so the
+ * project gets a sibling that is a link to the clone, named as the README's
+ * link names it).
+ */
+async function readmeDenoProject(dir: string): Promise<string> {
+  const json = blocksOf("json")[0];
+  assert.ok(json !== undefined, "README shows a deno.json for Deno projects");
+  const config = JSON.parse(json) as { links?: string[] };
+  const link = config.links?.[0];
+  assert.ok(link !== undefined, "the README's deno.json links the clone");
+  const project = `${dir}/app`;
+  await Deno.mkdir(project);
+  await Deno.writeTextFile(`${project}/deno.json`, json);
+  const clone = resolve(project, link);
+  assert.equal(dirname(clone), dir, `expected "links" to name a sibling`);
+  await Deno.symlink(ROOT, `${dir}/${basename(clone)}`);
+  return project;
 }
 
-function blocks(): Block[] {
-  return [...README.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((match) => ({
-    lang: match[1] ?? "",
-    code: match[2] ?? "",
-  }));
-}
-
-function blocksOf(lang: string): string[] {
-  return blocks().filter((block) => block.lang === lang).map((block) =>
-    block.code
-  );
-}
-
-/** Runs a README TypeScript block as a program in `cwd`, with the package's import map. */
-async function runExample(
-  code: string,
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<string> {
-  await Deno.writeTextFile(`${cwd}/example.ts`, code);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", CONFIG_PATH, `${cwd}/example.ts`],
-    cwd,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 0, `the example failed:\n${stderr}`);
-  return new TextDecoder().decode(output.stdout);
-}
-
-/** Runs `fn` with the README's bucket on the local server, then empties and deletes it. */
-async function withReadmeBucket(
-  fn: (client: S3Client) => Promise<void>,
-): Promise<void> {
-  const client = localClient();
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  try {
-    await fn(client);
-  } finally {
-    const listing = await client.send(
-      new ListObjectsV2Command({ Bucket: BUCKET }),
-    );
-    for (const object of listing.Contents ?? []) {
-      await client.send(
-        new DeleteObjectCommand({ Bucket: BUCKET, Key: object.Key }),
-      );
-    }
-    await client.send(new DeleteBucketCommand({ Bucket: BUCKET }));
-    client.destroy();
-  }
-}
-
-async function download(
-  client: S3Client,
-  key: string,
-  path: string,
-): Promise<void> {
-  const file = await Deno.open(path, { write: true, createNew: true });
-  await (await getObjectStream(client, BUCKET, key)).pipeTo(file.writable);
+/** Runs a README block from inside `project`, in `cwd`. */
+function denoRunner(project: string): RunExample {
+  let count = 0;
+  return async (code, cwd, env) => {
+    const path = `${project}/example_${++count}.ts`;
+    await Deno.writeTextFile(path, code);
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", `${project}/deno.json`, path],
+      cwd,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, `the example failed:\n${stderr}`);
+    return new TextDecoder().decode(output.stdout);
+  };
 }
 
 Deno.test("README opens with exactly the demo and test commands", () => {
@@ -113,114 +82,18 @@ Deno.test("README opens with exactly the demo and test commands", () => {
   assert.ok(config.tasks.test, "deno.json has a test task");
 });
 
-Deno.test("README has the four library examples and one shell example", () => {
-  assert.equal(blocksOf("ts").length, 4);
-  assert.equal(blocksOf("sh").length, 2);
+Deno.test("README has the library examples, the install blocks and one shell example", () => {
+  assert.equal(blocksOf("ts").length, LIBRARY_EXAMPLES.length);
+  assert.equal(blocksOf("sh").length, 3);
 });
 
-Deno.test("README example: zip() to a file writes an archive every reader opens", async () => {
+Deno.test("README's library examples run in a Deno project set up as its Install section says", async (t) => {
   await withTempDir(async (dir) => {
-    await runExample(blocksOf("ts")[0]!, dir);
-    await assertOpensEverywhere(`${dir}/hello.zip`, [
-      { name: "hello.txt", data: "Hello world!" },
-      { name: "data/numbers.json", data: "[1,2,3]" },
-      { name: "data/raw.bin", data: new Uint8Array(1024) },
-      { name: "logs/" },
-    ]);
-  });
-});
-
-Deno.test("README example: uploadToS3() stores the photos archive in the bucket", async () => {
-  const endpoint = s3Endpoint();
-  await withReadmeBucket(async (client) => {
-    await withTempDir(async (dir) => {
-      await Deno.mkdir(`${dir}/photos`);
-      const photos = ["a.jpg", "b.jpg", "c.jpg"].map((name, i) => ({
-        name,
-        data: crypto.getRandomValues(new Uint8Array(1000 * (i + 1))),
-      }));
-      for (const photo of photos) {
-        await Deno.writeFile(`${dir}/photos/${photo.name}`, photo.data);
-      }
-      const stdout = await runExample(blocksOf("ts")[1]!, dir, {
-        ...LOCAL_S3_ENV,
-        AWS_ENDPOINT_URL: endpoint,
-      });
-      const head = await client.send(
-        new HeadObjectCommand({ Bucket: BUCKET, Key: "2026/photos.zip" }),
-      );
-      assert.equal(
-        stdout,
-        `stored ${head.ContentLength} bytes, ETag ${head.ETag}\n`,
-      );
-      await download(client, "2026/photos.zip", `${dir}/photos.zip`);
-      const python = await readWithPython(`${dir}/photos.zip`);
-      const order = python.entries.map((entry) => entry.name);
-      await assertOpensEverywhere(
-        `${dir}/photos.zip`,
-        order.map((name) => ({
-          name,
-          data: photos.find((photo) => `photos/${photo.name}` === name)!.data,
-        })),
-      );
-      assert.deepEqual(
-        [...order].sort(),
-        ["photos/a.jpg", "photos/b.jpg", "photos/c.jpg"],
-      );
-    });
-  });
-});
-
-Deno.test("README example: Deno.serve() answers with a Content-Length equal to the bytes sent", async () => {
-  await withTempDir(async (dir) => {
-    const stdout = await runExample(blocksOf("ts")[2]!, dir);
-    const match = /^content-length (\d+), received (\d+) bytes$/m.exec(stdout);
-    assert.ok(match !== null, stdout);
-    assert.equal(match[1], match[2]);
-    assert.ok(Number(match[1]) > 30_000, "the stored report is in the body");
-  });
-});
-
-/** The objects under `reports/2026/` that the README's bucket examples zip. */
-const REPORTS = [
-  { key: "reports/2026/q1/a.csv", data: "quarter,revenue\nQ1,100\n" },
-  { key: "reports/2026/q2/b.csv", data: "quarter,revenue\nQ2,120\n" },
-  { key: "reports/2026/summary.txt", data: "" },
-];
-
-async function putReports(client: S3Client): Promise<void> {
-  for (const { key, data } of REPORTS) {
-    await client.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: data }),
-    );
-  }
-}
-
-Deno.test("README example: s3Entries() zips a bucket folder into the bucket with its exact length", async () => {
-  const endpoint = s3Endpoint();
-  await withReadmeBucket(async (client) => {
-    await putReports(client);
-    await withTempDir(async (dir) => {
-      const stdout = await runExample(blocksOf("ts")[3]!, dir, {
-        ...LOCAL_S3_ENV,
-        AWS_ENDPOINT_URL: endpoint,
-      });
-      const head = await client.send(
-        new HeadObjectCommand({
-          Bucket: BUCKET,
-          Key: "exports/reports-2026.zip",
-        }),
-      );
-      assert.equal(stdout, `3 objects, ${head.ContentLength} bytes\n`);
-      await download(client, "exports/reports-2026.zip", `${dir}/r.zip`);
-      await assertOpensEverywhere(
-        `${dir}/r.zip`,
-        REPORTS.map(({ key, data }) => ({
-          name: key.slice("reports/2026/".length),
-          data,
-        })),
-      );
-    });
+    const run = denoRunner(await readmeDenoProject(dir));
+    const codes = blocksOf("ts");
+    for (const [i, example] of LIBRARY_EXAMPLES.entries()) {
+      await t.step(example.title, () => example.check(codes[i]!, run));
+    }
   });
 });
 
@@ -241,7 +114,7 @@ Deno.test("README example: the zipstream command lines all work as shown", async
         { kind: "file", path: "photos/cat.jpg", data: "not really a cat" },
         { kind: "file", path: "access.log", data: "GET / 200\n".repeat(100) },
       ]);
-      const script = blocksOf("sh")[1]!;
+      const script = blocksOf("sh")[2]!;
       const zipstream =
         `zipstream() { "${Deno.execPath()}" run -A --config "${CONFIG_PATH}" "${CLI_PATH}" --no-progress "$@"; }`;
       const output = await new Deno.Command("bash", {

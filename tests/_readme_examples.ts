@@ -1,0 +1,219 @@
+/**
+ * What README.md's library examples need and what they must produce, in one
+ * place for every runtime that runs them: each example's setup (files, the
+ * `my-bucket` bucket and its objects on the local S3 server) and its checks
+ * (the lines printed, the archive opened by every reader). A runtime's test
+ * only says how to run a block's code.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import {
+  assertOpensEverywhere,
+  readWithPython,
+  withTempDir,
+} from "./_readers.ts";
+import {
+  getObjectStream,
+  LOCAL_S3_ENV,
+  localClient,
+  s3Endpoint,
+} from "./s3/_local_s3.ts";
+
+/** The bucket the README's examples name. */
+export const BUCKET = "my-bucket";
+
+/**
+ * Runs one README TypeScript block as a program in `cwd` with `env` added to
+ * the environment, failing unless it exits with 0, and resolves to its
+ * standard output.
+ */
+export type RunExample = (
+  code: string,
+  cwd: string,
+  env: Record<string, string>,
+) => Promise<string>;
+
+/** One library example of README.md, by what it shows. */
+export interface LibraryExample {
+  /** What the example shows, as the end of a test name. */
+  title: string;
+  /** Sets up what the example reads, runs `code` with `run`, checks its results. */
+  check(code: string, run: RunExample): Promise<void>;
+}
+
+/** The environment of an example that talks to S3: the local server, as AWS_ENDPOINT_URL. */
+function s3Env(): Record<string, string> {
+  return { ...LOCAL_S3_ENV, AWS_ENDPOINT_URL: s3Endpoint() };
+}
+
+/** Runs `fn` with the README's bucket on the local server, then empties and deletes it. */
+export async function withReadmeBucket(
+  fn: (client: S3Client) => Promise<void>,
+): Promise<void> {
+  const client = localClient();
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  try {
+    await fn(client);
+  } finally {
+    const listing = await client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET }),
+    );
+    for (const object of listing.Contents ?? []) {
+      await client.send(
+        new DeleteObjectCommand({ Bucket: BUCKET, Key: object.Key }),
+      );
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: BUCKET }));
+    client.destroy();
+  }
+}
+
+/** Downloads `key` of the README's bucket to a new file at `path`. */
+export async function download(
+  client: S3Client,
+  key: string,
+  path: string,
+): Promise<void> {
+  const file = await Deno.open(path, { write: true, createNew: true });
+  await (await getObjectStream(client, BUCKET, key)).pipeTo(file.writable);
+}
+
+/** The objects under `reports/2026/` that the README's bucket examples zip. */
+export const REPORTS: readonly { key: string; data: string }[] = [
+  { key: "reports/2026/q1/a.csv", data: "quarter,revenue\nQ1,100\n" },
+  { key: "reports/2026/q2/b.csv", data: "quarter,revenue\nQ2,120\n" },
+  { key: "reports/2026/summary.txt", data: "" },
+];
+
+/** Puts {@linkcode REPORTS} into the README's bucket. */
+export async function putReports(client: S3Client): Promise<void> {
+  for (const { key, data } of REPORTS) {
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: data }),
+    );
+  }
+}
+
+const toFile: LibraryExample = {
+  title: "zip() to a file writes an archive every reader opens",
+  async check(code, run) {
+    await withTempDir(async (dir) => {
+      await run(code, dir, {});
+      await assertOpensEverywhere(`${dir}/hello.zip`, [
+        { name: "hello.txt", data: "Hello world!" },
+        { name: "data/numbers.json", data: "[1,2,3]" },
+        { name: "data/raw.bin", data: new Uint8Array(1024) },
+        { name: "logs/" },
+      ]);
+    });
+  },
+};
+
+const toS3: LibraryExample = {
+  title: "uploadToS3() stores the photos archive in the bucket",
+  async check(code, run) {
+    await withReadmeBucket(async (client) => {
+      await withTempDir(async (dir) => {
+        await Deno.mkdir(`${dir}/photos`);
+        const photos = ["a.jpg", "b.jpg", "c.jpg"].map((name, i) => ({
+          name,
+          data: crypto.getRandomValues(new Uint8Array(1000 * (i + 1))),
+        }));
+        for (const photo of photos) {
+          await Deno.writeFile(`${dir}/photos/${photo.name}`, photo.data);
+        }
+        const stdout = await run(code, dir, s3Env());
+        const head = await client.send(
+          new HeadObjectCommand({ Bucket: BUCKET, Key: "2026/photos.zip" }),
+        );
+        assert.equal(
+          stdout,
+          `stored ${head.ContentLength} bytes, ETag ${head.ETag}\n`,
+        );
+        await download(client, "2026/photos.zip", `${dir}/photos.zip`);
+        // The directory's order is the file system's: take the archive's.
+        const python = await readWithPython(`${dir}/photos.zip`);
+        const order = python.entries.map((entry) => entry.name);
+        assert.deepEqual(
+          [...order].sort(),
+          ["photos/a.jpg", "photos/b.jpg", "photos/c.jpg"],
+        );
+        await assertOpensEverywhere(
+          `${dir}/photos.zip`,
+          order.map((name) => ({
+            name,
+            data: photos.find((photo) => `photos/${photo.name}` === name)!
+              .data,
+          })),
+        );
+      });
+    });
+  },
+};
+
+const httpDownload: LibraryExample = {
+  title: "an HTTP download has a Content-Length equal to the bytes sent",
+  async check(code, run) {
+    await withTempDir(async (dir) => {
+      const stdout = await run(code, dir, {});
+      const match = /^content-length (\d+), received (\d+) bytes$/m.exec(
+        stdout,
+      );
+      assert.ok(
+        match !== null,
+        `expected "content-length N, received N bytes" but the example printed ${
+          JSON.stringify(stdout)
+        }`,
+      );
+      assert.equal(match[1], match[2]);
+      assert.ok(Number(match[1]) > 30_000, "the stored report is in the body");
+    });
+  },
+};
+
+const bucketFolder: LibraryExample = {
+  title:
+    "s3Entries() zips a bucket folder into the bucket with its exact length",
+  async check(code, run) {
+    await withReadmeBucket(async (client) => {
+      await putReports(client);
+      await withTempDir(async (dir) => {
+        const stdout = await run(code, dir, s3Env());
+        const head = await client.send(
+          new HeadObjectCommand({
+            Bucket: BUCKET,
+            Key: "exports/reports-2026.zip",
+          }),
+        );
+        assert.equal(stdout, `3 objects, ${head.ContentLength} bytes\n`);
+        await download(client, "exports/reports-2026.zip", `${dir}/r.zip`);
+        await assertOpensEverywhere(
+          `${dir}/r.zip`,
+          REPORTS.map(({ key, data }) => ({
+            name: key.slice("reports/2026/".length),
+            data,
+          })),
+        );
+      });
+    });
+  },
+};
+
+/** README.md's library examples, in the order of its `ts` blocks. */
+export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
+  toFile,
+  toS3,
+  httpDownload,
+  bucketFolder,
+];
