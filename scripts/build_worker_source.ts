@@ -16,6 +16,7 @@
 
 import * as esbuild from "esbuild";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { denoResolution } from "./_esbuild_deno_resolution.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const WORKER = new URL("src/zip/_deflate_worker.ts", ROOT);
@@ -24,20 +25,6 @@ export const WORKER_SOURCE_PATH = new URL(
   "src/zip/_deflate_worker_source.ts",
   ROOT,
 );
-
-/**
- * Bare specifiers are resolved the way Deno resolves them for the library
- * itself (the import map in deno.json), so the worker has the very pako the
- * calling thread has, and both write the same bytes.
- */
-const denoResolution: esbuild.Plugin = {
-  name: "deno-import-map",
-  setup(build) {
-    build.onResolve({ filter: /^pako$/ }, ({ path }) => ({
-      path: fromFileUrl(import.meta.resolve(path)),
-    }));
-  },
-};
 
 /** The generated module's text. */
 export async function workerSourceModule(): Promise<string> {

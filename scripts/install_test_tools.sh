@@ -9,7 +9,9 @@ set -euo pipefail
 
 # command:package pairs
 TOOLS=(unzip:unzip 7z:p7zip-full bsdtar:libarchive-tools python3:python3
-  javac:openjdk-17-jdk-headless)
+  javac:openjdk-17-jdk-headless
+  # headless Chromium for tests/browser/, driven over the DevTools protocol
+  chromium:chromium)
 
 readers="$(cd "$(dirname "$0")/../tests/readers" && pwd)"
 # npm ci writes node_modules/.package-lock.json: older than package-lock.json,
