@@ -4,7 +4,8 @@
 # Node's unzipper (in tests/readers/node_modules, from its package-lock). As
 # root on Debian it installs what is missing; otherwise it names the packages
 # to install and fails. (The local S3 server's packages are installed by
-# s3_server_start.sh.)
+# s3_server_start.sh.) It also installs Bun for tests/npm/ (in
+# tests/npm/tools/node_modules, from its package-lock).
 set -euo pipefail
 
 # command:package pairs
@@ -28,12 +29,24 @@ install_node_readers() {
   npm ci --prefix "$readers" --no-audit --no-fund >&2
 }
 
+# Bun, the second runtime tests/npm/ installs the npm package into, pinned in
+# tests/npm/tools/package-lock.json like the readers.
+npm_tools="$(cd "$(dirname "$0")/../tests/npm/tools" && pwd)"
+install_npm_tools() {
+  [ -x "$npm_tools/node_modules/.bin/bun" ] &&
+    [ ! "$npm_tools/package-lock.json" -nt "$npm_tools/node_modules/.package-lock.json" ] &&
+    return 0
+  echo "installing bun for the tests into $npm_tools" >&2
+  npm ci --prefix "$npm_tools" --no-audit --no-fund >&2
+}
+
 missing=()
 for pair in "${TOOLS[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   install_node_readers
+  install_npm_tools
   exit 0
 fi
 
@@ -45,3 +58,4 @@ echo "installing ${missing[*]} for the tests" >&2
 apt-get update >&2
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
 install_node_readers
+install_npm_tools

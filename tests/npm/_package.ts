@@ -1,0 +1,162 @@
+/**
+ * The npm package as users get it: built by `scripts/build_npm.ts` into a
+ * temporary folder, packed with `npm pack`, and installed from the tarball
+ * into fresh Node and Bun projects outside the repository.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { buildNpm, packNpm } from "../../scripts/build_npm.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+/** Bun, pinned in tests/npm/tools (installed by scripts/install_test_tools.sh). */
+export const BUN: string =
+  new URL("tools/node_modules/.bin/bun", import.meta.url).pathname;
+
+/** The TypeScript compiler the build pins, installed by the build. */
+export const TSC: string = new URL(
+  "scripts/npm-build/node_modules/typescript/bin/tsc",
+  ROOT,
+).pathname;
+
+/** How a command ended, its output decoded. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** What {@linkcode run} runs a command with. */
+export interface RunOptions {
+  cwd: string;
+  /** Added to the environment, or the whole environment with `clearEnv`. */
+  env?: Record<string, string>;
+  clearEnv?: boolean;
+}
+
+const decoder = new TextDecoder();
+
+/** Runs `command` with no input and resolves to how it ended. */
+export async function run(
+  command: string,
+  args: string[],
+  options: RunOptions,
+): Promise<Run> {
+  const output = await new Deno.Command(command, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    clearEnv: options.clearEnv,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Runs `command`, failing with its output unless it exits with 0; resolves to its stdout. */
+export async function runOk(
+  command: string,
+  args: string[],
+  options: RunOptions,
+): Promise<string> {
+  const result = await run(command, args, options);
+  assert.equal(
+    result.code,
+    0,
+    `expected \`${command} ${
+      args.join(" ")
+    }\` in ${options.cwd} to exit with 0, but it exited with ${result.code}:\n${result.stdout}${result.stderr}`,
+  );
+  return result.stdout;
+}
+
+/**
+ * The range deno.json gives `name` (`npm:@aws-sdk/client-s3@^3.1175.0` gives
+ * `@aws-sdk/client-s3@^3.1175.0`), so scratch projects get the version the
+ * repository tests with.
+ */
+export async function npmSpecifierOf(name: string): Promise<string> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", ROOT)),
+  );
+  const mapped: unknown = config.imports[name];
+  assert.ok(
+    typeof mapped === "string" && mapped.startsWith(`npm:${name}@`),
+    `expected deno.json to map ${name} to npm:${name}@<range>, but it maps it to ${mapped}`,
+  );
+  return mapped.slice("npm:".length);
+}
+
+/**
+ * Builds the package into `dir/package` and packs it into `dir`.
+ *
+ * @returns The tarball's path.
+ */
+export async function packPackage(dir: string): Promise<string> {
+  return await packNpm(await buildNpm(`${dir}/package`), dir);
+}
+
+/** What {@linkcode nodeProject} installs besides the tarball. */
+export interface NodeProjectOptions {
+  /** npm install --omit=optional: no `deno` package for the launcher. */
+  omitOptional?: boolean;
+  /** More packages to install (`@types/node@20`). */
+  extra?: string[];
+}
+
+/**
+ * Makes a fresh ESM Node project in `dir` with the tarball and
+ * `@aws-sdk/client-s3` (the README's examples import it) installed by npm.
+ */
+export async function nodeProject(
+  dir: string,
+  tarball: string,
+  options: NodeProjectOptions = {},
+): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}/package.json`,
+    JSON.stringify({ name: "scratch", private: true, type: "module" }),
+  );
+  await runOk("npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    ...(options.omitOptional ? ["--omit=optional"] : []),
+    tarball,
+    await npmSpecifierOf("@aws-sdk/client-s3"),
+    ...(options.extra ?? []),
+  ], { cwd: dir });
+  return dir;
+}
+
+/** Makes a fresh Bun project in `dir` with the tarball and `@aws-sdk/client-s3` added by `bun add`. */
+export async function bunProject(
+  dir: string,
+  tarball: string,
+): Promise<string> {
+  await Deno.stat(BUN).catch((error) => {
+    throw new Error(
+      `Expected Bun at ${BUN}, but it is not there: run \`bash scripts/install_test_tools.sh\``,
+      { cause: error },
+    );
+  });
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}/package.json`,
+    JSON.stringify({ name: "scratch", private: true, type: "module" }),
+  );
+  await runOk(BUN, [
+    "add",
+    tarball,
+    await npmSpecifierOf("@aws-sdk/client-s3"),
+  ], { cwd: dir });
+  return dir;
+}
