@@ -135,3 +135,8 @@ export function describeValue(value: unknown): string {
 export function isDetached(buffer: ArrayBufferLike): boolean {
   return (buffer as { detached?: boolean }).detached === true;
 }
+
+/** The message of a failure, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,6 +1,7 @@
 /**
- * The engine behind `zip()` and `ZipStream`: pulls entries one at a time and
- * turns them into archive bytes, keeping only the central directory.
+ * The engine behind `zip()` and `ZipStream`: takes entries in order from the
+ * look-ahead (which deflates those given whole ahead of time) and turns them
+ * into archive bytes, keeping only the central directory.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import { CentralDirectory } from "./_central_directory.ts";
 import { METHOD_DEFLATE, METHOD_STORE } from "./_constants.ts";
 import { writeDataDescriptor } from "./_data_descriptor.ts";
 import { DeflatePool } from "./_deflate_pool.ts";
-import { createDeflater, deflateBytes } from "./_deflater.ts";
+import { createDeflater } from "./_deflater.ts";
 import { endRecords } from "./_end_of_central_directory.ts";
 import {
   dataDescriptorLength,
@@ -24,23 +25,25 @@ import {
 } from "./_entry_layout.ts";
 import type { EntryFields, Method } from "./_entry_fields.ts";
 import { claimName } from "./_entry_name.ts";
-import { checkChunk, type StreamedBody } from "./_entry_source.ts";
+import {
+  type BytesBody,
+  checkChunk,
+  type StreamedBody,
+} from "./_entry_source.ts";
 import { OutputQueue, SLAB_SIZE } from "./_output_queue.ts";
 import {
   localFileHeaderLength,
   writeLocalFileHeader,
 } from "./_local_file_header.ts";
+import { messageOf } from "../_errors.ts";
+import { EntryLookAhead } from "./_look_ahead.ts";
 import {
   IteratorProtocolError,
   type Pulled,
   type PullSource,
 } from "./_pull_source.ts";
 import { cannotAdd } from "./_describe.ts";
-import {
-  entryFields,
-  type ResolvedEntry,
-  resolveEntry,
-} from "./_resolved_entry.ts";
+import { entryFields, type ResolvedEntry } from "./_resolved_entry.ts";
 import type { ResolvedOptions } from "./_resolved_options.ts";
 import { crc32 } from "./crc32.ts";
 import type { ZipEntry } from "./zip_entry.ts";
@@ -59,9 +62,9 @@ export class ArchiveWriter {
   #links = new ArchiveLinks(this.#central);
   #out: OutputQueue;
   #source: PullSource<unknown> | undefined;
-  #entryCount = 0;
   #cancelled = false;
   #deflatePool: DeflatePool;
+  #ahead: EntryLookAhead;
 
   constructor(entries: PullSource<ZipEntry>, options: ResolvedOptions) {
     this.#entries = entries;
@@ -70,6 +73,12 @@ export class ArchiveWriter {
     this.#deflatePool = new DeflatePool(options.workers, {
       onStatus: options.onWorkers,
     });
+    this.#ahead = new EntryLookAhead(
+      entries,
+      options.defaults,
+      this.#deflatePool,
+      options.copyChunks,
+    );
   }
 
   /**
@@ -79,13 +88,20 @@ export class ArchiveWriter {
   async *batches(): AsyncGenerator<Uint8Array[], void, undefined> {
     try {
       for (;;) {
-        const entry = await this.#nextEntry();
-        if (entry === undefined) break;
+        const ahead = await this.#ahead.next();
+        this.#throwIfCancelled();
+        if (ahead === undefined) break;
+        const { entry } = ahead;
+        claimName(this.#names, entry.name, entry.nameBytes);
+        this.#links.admit(entry, this.#options.allowEscapingSymlinks);
         const record = this.#options.resumeEntries.get(entry.name);
         if (entry.body.kind === "bytes") {
           // Not `yield*`: delegating to a sync generator from an async one
           // costs a promise per step, most of a small entry's time.
-          for (const batch of this.#writeInMemory(entry, entry.body.bytes)) {
+          const { body } = entry;
+          for (
+            const batch of this.#writeInMemory(entry, body, ahead.deflated)
+          ) {
             yield batch;
           }
         } else if (
@@ -118,6 +134,7 @@ export class ArchiveWriter {
   }
 
   async #stop(reason: unknown): Promise<void> {
+    this.#ahead.stop();
     this.#deflatePool.close();
     const source = this.#source;
     this.#source = undefined;
@@ -131,43 +148,16 @@ export class ArchiveWriter {
     if (this.#cancelled) throw new Cancelled("The archive was cancelled");
   }
 
-  async #nextEntry(): Promise<ResolvedEntry | undefined> {
-    let pulled: Pulled<ZipEntry>;
-    try {
-      pulled = await this.#entries.read();
-    } catch (cause) {
-      if (cause instanceof IteratorProtocolError) {
-        throw new TypeError(
-          `Cannot read the next entry of the archive: ${cause.message}`,
-        );
-      }
-      throw new Error(
-        `Cannot read the next entry of the archive: the entry source failed: ${
-          messageOf(cause)
-        }`,
-        { cause },
-      );
-    }
-    this.#throwIfCancelled();
-    if (pulled.done) return undefined;
-    const resolved = resolveEntry(
-      pulled.value,
-      this.#options.defaults,
-      this.#entryCount++,
-    );
-    claimName(this.#names, resolved.name, resolved.nameBytes);
-    this.#links.admit(resolved, this.#options.allowEscapingSymlinks);
-    return resolved;
-  }
-
   /**
-   * Writes an entry whose data was given whole. Stored data is the caller's:
-   * it is copied out a slab at a time, handed on between slabs, so a large
-   * array is never held twice.
+   * Writes an entry whose data was given whole. Stored data that is the
+   * caller's is copied out a slab at a time, handed on between slabs, so a
+   * large array is never held twice. `deflated` is its data deflated whole,
+   * by the look-ahead, when it is to be deflated.
    */
   *#writeInMemory(
     entry: ResolvedEntry,
-    bytes: Uint8Array,
+    { bytes, fresh }: BytesBody,
+    deflated: Uint8Array | undefined,
   ): Generator<Uint8Array[], void, undefined> {
     const crc = crc32(bytes);
     if (entry.crc32 !== undefined && entry.crc32 !== crc) {
@@ -175,13 +165,10 @@ export class ArchiveWriter {
     }
     let method: Method = METHOD_STORE;
     let payload = bytes;
-    if (entry.compression === "deflate" && bytes.length > 0) {
-      const compressed = deflateBytes(bytes, entry.level);
-      // Data that deflate cannot shrink is stored, as Info-ZIP does.
-      if (compressed.length < bytes.length) {
-        method = METHOD_DEFLATE;
-        payload = compressed;
-      }
+    // Data that deflate cannot shrink is stored, as Info-ZIP does.
+    if (deflated !== undefined && deflated.length < bytes.length) {
+      method = METHOD_DEFLATE;
+      payload = deflated;
     }
     const sizes = { size: bytes.length, compressedSize: payload.length };
     const layout = inMemoryEntryLayout(method, sizes, entry.zip64);
@@ -194,7 +181,7 @@ export class ArchiveWriter {
       bytes.length,
       layout.zip64,
     );
-    if (payload !== bytes || !this.#options.copyChunks) {
+    if (payload !== bytes || fresh || !this.#options.copyChunks) {
       this.#out.emit(payload);
     } else {
       for (let at = 0; at < bytes.length; at += SLAB_SIZE) {
@@ -433,8 +420,4 @@ function crcMismatch(entry: ResolvedEntry, actual: number): Error {
 
 function hex(value: number): string {
   return `0x${value.toString(16).padStart(8, "0")}`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,7 @@
 /**
- * A pool of Web Workers that compress deflate blocks, so that one large entry
- * uses every core. Started lazily, closed with the archive.
+ * A pool of Web Workers that compress deflate blocks of streamed entries and
+ * batches of entries given whole, so that one large entry, or a tree of
+ * small ones, uses every core. Started lazily, closed with the archive.
  *
  * Each worker runs the generated, self-contained worker module (the worker
  * and pako in one string) from a `blob:` URL, never a file next to this
@@ -15,7 +16,7 @@
 import { describeError } from "../_errors.ts";
 import { defaultEngine, type DeflateEngine } from "./_deflate_engine.ts";
 import { INPUT_BLOCK_SIZE } from "./_deflater.ts";
-import type { BlockRequest, WorkerReply } from "./_deflate_worker.ts";
+import type { WorkerReply, WorkerRequest } from "./_deflate_worker.ts";
 import { DEFLATE_WORKER_SOURCE } from "./_deflate_worker_source.ts";
 import type { WorkerStatus } from "./zip_options.ts";
 
@@ -27,8 +28,15 @@ import type { WorkerStatus } from "./zip_options.ts";
  */
 export const BLOCKS_PER_WORKER = 2;
 
+/** What a worker gave for a job: see `WorkerReply`. */
+export interface JobOutput {
+  output: Uint8Array;
+  /** For a batch of entries, each one's length in `output`. */
+  lengths: number[] | undefined;
+}
+
 interface Job {
-  resolve(output: Uint8Array): void;
+  resolve(output: JobOutput): void;
   reject(error: Error): void;
 }
 
@@ -106,6 +114,15 @@ export class DeflatePool {
     }
   }
 
+  /**
+   * Whether workers may yet compress: some are wanted, and they have not
+   * failed to start nor been closed.
+   */
+  get usable(): boolean {
+    return this.#size > 0 && !this.#closed &&
+      (!this.#started || this.#workers.length > 0);
+  }
+
   /** Whether workers are loading and none is ready yet. */
   get starting(): boolean {
     return this.#workers.length > 0 && !this.running;
@@ -125,6 +142,45 @@ export class DeflatePool {
     level: number,
     final: boolean,
   ): Promise<Uint8Array> | undefined {
+    return this.#send({
+      kind: "block",
+      buffer: block.buffer,
+      engine: this.engine.name,
+      length: block.length,
+      level,
+      final,
+    })?.then((done) => done.output);
+  }
+
+  /**
+   * Sends a batch of entries given whole, their data end to end at the
+   * start of `buffer` (transferred), each to be compressed as one stream
+   * with `engine.compress` at its level: the same bytes as in this thread.
+   * Resolves to the outputs end to end with their lengths; `undefined` when
+   * no worker has room. A batch takes a worker's place as a block does.
+   */
+  compressEntries(
+    buffer: ArrayBuffer,
+    lengths: number[],
+    levels: number[],
+  ): Promise<JobOutput> | undefined {
+    return this.#send({
+      kind: "entries",
+      buffer,
+      engine: this.engine.name,
+      lengths,
+      levels,
+    });
+  }
+
+  /** Whether a ready worker has room for another job. */
+  get hasRoom(): boolean {
+    return this.#workers.some((pooled) =>
+      pooled.ready && pooled.jobs.length < BLOCKS_PER_WORKER
+    );
+  }
+
+  #send(request: WorkerRequest): Promise<JobOutput> | undefined {
     let chosen: PoolWorker | undefined;
     for (const pooled of this.#workers) {
       if (
@@ -136,17 +192,10 @@ export class DeflatePool {
     }
     if (chosen === undefined) return undefined;
     const target = chosen;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const request: BlockRequest = {
-        buffer: block.buffer,
-        engine: this.engine.name,
-        length: block.length,
-        level,
-        final,
-      };
+    return new Promise<JobOutput>((resolve, reject) => {
       target.jobs.push({ resolve, reject });
       try {
-        target.worker.postMessage(request, [block.buffer]);
+        target.worker.postMessage(request, [request.buffer]);
       } catch (error) {
         target.jobs.pop();
         reject(error);
@@ -224,7 +273,7 @@ export class DeflatePool {
         return;
       case "done":
         this.#recycle(reply.input);
-        pooled.jobs.shift()?.resolve(reply.output);
+        pooled.jobs.shift()?.resolve(reply);
         return;
       case "error":
         this.#recycle(reply.input);

@@ -34,11 +34,6 @@ export const INPUT_BLOCK_SIZE = 1024 * 1024;
 const FIRST_BLOCK_SIZE = 64 * 1024;
 const NO_BLOCK = new Uint8Array(0);
 
-/** Compresses bytes that are all in memory at once. */
-export function deflateBytes(data: Uint8Array, level: number): Uint8Array {
-  return defaultEngine.compress(data, level);
-}
-
 /** How {@linkcode createDeflater} compresses. */
 export interface DeflaterOptions {
   /** @default {the pool's engine, or defaultEngine without a pool} */

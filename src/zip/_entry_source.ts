@@ -33,10 +33,25 @@ export interface StreamedBody {
 
 /** Entry data after normalization. */
 export type EntryBody =
-  | { readonly kind: "bytes"; readonly bytes: Uint8Array }
+  | BytesBody
   | StreamedBody;
 
-const EMPTY_BODY: EntryBody = { kind: "bytes", bytes: new Uint8Array(0) };
+/** Entry data given whole. */
+export interface BytesBody {
+  readonly kind: "bytes";
+  readonly bytes: Uint8Array;
+  /**
+   * Nobody else holds the array (it was encoded from a string, or copied),
+   * so it may be handed on without a copy.
+   */
+  readonly fresh: boolean;
+}
+
+const EMPTY_BODY: EntryBody = {
+  kind: "bytes",
+  bytes: new Uint8Array(0),
+  fresh: true,
+};
 
 /**
  * Sorts `data` into bytes known up front or a source to stream. Byte views
@@ -49,12 +64,12 @@ export function entryBody(
 ): EntryBody {
   if (data === undefined) return EMPTY_BODY;
   if (typeof data === "string") {
-    return { kind: "bytes", bytes: encodeUtf8(data) };
+    return { kind: "bytes", bytes: encodeUtf8(data), fresh: true };
   }
   const bytes = bytesOf(data);
   if (bytes !== undefined) {
     if (bytes === DETACHED) throw detached(name, "its data", data);
-    return { kind: "bytes", bytes };
+    return { kind: "bytes", bytes, fresh: false };
   }
   if (typeof Blob !== "undefined" && data instanceof Blob) {
     return {

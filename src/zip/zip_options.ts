@@ -83,15 +83,21 @@ export interface ZipOptions {
    */
   resume?: ResumePoint;
   /**
-   * How many Web Workers (0 to 64) compress streamed deflate entries, in
-   * independent 1 MiB blocks whose outputs are joined in order: the
-   * archive's bytes are the same with any number. Workers start only when an
-   * entry fills its second block, so small entries never start one, and all
-   * are terminated when the archive ends, fails or is cancelled. Each holds
-   * at most 2 blocks at a time, so the blocks in flight stay bounded. Memory
-   * is bounded too but higher: each worker has its own JavaScript heap, and
-   * compressed blocks that crossed threads are freed late by the garbage
-   * collector (figures in bench/README.md, "Deflate workers"). `0`
+   * How many Web Workers (0 to 64) deflate: the blocks of streamed entries
+   * (independent 1 MiB blocks whose outputs are joined in order), and the
+   * entries given whole (bytes or strings) after the one being written,
+   * which the archive reads ahead within 8 MiB and sends in batches, each
+   * entry compressed on its own as in the calling thread, which compresses
+   * alongside. The archive's bytes are the same with any number. Workers
+   * start only when an entry fills its second block, or when entries given
+   * whole with 2 MiB of data between them wait, so small archives never
+   * start one, and all are terminated when the archive ends, fails or is
+   * cancelled. Each holds at most 2 blocks or batches at a time, so the work
+   * in flight stays bounded. With no workers, entries are pulled one at a
+   * time, only when the archive reaches them. Memory is bounded too but
+   * higher: each worker has its own JavaScript heap, and buffers that
+   * crossed threads are freed late by the garbage collector (figures in
+   * bench/README.md, "Deflate workers" and "A tree against zip"). `0`
    * compresses in the calling thread, for the smallest footprint. Workers
    * run from a `blob:` URL made of the library's own code, so they start
    * wherever the library was bundled or loaded from. Where they cannot
@@ -105,11 +111,12 @@ export interface ZipOptions {
    */
   workers?: number;
   /**
-   * Told once per archive what became of its deflate workers, when the first
-   * streamed entry big enough to use them starts them: `"running"` once one
-   * is ready, or `"unavailable"` with the reason when none can start (the
-   * archive is then compressed in the calling thread: the same bytes, more
-   * slowly). Not called when no entry needs workers or `workers` is 0.
+   * Told once per archive what became of its deflate workers, when enough
+   * work to use them first arrives (see {@linkcode ZipOptions.workers}):
+   * `"running"` once one is ready, or `"unavailable"` with the reason when
+   * none can start (the archive is then compressed in the calling thread:
+   * the same bytes, more slowly). Not called when no entry needs workers or
+   * `workers` is 0.
    *
    * @example Seeing whether compression runs in workers
    * ```ts
