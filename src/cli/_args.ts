@@ -6,19 +6,27 @@
 
 import { parseArgs } from "node:util";
 import type { RetryOptions } from "../s3/upload_options.ts";
-import {
-  MAX_CONCURRENCY,
-  MAX_PART_SIZE,
-  MIN_PART_SIZE,
-} from "../s3/_part_size_plan.ts";
+import { MAX_CONCURRENCY } from "../s3/_part_size_plan.ts";
 import { MAX_WORKERS } from "../zip/_resolved_options.ts";
 import { MAX_LEVEL } from "../zip/_resolved_entry.ts";
-import { MAX_ATTEMPTS } from "../s3/_option_checks.ts";
 import type { CompressionMethod } from "../zip/zip_entry.ts";
 import { UsageError } from "./_cli_error.ts";
 import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
-import { parseSize } from "./_size.ts";
+import {
+  checkGivenOnce,
+  describeParseError,
+  oneOf,
+  parsePartSize,
+  parseRetries,
+  parseSeconds,
+  parseWholeNumber,
+} from "./_option_values.ts";
 import { parseTarget, type Target } from "./_target.ts";
+import { type ObjectOptions, parseObjectOptions } from "./_object_options.ts";
+import {
+  DEFAULT_STORE_SUFFIXES,
+  parseStoreSuffixes,
+} from "./_store_suffixes.ts";
 
 /** Everything the command line asked for. */
 export interface CliPlan {
@@ -34,14 +42,31 @@ export interface CliPlan {
   level: number;
   comment: string | undefined;
   exclude: string[];
+  /** `-i GLOB`: only names matching one of these (all when empty). */
+  include: string[];
+  /** `-j`: files by their base name alone, no directory entries. */
+  junkPaths: boolean;
+  /** `-@`: more paths from standard input, one per line. */
+  namesStdin: boolean;
+  /** `-n`: name suffixes stored without compression, lowercase. */
+  storeSuffixes: readonly string[];
+  /** `-v`: one line per entry as it is written. */
+  verbose: boolean;
+  /** `--strict`: an unreadable file or directory fails the run instead of being skipped. */
+  strict: boolean;
   followSymlinks: boolean;
   /** `--allow-escaping-symlinks`: store links that point outside the archive. */
   allowEscapingSymlinks: boolean;
   stdinName: string;
   /** `--workers N`: deflate workers; `undefined` leaves zip()'s default. */
   workers: number | undefined;
+  /** `--endpoint` or `--endpoint-url`. */
   endpoint: string | undefined;
   region: string | undefined;
+  /** `--profile`: the AWS SDK profile of credentials and region. */
+  profile: string | undefined;
+  /** The uploaded object's fields: `--storage-class`, `--sse`, `--content-type`, `--metadata`. */
+  object: ObjectOptions;
   /** The server of `s3://` paths, when it is not `endpoint`'s. */
   sourceEndpoint: string | undefined;
   /** The region of `s3://` paths, when it is not `region`. */
@@ -73,13 +98,26 @@ const OPTIONS = {
   level: { type: "string" },
   store: { type: "boolean" },
   comment: { type: "string" },
-  exclude: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true, short: "x" },
+  include: { type: "string", multiple: true, short: "i" },
+  "junk-paths": { type: "boolean", short: "j" },
+  "names-stdin": { type: "boolean", short: "@" },
+  "store-suffixes": { type: "string", short: "n" },
+  verbose: { type: "boolean", short: "v" },
+  strict: { type: "boolean" },
   "follow-symlinks": { type: "boolean" },
   "allow-escaping-symlinks": { type: "boolean" },
   "stdin-name": { type: "string" },
   workers: { type: "string" },
   endpoint: { type: "string" },
+  "endpoint-url": { type: "string" },
   region: { type: "string" },
+  profile: { type: "string" },
+  "storage-class": { type: "string" },
+  sse: { type: "string" },
+  "sse-kms-key-id": { type: "string" },
+  "content-type": { type: "string" },
+  metadata: { type: "string" },
   "source-endpoint": { type: "string" },
   "source-region": { type: "string" },
   "part-size": { type: "string" },
@@ -127,6 +165,7 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     ? "summary"
     : "bar";
 
+  checkGivenOnce(tokens, SINGLE_VALUED);
   // The last compression flag wins, as with zip(1): `-9 --store` stores.
   let level = 6;
   for (const token of tokens) {
@@ -138,8 +177,27 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       if (token.rawName !== `-${token.name}`) {
         throw new UsageError(`Unknown option "${token.rawName}"`);
       }
+      // parseArgs reads -10 as -1 -0, which would silently store.
+      if (
+        tokens.some((other) =>
+          other !== token && other.kind === "option" &&
+          other.index === token.index &&
+          (LEVEL_FLAGS as readonly string[]).includes(other.name)
+        )
+      ) {
+        throw new UsageError(
+          `Invalid option "${
+            args[token.index]
+          }": expected one deflate level from -0 to -9`,
+        );
+      }
       level = Number(token.name);
     }
+  }
+  if (values.endpoint !== undefined && values["endpoint-url"] !== undefined) {
+    throw new UsageError(
+      "Options --endpoint and --endpoint-url are the same option: give one",
+    );
   }
 
   const output = values.output;
@@ -152,14 +210,24 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     level,
     comment: values.comment,
     exclude: values.exclude ?? [],
+    include: values.include ?? [],
+    junkPaths: values["junk-paths"] === true,
+    namesStdin: values["names-stdin"] === true,
+    storeSuffixes: values["store-suffixes"] === undefined
+      ? DEFAULT_STORE_SUFFIXES
+      : parseStoreSuffixes(values["store-suffixes"]),
+    verbose: values.verbose === true,
+    strict: values.strict === true,
     followSymlinks: values["follow-symlinks"] === true,
     allowEscapingSymlinks: values["allow-escaping-symlinks"] === true,
     stdinName: values["stdin-name"] ?? "-",
     workers: values.workers === undefined
       ? undefined
       : parseWholeNumber("--workers", values.workers, 0, MAX_WORKERS),
-    endpoint: values.endpoint,
+    endpoint: values.endpoint ?? values["endpoint-url"],
     region: values.region,
+    profile: values.profile,
+    object: parseObjectOptions(values),
     sourceEndpoint: values["source-endpoint"],
     sourceRegion: values["source-region"],
     partSize: values["part-size"] === undefined
@@ -217,15 +285,23 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       "Missing the output: expected -o FILE, -o - or -o s3://bucket/key",
     );
   }
-  plan.target = parseTarget(output);
-  if (positionals.length === 0) {
+  plan.target = parseTarget(
+    output,
+    plan.namesStdin ? undefined : positionals,
+  );
+  if (positionals.length === 0 && !plan.namesStdin) {
     throw new UsageError(
-      "Missing the paths to add: expected at least one file, directory or -",
+      "Missing the paths to add: expected at least one file, directory or -, or -@ to read them from standard input",
     );
   }
   if (positionals.filter((path) => path === "-").length > 1) {
     throw new UsageError(
       "Cannot read standard input twice: expected - at most once among the paths",
+    );
+  }
+  if (plan.namesStdin && positionals.includes("-")) {
+    throw new UsageError(
+      "Cannot read standard input twice: -@ reads the paths from it, so - cannot be one of them",
     );
   }
   if (plan.stdinName === "" || plan.stdinName.endsWith("/")) {
@@ -244,10 +320,21 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       "payload-signing",
       "part-checksum",
       "cleanup-max-time",
+      "storage-class",
+      "sse",
+      "sse-kms-key-id",
+      "content-type",
+      "metadata",
     ];
-    const targetOnly = s3Sources.length > 0
-      ? uploadOnly
-      : ["endpoint", "region", "retries", "retry-max-time", ...uploadOnly];
+    const targetOnly = s3Sources.length > 0 ? uploadOnly : [
+      "endpoint",
+      "endpoint-url",
+      "region",
+      "profile",
+      "retries",
+      "retry-max-time",
+      ...uploadOnly,
+    ];
     for (const s3Only of targetOnly) {
       if (values[s3Only as keyof typeof values] !== undefined) {
         throw new UsageError(
@@ -267,7 +354,10 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
   }
   for (
     const [option, url] of [
-      ["endpoint", plan.endpoint],
+      [
+        values.endpoint === undefined ? "endpoint-url" : "endpoint",
+        plan.endpoint,
+      ],
       ["source-endpoint", plan.sourceEndpoint],
     ]
   ) {
@@ -280,6 +370,11 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
   if (plan.resume !== undefined) checkResume(plan, output);
   return plan;
 }
+
+/** Options that take one value, which a second one would silently replace. */
+const SINGLE_VALUED = Object.entries(OPTIONS)
+  .filter(([, option]) => option.type === "string" && !("multiple" in option))
+  .map(([name]) => name);
 
 /** `--resume FILE` needs an S3 target and inputs that can be read again. */
 function checkResume(plan: CliPlan, output: string): void {
@@ -312,84 +407,4 @@ function checkAbortResume(plan: CliPlan, output: string | undefined): void {
       "Option --abort-resume FILE takes no paths, -o or --resume: it only aborts the upload FILE records",
     );
   }
-}
-
-function parsePartSize(text: string): number {
-  const size = parseSize(text);
-  if (size === undefined) {
-    throw new UsageError(
-      `Invalid --part-size "${text}": expected a size such as 8MiB, 16M or 5242880`,
-    );
-  }
-  if (size < MIN_PART_SIZE || size > MAX_PART_SIZE) {
-    throw new UsageError(
-      `Invalid --part-size "${text}": expected from ${
-        MIN_PART_SIZE / 1024 ** 2
-      }MiB to ${
-        MAX_PART_SIZE / 1024 ** 3
-      }GiB (S3's limits) but got ${size} bytes`,
-    );
-  }
-  return size;
-}
-
-/** `--retries N`: attempts per request, the first included. */
-export function parseRetries(text: string): number {
-  return parseWholeNumber("--retries", text, 1, MAX_ATTEMPTS);
-}
-
-/** One of `choices`, or `undefined` when the flag was not given. */
-function oneOf<T extends string>(
-  flag: string,
-  text: string | undefined,
-  choices: readonly T[],
-): T | undefined {
-  if (text === undefined || (choices as readonly string[]).includes(text)) {
-    return text as T | undefined;
-  }
-  throw new UsageError(
-    `Invalid ${flag} "${text}": expected one of ${choices.join(", ")}`,
-  );
-}
-
-/** A time budget in seconds (`--retry-max-time 90`, `2.5`), as milliseconds. */
-export function parseSeconds(flag: string, text: string): number {
-  const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0) {
-    throw new UsageError(
-      `Invalid ${flag} "${text}": expected a number of seconds greater than 0, such as 30 or 2.5`,
-    );
-  }
-  return Math.round(seconds * 1000);
-}
-
-/** A whole number from `min` to `max`, or a usage error naming `flag`. */
-export function parseWholeNumber(
-  flag: string,
-  text: string,
-  min: number,
-  max: number,
-): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
-    throw new UsageError(
-      `Invalid ${flag} "${text}": expected a whole number from ${min} to ${max}`,
-    );
-  }
-  return value;
-}
-
-/** parseArgs' own messages suggest Node-specific workarounds; this says it plainly. */
-export function describeParseError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const unknown = /^Unknown option '([^']*)'/.exec(message);
-  if (unknown !== null) return `Unknown option "${unknown[1]}"`;
-  const missing = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(
-    message,
-  );
-  if (missing !== null) return `Option ${missing[1]} needs a value`;
-  const extra = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/
-    .exec(message);
-  if (extra !== null) return `Option ${extra[1]} does not take a value`;
-  return message;
 }

@@ -23,7 +23,11 @@ import {
   formatTime,
   sweepJournal,
 } from "./_abandoned_uploads.ts";
-import { describeParseError, parseRetries, parseSeconds } from "./_args.ts";
+import {
+  describeParseError,
+  parseRetries,
+  parseSeconds,
+} from "./_option_values.ts";
 import {
   CliError,
   EXIT_FAILURE,

@@ -4,12 +4,18 @@
  * @module
  */
 
-import { causeChain } from "../_errors.ts";
+import { causeChain, messageOf as messageOfError } from "../_errors.ts";
 
 /** Exit code for a runtime failure. */
 export const EXIT_FAILURE = 1;
 /** Exit code for a usage error (bad arguments). */
 export const EXIT_USAGE = 2;
+/**
+ * Exit code for an archive written without the files or directories that
+ * could not be read: Info-ZIP zip's 18, "could not open a specified file to
+ * read".
+ */
+export const EXIT_SKIPPED = 18;
 
 /** A failure the CLI explains in one line; `exitCode` says how the process ends. */
 export class CliError extends Error {
@@ -43,6 +49,5 @@ export function findCliError(error: unknown): CliError | undefined {
 
 /** The one line of an error: a CliError's, else the error's own message. */
 export function messageOf(error: unknown): string {
-  return findCliError(error)?.message ??
-    (error instanceof Error ? error.message : String(error));
+  return findCliError(error)?.message ?? messageOfError(error);
 }

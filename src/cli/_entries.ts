@@ -5,16 +5,15 @@
  * @module
  */
 
+import { predictLength } from "../zip/predict_length.ts";
 import type { ZipEntry } from "../zip/zip_entry.ts";
-import { CliError } from "./_cli_error.ts";
+import type { ZipOptions } from "../zip/zip_options.ts";
+import { fileData, fileShape } from "./_file_source.ts";
 import { objectSource, type S3ObjectItem } from "./_s3_source.ts";
 import type { InputItem } from "./_walk.ts";
-import { reason } from "./_walk.ts";
+import { hasStoredSuffix } from "./_store_suffixes.ts";
 
 const SYMLINK_TYPE = 0o120000;
-// Large reads keep the per-chunk cost of the CRC and the stream machinery low.
-const READ_CHUNK = 256 * 1024;
-const END_PROBE = 4096;
 
 /** One thing to archive: found on disk, standing for standard input, or an S3 object. */
 export type ArchiveItem = InputItem | S3ObjectItem;
@@ -37,9 +36,10 @@ export interface EntryObserver {
 export function toZipEntries(
   items: Iterable<ArchiveItem>,
   observer: EntryObserver,
+  storeSuffixes: readonly string[] = [],
 ): Generator<ZipEntry, void, undefined> {
-  return entries(items, observer, {
-    file: (path, size) => fileSource(path, size, observer),
+  return entries(items, observer, storeSuffixes, {
+    file: (path, size) => fileData(path, size, observer),
     stdin: () => Deno.stdin.readable.pipeThrough(countBytes(observer)),
     object: (item) => objectSource(item, (count) => observer.bytesRead(count)),
   });
@@ -53,10 +53,11 @@ export function toZipEntries(
  */
 export function entryShapes(
   items: Iterable<ArchiveItem>,
+  storeSuffixes: readonly string[] = [],
 ): Generator<ZipEntry, void, undefined> {
   const placeholder = new ReadableStream<Uint8Array>();
-  return entries(items, SILENT, {
-    file: () => placeholder,
+  return entries(items, SILENT, storeSuffixes, {
+    file: (_path, size) => fileShape(size),
     stdin: () => placeholder,
     object: () => placeholder,
   });
@@ -69,7 +70,7 @@ const SILENT: EntryObserver = {
 };
 
 interface Sources {
-  file(path: string, size: number): ReadableStream<Uint8Array>;
+  file(path: string, size: number): Uint8Array | ReadableStream<Uint8Array>;
   stdin(): ReadableStream<Uint8Array>;
   object(item: S3ObjectItem): ReadableStream<Uint8Array>;
 }
@@ -77,16 +78,21 @@ interface Sources {
 function* entries(
   items: Iterable<ArchiveItem>,
   observer: EntryObserver,
+  storeSuffixes: readonly string[],
   sources: Sources,
 ): Generator<ZipEntry, void, undefined> {
   for (const item of items) {
     observer.entryStarted(item);
+    // -n: what is compressed already is stored, not deflated for nothing.
+    const method: Pick<ZipEntry, "compression"> =
+      hasStoredSuffix(item.name, storeSuffixes) ? { compression: "store" } : {};
     switch (item.kind) {
       case "file":
         yield {
           name: item.name,
           data: sources.file(item.path, item.size),
           size: item.size,
+          ...method,
           lastModified: item.mtime,
           mode: item.mode,
         };
@@ -106,6 +112,7 @@ function* entries(
         yield {
           name: item.name,
           data: sources.stdin(),
+          ...method,
         };
         break;
       case "object":
@@ -114,54 +121,12 @@ function* entries(
           name: item.name,
           ...(item.entry.data === undefined
             ? {}
-            : { data: sources.object(item) }),
+            : { data: sources.object(item), ...method }),
         };
         break;
     }
     observer.entryFinished();
   }
-}
-
-/** A stream over a file that opens it on the first read and closes it at the end. */
-function fileSource(
-  path: string,
-  size: number,
-  observer: EntryObserver,
-): ReadableStream<Uint8Array> {
-  let file: Deno.FsFile | undefined;
-  let read = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        file ??= await Deno.open(path, { read: true });
-        // Buffers sized to what is left: a chunk keeps its whole buffer alive,
-        // and 70,000 tiny files each holding 256 KiB would cost gigabytes
-        // until collected. Past the expected end, a small read finds the end
-        // (or the growth that the archive then reports as a size mismatch).
-        const buffer = new Uint8Array(
-          Math.max(0, Math.min(READ_CHUNK, size - read)) || END_PROBE,
-        );
-        const count = await file.read(buffer);
-        if (count === null) {
-          file.close();
-          controller.close();
-          return;
-        }
-        read += count;
-        observer.bytesRead(count);
-        controller.enqueue(buffer.subarray(0, count));
-      } catch (error) {
-        file?.close();
-        file = undefined;
-        throw new CliError(`Cannot read "${path}": ${reason(error)}`, {
-          cause: error,
-        });
-      }
-    },
-    cancel() {
-      file?.close();
-    },
-  }, { highWaterMark: 0 });
 }
 
 function countBytes(
@@ -173,4 +138,30 @@ function countBytes(
       controller.enqueue(chunk);
     },
   });
+}
+
+/** The input bytes the items hold, as known before reading: files' and objects' sizes. */
+export function inputBytes(items: readonly ArchiveItem[]): number {
+  return items.reduce(
+    (sum, item) =>
+      sum + (item.kind === "file" || item.kind === "object" ? item.size : 0),
+    0,
+  );
+}
+
+/** The archive's length when `predictLength` can know it (stored entries of known size). */
+export function exactLength(
+  items: readonly ArchiveItem[],
+  options: ZipOptions,
+  storeSuffixes: readonly string[],
+): number | undefined {
+  if (
+    options.compression !== "store" ||
+    items.some((item) => item.kind === "stdin")
+  ) return undefined;
+  try {
+    return predictLength(entryShapes(items, storeSuffixes), options);
+  } catch {
+    return undefined;
+  }
 }

@@ -81,3 +81,22 @@ export class Excluder {
     return this.#segment.some((pattern) => pattern.test(base));
   }
 }
+
+/**
+ * Decides which archive names `--include` keeps: with no glob, every name;
+ * otherwise the names a glob matches, by the same rules as {@linkcode Excluder}.
+ */
+export class Includer {
+  #globs: Excluder;
+  #all: boolean;
+
+  constructor(globs: readonly string[]) {
+    this.#globs = new Excluder(globs);
+    this.#all = globs.length === 0;
+  }
+
+  /** Whether the entry named `name` (a directory's without its trailing `/`) is kept. */
+  includes(name: string): boolean {
+    return this.#all || this.#globs.excludes(name);
+  }
+}

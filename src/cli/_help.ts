@@ -40,15 +40,33 @@ Arguments:
                        objects is an error
 
 Options:
-  -o, --output TARGET  FILE, - (standard output) or s3://bucket/key
+  -o, --output TARGET  FILE, - (standard output), s3://bucket/key, or
+                       s3://bucket/folder/ for folder/NAME.zip, NAME being the
+                       base name of the single path given (site/ gives
+                       site.zip; more paths, - or -@ need the key)
   -0 ... -9            deflate level; -0 stores without compression (default -6)
   --level N            the same as -N
   --store              the same as -0
+  -n, --store-suffixes LIST
+                       store names ending so without compression, as zip -n:
+                       endings separated by colons (.gz:.jpg), in any case;
+                       replaces the default list of formats compressed
+                       already (.zip .gz .tgz .bz2 .xz .zst .7z .jpg .png .mp3
+                       .mp4 .docx .jar .whl .woff2 and more); '' for none
   --comment TEXT       the archive comment
-  --exclude GLOB       leave out matching files and objects (repeatable); a GLOB
+  -x, --exclude GLOB   leave out matching files and objects (repeatable); a GLOB
                        without / is matched against each name at any depth
                        ('*.log', 'node_modules'), one with / against the whole
                        archive name
+  -i, --include GLOB   add only the files and objects that match (repeatable),
+                       by the same rules; directories are still walked, and
+                       added only if they match
+  -j, --junk-paths     name files and objects by their base name alone, and add
+                       no directories (two with one base name are an error)
+  -@, --names-stdin    read more paths from standard input, one per line
+  --strict             stop at an unreadable file or directory: exit 1 and
+                       leave no archive (default: warn, leave it out, finish
+                       the archive and exit 18, as zip does)
   --follow-symlinks    add what symbolic links point to, failing on a broken link
                        (default: store the links themselves, as links)
   --allow-escaping-symlinks
@@ -58,17 +76,30 @@ Options:
                        and bsdtar create them as they are (default: fail,
                        naming the link)
   --stdin-name NAME    the entry name for - (default: -)
-  --workers N          threads that deflate large files, 0 to ${MAX_WORKERS} (default: one
+  --workers N          threads that deflate, 0 to ${MAX_WORKERS} (default: one
                        per core, at most 4); 0 deflates in the main thread,
                        slower but with the least memory
 
 S3 targets and s3:// paths (credentials from the AWS SDK's standard chain:
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials,
-instance roles):
+instance roles; looked up first, so that without any the run stops at once):
   --endpoint URL       an S3-compatible server, addressed path-style
                        (default: $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS)
+  --endpoint-url URL   the same, by the AWS CLI's name
   --region R           (default: $AWS_REGION, else the SDK's profile; us-east-1
                        for an S3-compatible endpoint)
+  --profile NAME       the profile of ~/.aws/config and ~/.aws/credentials to
+                       take credentials and region from (default: $AWS_PROFILE)
+  --storage-class CLASS
+                       the object's storage class, e.g. STANDARD_IA, GLACIER_IR
+                       (default: the bucket's)
+  --sse MODE           server-side encryption: AES256, aws:kms or aws:kms:dsse
+                       (default: the bucket's)
+  --sse-kms-key-id ID  the KMS key of --sse aws:kms (default: the AWS managed
+                       key)
+  --content-type TYPE  the object's Content-Type (default: application/zip)
+  --metadata K=V,...   the object's user metadata (x-amz-meta-K), keys in
+                       lowercase
   --part-size SIZE     multipart part size from ${mib(MIN_PART_SIZE)} to ${
     gib(MAX_PART_SIZE)
   }, e.g. 16MiB
@@ -128,6 +159,8 @@ Cleanup (multipart uploads left behind hold parts that are billed):
   (a file named cleanup is archived as ./cleanup)
 
 Output:
+  -v, --verbose        one line per entry as it is written, instead of the bar,
+                       as zip prints them: "  adding: a.txt (deflated 61%)"
   --no-progress        no progress display; the summary line is still printed
   -q, --quiet          print nothing but errors
   -h, --help           show this help and exit
@@ -144,12 +177,16 @@ the journal, for zipstream cleanup.
 Exit status:
   0    the archive was written completely; an S3 object the server stored but
        that could not be checked gets a warning line saying what was not
-  1    failure (unreadable input, write or upload error); the line after the
-       error says what became of the target, as checked: the incomplete file
-       removed, or nothing stored and the upload aborted, or the upload ID
-       still pending (kept with --resume, or its abort unconfirmed: run
-       zipstream cleanup); for cleanup: an upload that could not be shown gone
+  1    failure (a missing path, an unreadable one with --strict, a write or
+       upload error); the line after the error says what became of the
+       target, as checked: the incomplete file removed, or nothing stored and
+       the upload aborted, or the upload ID still pending (kept with --resume,
+       or its abort unconfirmed: run zipstream cleanup); for cleanup: an
+       upload that could not be shown gone
   2    usage error
+  18   the archive was written without the files or directories that could
+       not be read, each named by a warning line (zip's "could not open a
+       specified file to read"); the summary says how many
   130  interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM; cleaned up
        as for 1, unless a second signal came first
 `;

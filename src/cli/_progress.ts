@@ -7,7 +7,8 @@
 
 // cli-progress is maintained, widely used and runs unchanged under Deno's
 // node:process (it only needs a tty stream); it owns redraw throttling,
-// cursor hiding and line clearing, so only the fields are ours.
+// cursor hiding and line clearing, so only the line is ours
+// (_progress_line.ts fits it to the terminal).
 // @ts-types="@types/cli-progress"
 import cliProgress from "cli-progress";
 import process from "node:process";
@@ -17,6 +18,12 @@ import {
   formatDuration,
   formatRate,
 } from "./_format.ts";
+import {
+  drawBar,
+  fitProgressLine,
+  type ProgressFields,
+} from "./_progress_line.ts";
+import { RateEstimator } from "./_rate_estimator.ts";
 
 /** How progress is shown: a redrawn bar, periodic lines, or not at all. */
 export type ProgressStyle = "bar" | "lines" | "off";
@@ -29,26 +36,53 @@ export interface ProgressTotals {
   entries: number;
   /** Whether archive bytes are uploaded (then shown as "sent"), as for S3 targets. */
   uploads?: boolean;
+  /**
+   * What an earlier run already did, when this one resumes its upload
+   * (`--resume`): it counts as done from the start, so the bar starts where
+   * the earlier run stopped.
+   */
+  resumed?: ResumedWork | undefined;
+}
+
+/** The part of the work an earlier run did. */
+export interface ResumedWork {
+  /** Input bytes of the entries whose data is not read again. */
+  bytesIn: number;
+  /** Those entries: the first this many of the archive. */
+  entries: number;
+  /** Archive bytes already uploaded: where this run's archive starts. */
+  bytesOut: number;
 }
 
 const TICK_MS = 200;
 const LINE_INTERVAL_MS = 2000;
-const RATE_WINDOW_MS = 5000;
-const CURRENT_WIDTH = 40;
+// The speed shown follows changes within seconds; the ETA, which
+// extrapolates over minutes or hours, is smoothed much longer (the
+// estimator's defaults).
+const SPEED_HALF_LIFE_MS = 3000;
+/** Columns assumed when the terminal does not say (and `COLUMNS` is not set). */
+const DEFAULT_COLUMNS = 80;
 // Measured roughly: one more small file costs about as long as reading 64 KiB.
 const ENTRY_COST = 64 * 1024;
+const NO_RESUME: ResumedWork = { bytesIn: 0, entries: 0, bytesOut: 0 };
 
 /** Tracks the work done and shows it on standard error. */
 export class Progress {
   #style: ProgressStyle;
   #totals: ProgressTotals;
+  #resumed: ResumedWork;
   #started = performance.now();
   #bytesIn = 0;
   #bytesOut = 0;
-  #bytesSent = 0;
-  #entriesDone = 0;
+  #bytesSent: number;
+  #entriesFinished = 0;
   #current = "";
-  #samples: { time: number; bytes: number; work: number }[] = [];
+  // The speed is shown from the first interval: a speed is a fact, not a forecast.
+  #speed = new RateEstimator({
+    halfLifeMs: SPEED_HALF_LIFE_MS,
+    warmUpMs: 0,
+  });
+  #work = new RateEstimator();
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastLine = 0;
   #bar: cliProgress.SingleBar | undefined;
@@ -56,21 +90,21 @@ export class Progress {
   constructor(style: ProgressStyle, totals: ProgressTotals) {
     this.#style = style;
     this.#totals = totals;
+    this.#resumed = totals.resumed ?? NO_RESUME;
+    this.#bytesSent = this.#resumed.bytesOut;
+    this.#sample(this.#started);
     if (style === "off") return;
     if (style === "bar") {
-      const known = totals.bytes !== undefined;
-      const sent = totals.uploads === true ? " | {sent} sent" : "";
       this.#bar = new cliProgress.SingleBar({
         stream: process.stderr,
-        format: known
-          ? `{bar} {percentage}% | {done} of {total_bytes} | {rate} | ETA {eta_text}${sent} | {entries} | {current}`
-          : `{done} | {rate}${sent} | {entries} | {current}`,
-        barsize: 24,
+        // The whole line is ours, fitted to the terminal at every redraw.
+        format: () => fitProgressLine(this.#fields(), terminalColumns()),
         hideCursor: true,
-        // Without this the bar wraps on narrow terminals and each redraw adds a line.
+        // Should a line still not fit (a character the terminal draws wider
+        // than we count), the terminal clips it instead of adding a line.
         linewrap: false,
-      }, cliProgress.Presets.shades_classic);
-      this.#bar.start(totals.bytes ?? 0, 0, this.#payload());
+      });
+      this.#bar.start(1, 0);
     }
     const timer = setInterval(() => this.#tick(), TICK_MS);
     // A progress timer must never be what keeps the process alive.
@@ -78,19 +112,25 @@ export class Progress {
     this.#timer = timer;
   }
 
-  /** Input bytes read so far. */
+  /** Input bytes done, including those of a resumed run ({@linkcode ResumedWork}). */
   get bytesIn(): number {
-    return this.#bytesIn;
+    return this.#resumed.bytesIn + this.#bytesIn;
   }
 
-  /** Archive bytes produced so far. */
+  /** Archive bytes done, including those uploaded by a resumed run. */
   get bytesOut(): number {
-    return this.#bytesOut;
+    return this.#resumed.bytesOut + this.#bytesOut;
   }
 
-  /** Entries finished so far. */
+  /** Entries finished, including those of a resumed run. */
   get entriesDone(): number {
-    return this.#entriesDone;
+    // The resumed entries are passed again, unread, at the start of the run.
+    return Math.max(this.#resumed.entries, this.#entriesFinished);
+  }
+
+  /** What an earlier run did, when this one resumed it. */
+  get resumed(): ResumedWork | undefined {
+    return this.#totals.resumed;
   }
 
   /** Milliseconds since the progress started. */
@@ -105,7 +145,7 @@ export class Progress {
 
   /** The archive finished an entry. */
   entryFinished(): void {
-    this.#entriesDone++;
+    this.#entriesFinished++;
   }
 
   /** `count` more input bytes were read. */
@@ -118,7 +158,7 @@ export class Progress {
     this.#bytesOut += count;
   }
 
-  /** The upload has accepted `total` archive bytes so far. */
+  /** The upload has accepted `total` archive bytes so far (a resumed upload's included). */
   bytesUploaded(total: number): void {
     this.#bytesSent = total;
   }
@@ -128,7 +168,7 @@ export class Progress {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     if (this.#bar !== undefined) {
-      this.#bar.update(this.#bytesIn, this.#payload());
+      this.#sample(performance.now());
       this.#bar.stop();
       this.#bar = undefined;
     }
@@ -136,35 +176,17 @@ export class Progress {
 
   #tick(): void {
     const now = performance.now();
-    this.#samples.push({ time: now, bytes: this.#bytesIn, work: this.#work() });
-    while (
-      this.#samples.length > 2 &&
-      (this.#samples[0]?.time ?? now) < now - RATE_WINDOW_MS
-    ) this.#samples.shift();
-    if (this.#bar !== undefined) {
-      this.#bar.update(this.#bytesIn, this.#payload());
-    } else if (
-      this.#style === "lines" && now - this.#lastLine >= LINE_INTERVAL_MS
-    ) {
+    this.#sample(now);
+    // The bar redraws itself; plain lines are written here.
+    if (this.#style === "lines" && now - this.#lastLine >= LINE_INTERVAL_MS) {
       this.#lastLine = now;
       writeLine(this.#plainLine());
     }
   }
 
-  /** Bytes read per second, over the last few seconds. */
-  #rate(): number {
-    return this.#perSecond("bytes");
-  }
-
-  #perSecond(field: "bytes" | "work"): number {
-    const first = this.#samples[0];
-    const last = this.#samples[this.#samples.length - 1];
-    if (first !== undefined && last !== undefined && last.time > first.time) {
-      return (last[field] - first[field]) / ((last.time - first.time) / 1000);
-    }
-    const seconds = this.elapsed / 1000;
-    const done = field === "bytes" ? this.#bytesIn : this.#work();
-    return seconds > 0 ? done / seconds : 0;
+  #sample(now: number): void {
+    this.#speed.sample(now, this.#bytesIn);
+    this.#work.sample(now, this.#workDone());
   }
 
   /**
@@ -172,62 +194,85 @@ export class Progress {
    * ENTRY_COST bytes, so that the ETA of 70,000 tiny files is not computed
    * from their few bytes alone, nor that of one huge file from its one entry.
    */
-  #work(): number {
-    return this.#bytesIn + this.#entriesDone * ENTRY_COST;
+  #workDone(): number {
+    return this.bytesIn + this.entriesDone * ENTRY_COST;
   }
 
-  #eta(): string {
-    const rate = this.#perSecond("work");
-    if (this.#totals.bytes === undefined || rate <= 0) return "-";
+  /** `ETA 1:02:26`, or `ETA --:--` until the rate is known; `undefined` without a total. */
+  #eta(): string | undefined {
+    if (this.#totals.bytes === undefined) return undefined;
     const total = this.#totals.bytes + this.#totals.entries * ENTRY_COST;
-    const left = Math.max(0, total - this.#work());
+    const left = this.#work.timeLeft(total - this.#workDone());
     // Whole seconds: an ETA in milliseconds only flickers.
-    return left === 0 ? "0 s" : formatDuration(Math.ceil(left / rate) * 1000);
+    return left === undefined
+      ? "ETA --:--"
+      : left === 0
+      ? "ETA 0 s"
+      : `ETA ${formatDuration(Math.ceil(left / 1000) * 1000)}`;
   }
 
-  #entries(): string {
-    return `${formatCount(this.#entriesDone)}/${
-      formatCount(this.#totals.entries)
-    } entries`;
-  }
-
-  #payload(): Record<string, string> {
+  #fields(): ProgressFields {
+    const total = this.#totals.bytes;
+    const done = this.bytesIn;
+    const fraction = total === undefined
+      ? undefined
+      : total === 0
+      ? 1
+      : Math.min(1, done / total);
     return {
-      done: formatBytes(this.#bytesIn),
-      total_bytes: formatBytes(this.#totals.bytes ?? 0),
-      rate: formatRate(this.#rate()),
-      eta_text: this.#eta(),
-      entries: this.#entries(),
-      current: shorten(this.#current, CURRENT_WIDTH),
-      sent: formatBytes(this.#bytesSent),
+      ...(fraction === undefined ? {} : {
+        percent: `${Math.floor(fraction * 100)}%`,
+        bar: drawBar(fraction),
+      }),
+      bytes: total === undefined
+        ? formatBytes(done)
+        : `${formatBytes(done)} of ${formatBytes(total)}`,
+      rate: formatRate(this.#speed.perSecond() ?? 0),
+      ...(fraction === undefined ? {} : { eta: this.#eta() }),
+      ...(this.#totals.uploads === true
+        ? { sent: `${formatBytes(this.#bytesSent)} sent` }
+        : {}),
+      entries: `${formatCount(this.entriesDone)}/${
+        formatCount(this.#totals.entries)
+      } entries`,
+      name: this.#current,
     };
   }
 
   #plainLine(): string {
-    const total = this.#totals.bytes;
-    const amount = total === undefined
-      ? `${formatBytes(this.#bytesIn)}`
-      : `${percent(this.#bytesIn, total)} ${formatBytes(this.#bytesIn)} of ${
-        formatBytes(total)
-      }`;
-    const sent = this.#totals.uploads === true
-      ? `, ${formatBytes(this.#bytesSent)} sent`
-      : "";
-    return `zipstream: ${amount}, ${
-      formatRate(this.#rate())
-    }, ETA ${this.#eta()}${sent}, ${this.#entries()}, ${this.#current}`;
+    const fields = this.#fields();
+    const amount = fields.percent === undefined
+      ? fields.bytes
+      : `${fields.percent} ${fields.bytes}`;
+    return `zipstream: ${
+      [
+        amount,
+        fields.rate,
+        // A log keeps the field even when no total makes an ETA possible.
+        fields.eta ?? "ETA --:--",
+        fields.sent,
+        fields.entries,
+        fields.name,
+      ].filter((field) => field !== undefined && field !== "").join(", ")
+    }`;
   }
 }
 
-function percent(part: number, whole: number): string {
-  return whole === 0 ? "100%" : `${Math.floor((part / whole) * 100)}%`;
-}
-
-/** Keeps the end of a long name, where the file name is. */
-function shorten(name: string, width: number): string {
-  return name.length <= width
-    ? name
-    : `…${name.slice(name.length - width + 1)}`;
+/** The terminal's width in cells, read again at every redraw so a resize is followed. */
+function terminalColumns(): number {
+  try {
+    const { columns } = Deno.consoleSize();
+    if (columns > 0) return columns;
+  } catch {
+    // Not a terminal after all.
+  }
+  try {
+    const columns = Number(Deno.env.get("COLUMNS"));
+    if (Number.isSafeInteger(columns) && columns > 0) return columns;
+  } catch {
+    // No permission to read the environment.
+  }
+  return DEFAULT_COLUMNS;
 }
 
 /** Writes a line to standard error synchronously, so it is never lost at exit. */

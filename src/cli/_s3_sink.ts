@@ -14,7 +14,8 @@ import type { UploadResult } from "../s3/upload_result.ts";
 import { CliError, findCliError } from "./_cli_error.ts";
 import type { CurrentUpload } from "./_interrupt.ts";
 import type { Journal, JournalEntry, UploadFields } from "./_journal.ts";
-import { s3Client } from "./_s3_client.ts";
+import type { ObjectOptions } from "./_object_options.ts";
+import { requireCredentials, s3Client } from "./_s3_client.ts";
 import { type Leftover, OutputFailure } from "./_target.ts";
 
 /** Where and how to upload. */
@@ -23,6 +24,10 @@ export interface S3SinkOptions {
   key: string;
   endpoint: string | undefined;
   region: string | undefined;
+  /** `--profile`: the SDK profile of credentials and region. */
+  profile: string | undefined;
+  /** The object's storage class, encryption, content type and metadata. */
+  object: ObjectOptions;
   partSize: number | undefined;
   concurrency: number | undefined;
   contentMd5: boolean;
@@ -84,10 +89,17 @@ export async function writeToS3(
       options.endpoint,
       options.region,
       options.partChecksum === "none",
+      options.profile,
     ),
     import("../s3/mod.ts"),
   ]);
   const { resume, bucket, key } = options;
+  try {
+    await requireCredentials(client, `s3://${bucket}/${key}`);
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
   let entry: JournalEntry | undefined;
   let result: UploadResult;
   const track = async (upload: CreatedUpload) => {
@@ -123,6 +135,7 @@ export async function writeToS3(
       ...(options.contentLength === undefined
         ? {}
         : { contentLength: options.contentLength }),
+      ...options.object,
       retry: options.retry,
       cleanupRetry: options.cleanupRetry,
       onUploadCreated: track,

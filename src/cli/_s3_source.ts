@@ -11,7 +11,7 @@ import type { ZipEntry } from "../zip/zip_entry.ts";
 import type { RetryOptions } from "../s3/upload_options.ts";
 import { CliError } from "./_cli_error.ts";
 import type { Excluder } from "./_glob.ts";
-import { s3Client } from "./_s3_client.ts";
+import { requireCredentials, s3Client } from "./_s3_client.ts";
 import { parseS3Uri } from "./_s3_uri.ts";
 
 /** One object (or folder marker, a key ending in `/`) to archive. */
@@ -33,6 +33,8 @@ export interface S3SourceOptions {
   endpoint: string | undefined;
   /** `--source-region`, else `--region`; else the environment's. */
   region: string | undefined;
+  /** `--profile`: the SDK profile of credentials and region. */
+  profile?: string | undefined;
   /** Names to leave out. */
   excluder: Excluder;
   /** Stops listing, and lets go of objects fetched ahead. */
@@ -77,7 +79,7 @@ export class S3Sources implements Disposable {
   async list(path: string): Promise<S3ObjectItem[]> {
     const { bucket, key } = parseS3Uri(path);
     const { s3Entries } = await import("../s3/mod.ts");
-    const client = await this.#connect();
+    const client = await this.#connect(path);
     const { excluder } = this.#options;
     const signal = this.#signal;
     const uri = (objectKey: string) => `s3://${bucket}/${objectKey}`;
@@ -162,9 +164,17 @@ export class S3Sources implements Disposable {
     this.#client?.destroy();
   }
 
-  async #connect(): Promise<S3Client> {
+  async #connect(path: string): Promise<S3Client> {
     if (this.#client !== undefined) return this.#client;
-    this.#client = await s3Client(this.#options.endpoint, this.#options.region);
+    const { endpoint, region, profile } = this.#options;
+    const client = await s3Client(endpoint, region, false, profile);
+    try {
+      await requireCredentials(client, path);
+    } catch (error) {
+      client.destroy();
+      throw error;
+    }
+    this.#client = client;
     return this.#client;
   }
 }

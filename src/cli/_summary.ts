@@ -15,8 +15,12 @@ import {
 /** What the summary reports. */
 export interface SummaryFacts {
   entries: number;
+  /** Input bytes of the whole archive, a resumed run's included. */
   bytesIn: number;
+  /** Bytes of the whole archive, those a resumed run uploaded included. */
   bytesOut: number;
+  /** What the run this one resumed had done (`--resume`), if anything. */
+  resumed?: { bytesIn: number; bytesOut: number } | undefined;
   elapsedMs: number;
   /** Where the archive went, as the user wrote it. */
   target: string;
@@ -54,19 +58,39 @@ function objectFacts(object: { size: number; etag: string }): string {
 /**
  * `zipstream: 3,214 entries, 212 MiB in, 98.1 MiB out (46.3%), 118 MiB/s,
  * 1.8 s -> s3://demo/tree.zip (102,876,543 bytes, ETag "…")`
+ *
+ * In and out are the whole archive's, so that out is the object's size and
+ * their ratio the compression's. A resumed run says after them what it did
+ * itself, and its speed is that of its own reading: `…, 98.1 MiB out
+ * (46.3%), resumed after 40.0 MiB: 130 MiB read and 58.1 MiB sent by this
+ * run, 118 MiB/s, …`.
  */
 export function formatSummary(facts: SummaryFacts): string {
   const ratio = facts.bytesIn === 0
     ? ""
     : ` (${((facts.bytesOut / facts.bytesIn) * 100).toFixed(1)}%)`;
+  const readNow = facts.bytesIn - (facts.resumed?.bytesIn ?? 0);
+  const resumed = facts.resumed === undefined
+    ? ""
+    : `, resumed after ${formatBytes(facts.resumed.bytesOut)}: ${
+      formatBytes(readNow)
+    } read and ${
+      formatBytes(facts.bytesOut - facts.resumed.bytesOut)
+    } sent by this run`;
   const seconds = facts.elapsedMs / 1000;
-  const rate = seconds > 0 ? facts.bytesIn / seconds : 0;
+  const rate = seconds > 0 ? readNow / seconds : 0;
   const object = facts.object === undefined ? "" : objectFacts(facts.object);
   return `zipstream: ${formatCount(facts.entries)} ${
     facts.entries === 1 ? "entry" : "entries"
   }, ${formatBytes(facts.bytesIn)} in, ${
     formatBytes(facts.bytesOut)
-  } out${ratio}, ${formatRate(rate)}, ${
+  } out${ratio}${resumed}, ${formatRate(rate)}, ${
     formatDuration(facts.elapsedMs)
   } -> ${facts.target}${object}`;
+}
+
+/** The summary's word on what `--strict` would have refused. */
+export function formatSkipped(count: number): string {
+  const paths = count === 1 ? "1 unreadable path" : `${count} unreadable paths`;
+  return `zipstream: skipped ${paths} (see the warnings above); the archive holds everything else`;
 }

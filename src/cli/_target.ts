@@ -5,6 +5,7 @@
  * @module
  */
 
+import { basename, resolve } from "node:path";
 import { UsageError } from "./_cli_error.ts";
 
 /** Where the archive is written. */
@@ -13,8 +14,16 @@ export type Target =
   | { kind: "stdout" }
   | { kind: "s3"; bucket: string; key: string };
 
-/** Parses `FILE`, `-` or `s3://bucket/key`. */
-export function parseTarget(output: string): Target {
+/**
+ * Parses `FILE`, `-`, `s3://bucket/key` or `s3://bucket/folder/`. A key
+ * ending in `/` gets the archive's name appended, as `aws s3 cp` appends
+ * the file's: the base name of the single path in `inputs` plus `.zip`
+ * (`inputs` is `undefined` when the paths come from standard input).
+ */
+export function parseTarget(
+  output: string,
+  inputs: readonly string[] | undefined,
+): Target {
   if (output === "-") return { kind: "stdout" };
   if (output === "") {
     throw new UsageError(
@@ -26,12 +35,44 @@ export function parseTarget(output: string): Target {
   const slash = rest.indexOf("/");
   const bucket = slash === -1 ? rest : rest.slice(0, slash);
   const key = slash === -1 ? "" : rest.slice(slash + 1);
-  if (bucket === "" || key === "" || key.endsWith("/")) {
+  if (bucket === "" || key === "" || /(^|\/)\/$/.test(key)) {
     throw new UsageError(
-      `Invalid S3 output "${output}": expected s3://bucket/key with an object key such as s3://backups/site.zip`,
+      `Invalid S3 output "${output}": expected s3://bucket/key with an object key such as s3://backups/site.zip, or s3://bucket/folder/`,
     );
   }
-  return { kind: "s3", bucket, key };
+  if (!key.endsWith("/")) return { kind: "s3", bucket, key };
+  return { kind: "s3", bucket, key: key + archiveName(output, inputs) };
+}
+
+/** `NAME.zip` for a folder target, from the single path archived. */
+function archiveName(
+  output: string,
+  inputs: readonly string[] | undefined,
+): string {
+  const [input] = inputs ?? [];
+  const base = inputs?.length === 1 && input !== undefined && input !== "-"
+    ? baseName(input)
+    : "";
+  if (base === "") {
+    const given = inputs === undefined
+      ? "the paths come from standard input (-@)"
+      : inputs.length === 1
+      ? `the path is "${inputs[0]}"`
+      : `${inputs.length} paths are given`;
+    throw new UsageError(
+      `Cannot name the archive in "${output}": a folder target takes its name from a single file or directory, but ${given}; give the key, such as ${output}archive.zip`,
+    );
+  }
+  return `${base}.zip`;
+}
+
+/** The last segment of a local path or `s3://` URI, as resolved (`.` names the current directory). */
+function baseName(path: string): string {
+  if (/^s3:\/\//i.test(path)) {
+    const segments = path.slice("s3://".length).split("/").filter(Boolean);
+    return segments.at(-1) ?? "";
+  }
+  return basename(resolve(path));
 }
 
 /** The target as the user would write it, for messages. */

@@ -7,7 +7,7 @@
 
 import { posix, resolve } from "node:path";
 import { CliError } from "./_cli_error.ts";
-import type { Excluder } from "./_glob.ts";
+import type { Excluder, Includer } from "./_glob.ts";
 
 /** One thing to archive, found on disk or standing for standard input. */
 export type InputItem =
@@ -42,6 +42,13 @@ export interface WalkOptions {
   followSymlinks: boolean;
   /** Names to leave out. */
   excluder: Excluder;
+  /** Names to keep (`--include`); directories are walked whatever their name. */
+  includer?: Includer;
+  /**
+   * Told of each file or directory that cannot be read (permission denied),
+   * which is then left out; without it, such a path fails the walk.
+   */
+  onUnreadable?: (path: string, reason: string) => void;
   /** The entry name given to `-`. */
   stdinName: string;
   /** A file never to add (the archive being written), by device and inode. */
@@ -77,7 +84,10 @@ export async function collectInputs(
   // tell the same file given twice (skipped) from two files (an error);
   // storing resolved paths for every entry would double the walk's memory.
   const sources = new Map<string, string>();
+  const kept = (name: string) => options.includer?.includes(name) ?? true;
   const add = (item: InputItem, path: string): boolean => {
+    // Left out by --include, a directory is still walked.
+    if (!kept(item.name.replace(/\/$/, ""))) return true;
     const previous = sources.get(item.name);
     if (previous === undefined) {
       sources.set(item.name, path);
@@ -96,7 +106,11 @@ export async function collectInputs(
     ancestors: readonly string[],
   ): Promise<void> => {
     options.signal?.throwIfAborted();
-    let info = await inspect(() => Deno.lstat(path), path);
+    // In a directory that can be listed but not searched (r without x),
+    // even lstat is refused.
+    const found = await readable(() => Deno.lstat(path), path);
+    if (found === undefined) return;
+    let info = found;
     if (info.isSymlink) {
       const target = await inspect(() => Deno.readLink(path), path);
       if (!options.followSymlinks) {
@@ -133,6 +147,15 @@ export async function collectInputs(
           `Cannot add "${path}": symbolic link loop back to "${real}"`,
         );
       }
+      // Listed before the directory's entry is added, so that one that
+      // cannot be listed is left out whole.
+      const children = await readable(async () => {
+        const names: string[] = [];
+        for await (const child of Deno.readDir(path)) names.push(child.name);
+        return names;
+      }, path);
+      if (children === undefined) return;
+      children.sort();
       if (name !== "") {
         const added = add(
           {
@@ -146,11 +169,6 @@ export async function collectInputs(
         );
         if (!added) return;
       }
-      const children: string[] = [];
-      await inspect(async () => {
-        for await (const child of Deno.readDir(path)) children.push(child.name);
-      }, path);
-      children.sort();
       const inside = [...ancestors, real];
       for (const child of children) {
         const childName = name === "" ? child : `${name}/${child}`;
@@ -164,9 +182,12 @@ export async function collectInputs(
         options.skip !== undefined && info.dev === options.skip.dev &&
         info.ino === options.skip.ino
       ) return;
-      // Opening now makes an unreadable file fail before any byte is written,
-      // rather than halfway through the archive.
-      const file = await inspect(() => Deno.open(path, { read: true }), path);
+      if (!kept(name)) return;
+      // Opening now finds an unreadable file before any byte is written and
+      // before a stored archive's length is computed, rather than halfway
+      // through the archive.
+      const file = await readable(() => Deno.open(path, { read: true }), path);
+      if (file === undefined) return;
       file.close();
       add(
         {
@@ -186,6 +207,30 @@ export async function collectInputs(
         describeType(info)
       }, not a file, directory or symbolic link`,
     );
+  };
+
+  /**
+   * Runs a file-system call; `undefined` when it met a permission it lacks
+   * and the caller skips such paths, after telling it.
+   */
+  const readable = async <T>(
+    call: () => Promise<T>,
+    path: string,
+  ): Promise<T | undefined> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (
+        error instanceof Deno.errors.PermissionDenied &&
+        options.onUnreadable !== undefined
+      ) {
+        options.onUnreadable(path, reason(error));
+        return undefined;
+      }
+      throw new CliError(`Cannot add "${path}": ${reason(error)}`, {
+        cause: error,
+      });
+    }
   };
 
   for (const path of paths) {

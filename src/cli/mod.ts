@@ -14,18 +14,18 @@
  */
 
 import denoConfig from "../../deno.json" with { type: "json" };
-import { predictLength, zip } from "../zip/mod.ts";
+import { zip } from "../zip/mod.ts";
 import type { ZipOptions } from "../zip/zip_options.ts";
 import { resolve } from "node:path";
 import { parseCliArgs } from "./_args.ts";
 import { collectArchiveItems } from "./_archive_items.ts";
-import { UsageError } from "./_cli_error.ts";
+import { EXIT_SKIPPED, UsageError } from "./_cli_error.ts";
 import { sweepBeforeRun } from "./_abandoned_uploads.ts";
 import { runCleanup } from "./_cleanup_command.ts";
-import { type ArchiveItem, entryShapes, toZipEntries } from "./_entries.ts";
+import { exactLength, inputBytes, toZipEntries } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
-import { Excluder } from "./_glob.ts";
+import { Excluder, Includer } from "./_glob.ts";
 import { HELP } from "./_help.ts";
 import { Interrupt } from "./_interrupt.ts";
 import { leftoverOf, reportFailure } from "./_failure_report.ts";
@@ -37,10 +37,15 @@ import { readRecordedUpload, ResumeFile } from "./_resume_file.ts";
 import { checkOutsideInputs, fingerprintInputs } from "./_resume_inputs.ts";
 import {
   formatCompletedEarlier,
+  formatSkipped,
   formatSummary,
   formatUnverified,
 } from "./_summary.ts";
 import { describeTarget } from "./_target.ts";
+import { readNames } from "./_names_stdin.ts";
+import { describeCompression, hasStoredSuffix } from "./_store_suffixes.ts";
+import { formatAdding } from "./_verbose.ts";
+import type { WrittenEntry } from "../zip/written_entry.ts";
 import type { CliPlan } from "./_args.ts";
 
 /**
@@ -103,8 +108,8 @@ export async function main(args: readonly string[]): Promise<number> {
   using interrupt = new Interrupt();
   const state: RunState = { resumeNote: undefined };
   try {
-    await run(plan, openJournal(), interrupt, state);
-    return 0;
+    const skipped = await run(plan, openJournal(), interrupt, state);
+    return skipped > 0 ? EXIT_SKIPPED : 0;
   } catch (error) {
     return reportFailure(error, interrupt.reason, state.resumeNote);
   }
@@ -146,19 +151,23 @@ async function abortResume(path: string, plan: CliPlan): Promise<number> {
   return code;
 }
 
+/** Runs the command and resolves to the number of unreadable paths left out. */
 async function run(
   plan: CliPlan,
   journal: Journal | undefined,
   interrupt: Interrupt,
   state: RunState,
-): Promise<void> {
+): Promise<number> {
   const { target } = plan;
+  const inputs = plan.namesStdin
+    ? [...plan.inputs, ...await readNames(Deno.stdin.readable)]
+    : plan.inputs;
   if (target.kind === "stdout" && Deno.stdout.isTerminal()) {
     throw new UsageError(
       "Refusing to write a ZIP archive to a terminal: redirect standard output or give -o FILE",
     );
   }
-  if (plan.resume !== undefined) checkOutsideInputs(plan.resume, plan.inputs);
+  if (plan.resume !== undefined) checkOutsideInputs(plan.resume, inputs);
   if (journal !== undefined) {
     await sweepBeforeRun(journal, {
       cleanupRetry: plan.cleanupRetry,
@@ -172,17 +181,32 @@ async function run(
   using sources = new S3Sources({
     endpoint: plan.sourceEndpoint ?? plan.endpoint,
     region: plan.sourceRegion ?? plan.region,
+    profile: plan.profile,
     excluder,
     signal: interrupt.signal,
     retry: plan.retry,
   });
-  const items = await collectArchiveItems(plan.inputs, {
-    followSymlinks: plan.followSymlinks,
-    excluder,
-    stdinName: plan.stdinName,
-    skip: target.kind === "file" ? await identify(target.path) : undefined,
-    signal: interrupt.signal,
-  }, sources);
+  let skipped = 0;
+  const items = await collectArchiveItems(
+    inputs,
+    {
+      followSymlinks: plan.followSymlinks,
+      excluder,
+      includer: new Includer(plan.include),
+      stdinName: plan.stdinName,
+      skip: target.kind === "file" ? await identify(target.path) : undefined,
+      signal: interrupt.signal,
+      // Like zip: warn, leave it out, finish the archive, exit 18.
+      ...(plan.strict ? {} : {
+        onUnreadable: (path: string, cause: string) => {
+          skipped++;
+          writeLine(`zipstream: warning: skipped "${path}": ${cause}`);
+        },
+      }),
+    },
+    sources,
+    plan.junkPaths,
+  );
   if (!plan.allowEscapingSymlinks) refuseEscapingLinks(items);
   let workersUnavailable: Error | undefined;
   const options: ZipOptions = {
@@ -195,39 +219,18 @@ async function run(
       if (status.state === "unavailable") workersUnavailable = status.reason;
     },
   };
-  const style: ProgressStyle = plan.progress !== "bar"
+  // -v lists the entries instead of the bar.
+  const style: ProgressStyle = plan.progress !== "bar" || plan.verbose
     ? "off"
     : Deno.stderr.isTerminal()
     ? "bar"
     : "lines";
   const where = describeTarget(target);
-  const progress = new Progress(style, {
-    bytes: items.some((item) => item.kind === "stdin")
-      ? undefined
-      : items.reduce(
-        (sum, item) =>
-          sum +
-          (item.kind === "file" || item.kind === "object" ? item.size : 0),
-        0,
-      ),
-    entries: items.length,
-    uploads: target.kind === "s3",
-  });
-  // A signal's line must not land in the middle of the bar.
-  interrupt.beforeLine = () => progress.stop();
-  const entries = toZipEntries(items, {
-    entryStarted: (item) => progress.entryStarted(item.name),
-    bytesRead: (count) => progress.bytesRead(count),
-    entryFinished: () => progress.entryFinished(),
-  });
-  const contentLength = target.kind === "s3"
-    ? exactLength(items, options)
-    : undefined;
   const resume = plan.resume === undefined ? undefined : await ResumeFile.open(
     plan.resume,
     where,
     {
-      compression: plan.compression,
+      compression: describeCompression(plan.compression, plan.storeSuffixes),
       level: plan.level,
       comment: plan.comment ?? null,
       entries: items.length,
@@ -236,11 +239,42 @@ async function run(
     plan.partSize,
     { endpoint: plan.endpoint, region: plan.region },
   );
+  const progress = new Progress(style, {
+    bytes: items.some((item) => item.kind === "stdin")
+      ? undefined
+      : inputBytes(items),
+    entries: items.length,
+    uploads: target.kind === "s3",
+    resumed: resume === undefined || resume.resumePoint.offset === 0
+      ? undefined
+      : {
+        // The archive does not read again the entries recorded before its offset.
+        bytesIn: inputBytes(items.slice(0, resume.resumePoint.entries.length)),
+        entries: resume.resumePoint.entries.length,
+        bytesOut: resume.resumePoint.offset,
+      },
+  });
+  // A signal's line must not land in the middle of the bar.
+  interrupt.beforeLine = () => progress.stop();
+  const entries = toZipEntries(items, {
+    entryStarted: (item) => progress.entryStarted(item.name),
+    bytesRead: (count) => progress.bytesRead(count),
+    entryFinished: () => progress.entryFinished(),
+  }, plan.storeSuffixes);
+  const contentLength = target.kind === "s3"
+    ? exactLength(items, options, plan.storeSuffixes)
+    : undefined;
+  const stored = (name: string) =>
+    plan.compression === "store" || hasStoredSuffix(name, plan.storeSuffixes);
+  const onEntry = (entry: WrittenEntry) => {
+    resume?.onEntry(entry);
+    if (plan.verbose) writeLine(formatAdding(entry, stored(entry.name)));
+  };
   const archive = zip(
     entries,
-    resume === undefined ? options : {
+    resume === undefined ? { ...options, onEntry } : {
       ...options,
-      onEntry: (entry) => resume.onEntry(entry),
+      onEntry,
       resume: resume.resumePoint,
     },
   ).pipeThrough(
@@ -286,6 +320,8 @@ async function run(
           key: target.key,
           endpoint: plan.endpoint,
           region: plan.region,
+          profile: plan.profile,
+          object: plan.object,
           partSize: plan.partSize,
           concurrency: plan.concurrency,
           contentMd5: plan.contentMd5,
@@ -338,28 +374,15 @@ async function run(
           entries: progress.entriesDone,
           bytesIn: progress.bytesIn,
           bytesOut: progress.bytesOut,
+          resumed: progress.resumed,
           elapsedMs: progress.elapsed,
           target: where,
           object,
         }),
     );
+    if (skipped > 0) writeLine(formatSkipped(skipped));
   }
-}
-
-/** The archive's length when `predictLength` can know it (stored entries of known size). */
-function exactLength(
-  items: readonly ArchiveItem[],
-  options: ZipOptions,
-): number | undefined {
-  if (
-    options.compression !== "store" ||
-    items.some((item) => item.kind === "stdin")
-  ) return undefined;
-  try {
-    return predictLength(entryShapes(items), options);
-  } catch {
-    return undefined;
-  }
+  return skipped;
 }
 
 /** The device and inode of an existing output file, so the walk leaves it out. */

@@ -374,7 +374,7 @@ Deno.test("zipstream exits 1 naming a missing path, and writes no archive", asyn
   });
 });
 
-Deno.test("zipstream exits 1 naming an unreadable file, and writes no archive", async () => {
+Deno.test("zipstream --strict exits 1 naming an unreadable file, and writes no archive", async () => {
   await withTempDir(async (dir) => {
     await makeTree(dir, [
       { kind: "dir", path: "d" },
@@ -385,7 +385,10 @@ Deno.test("zipstream exits 1 naming an unreadable file, and writes no archive", 
     const wrapper = Deno.uid() === 0
       ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
       : [];
-    const result = await runCli(["d", "-o", "out.zip"], { cwd: dir, wrapper });
+    const result = await runCli(["d", "-o", "out.zip", "--strict"], {
+      cwd: dir,
+      wrapper,
+    });
     assert.equal(result.code, 1);
     assert.equal(
       result.stderr,
@@ -395,14 +398,17 @@ Deno.test("zipstream exits 1 naming an unreadable file, and writes no archive", 
   });
 });
 
-Deno.test("zipstream exits 1 naming an unreadable directory", async () => {
+Deno.test("zipstream --strict exits 1 naming an unreadable directory", async () => {
   await withTempDir(async (dir) => {
     await makeTree(dir, [{ kind: "dir", path: "d/locked" }]);
     await Deno.chmod(`${dir}/d/locked`, 0o000);
     const wrapper = Deno.uid() === 0
       ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
       : [];
-    const result = await runCli(["d", "-o", "out.zip"], { cwd: dir, wrapper });
+    const result = await runCli(["d", "-o", "out.zip", "--strict"], {
+      cwd: dir,
+      wrapper,
+    });
     await Deno.chmod(`${dir}/d/locked`, 0o755);
     assert.equal(result.code, 1);
     assert.equal(
@@ -479,7 +485,7 @@ const USAGE_ERRORS: [string[], string][] = [
   [["a"], "Missing the output: expected -o FILE, -o - or -o s3://bucket/key"],
   [
     ["-o", "a.zip"],
-    "Missing the paths to add: expected at least one file, directory or -",
+    "Missing the paths to add: expected at least one file, directory or -, or -@ to read them from standard input",
   ],
   [["a", "-o"], "Option --output needs a value"],
   [
@@ -489,7 +495,7 @@ const USAGE_ERRORS: [string[], string][] = [
   [["--store=yes", "a", "-o", "a.zip"], "Option --store does not take a value"],
   [
     ["a", "-o", "s3://bucket-only"],
-    'Invalid S3 output "s3://bucket-only": expected s3://bucket/key with an object key such as s3://backups/site.zip',
+    'Invalid S3 output "s3://bucket-only": expected s3://bucket/key with an object key such as s3://backups/site.zip, or s3://bucket/folder/',
   ],
   [
     ["a", "-o", "a.zip", "--part-size", "8MiB"],
@@ -566,7 +572,7 @@ Deno.test("zipstream --help prints the usage and every option, and exits 0", asy
       "--level N",
       "--store",
       "--comment",
-      "--exclude",
+      "-x, --exclude",
       "--follow-symlinks",
       "--endpoint",
       "--region",
@@ -574,11 +580,24 @@ Deno.test("zipstream --help prints the usage and every option, and exits 0", asy
       "--concurrency",
       "--no-progress",
       "-q, --quiet",
+      "-v, --verbose",
+      "-i, --include",
+      "-j, --junk-paths",
+      "-@, --names-stdin",
+      "-n, --store-suffixes",
+      "--strict",
+      "--endpoint-url",
+      "--profile",
+      "--storage-class",
+      "--sse",
+      "--content-type",
+      "--metadata",
       "-h, --help",
       "--version",
     ]
   ) assert.ok(help.includes(`  ${option}`), option);
   assert.match(help, /^ {2}2 {4}usage error$/m);
+  assert.match(help, /^ {2}18 {3}the archive was written without the files/m);
   // The README shows the help whole: it must be this text, not an older one.
   const readme = await Deno.readTextFile(
     new URL("../../README.md", import.meta.url),
@@ -619,7 +638,7 @@ Deno.test("zipstream writes plain progress lines, not a bar, when stderr is not 
     const lines = seen.trimEnd().split("\n");
     assert.match(
       lines[0]!,
-      /^zipstream: [\d.]+ [KM]iB, [\d.]+ [KMG]?i?B\/s, ETA -, 0\/1 entries, -$/,
+      /^zipstream: [\d.]+ [KM]iB, [\d.]+ [KMG]?i?B\/s, ETA --:--, 0\/1 entries, -$/,
     );
     assert.match(
       lines.at(-1)!,
@@ -724,7 +743,7 @@ Deno.test("zipstream draws a progress bar on a terminal, then the summary line",
     );
     assert.match(
       screen,
-      /[█░]{24} 100% \| [\d.]+ KiB of [\d.]+ KiB \| .* \| 11\/11 entries \| /,
+      /[█░]{20} 100% \| [\d.]+ KiB of [\d.]+ KiB \| .* \| 11\/11 entries \| /,
     );
     assert.ok(screen.includes("\x1b[?25h"), "the cursor is shown again");
     assert.match(screen, /\nzipstream: 11 entries, .* -> out\.zip\n$/);

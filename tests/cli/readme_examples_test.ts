@@ -142,6 +142,15 @@ Deno.test("README example: the zipstream command lines all work as shown", async
       await assertOpensEverywhere(`${dir}/access.zip`, [
         { name: "access.log", data: "GET / 200\n".repeat(100) },
       ]);
+      await download(client, "exports/project.zip", `${dir}/exports.zip`);
+      await assertOpensEverywhere(`${dir}/exports.zip`, [
+        { name: "project/app.ts", data: "export {};\n" },
+      ]);
+      assert.deepEqual(
+        (await readWithPython(`${dir}/sources.zip`)).entries.map((e) => e.name)
+          .sort(),
+        ["app.ts", "main.ts"],
+      );
       await download(client, "exports/2026.zip", `${dir}/2026.zip`);
       await assertOpensEverywhere(
         `${dir}/2026.zip`,

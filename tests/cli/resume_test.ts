@@ -5,12 +5,16 @@ import {
   HeadObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
+import { formatBytes, formatCount } from "../../src/cli/_format.ts";
 import { ResumeFile, type S3Server } from "../../src/cli/_resume_file.ts";
 import {
+  parseUploadCheckpoint,
+  resumePointOf,
   S3UploadError,
   type UploadCheckpoint,
   uploadToS3,
 } from "../../src/s3/mod.ts";
+import { decodeWrittenEntry } from "../../src/zip/mod.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import {
   FaultProxy,
@@ -36,6 +40,7 @@ import {
   waitUntil,
   withChild,
 } from "./_cli.ts";
+import { drawnFrames, frameFields, runOnTerminal } from "./_terminal.ts";
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -249,7 +254,7 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
         // Files wholly before the last part boundary ahead of the first
         // unfinished file are not read again: files 0 and 1 end before
         // 15 MiB, file 2 runs past it and file 3 past the completed 20 MiB.
-        const readAgain = /, ([\d.]+) MiB in,/.exec(resumed.stderr);
+        const readAgain = /: ([\d.]+) MiB read and /.exec(resumed.stderr);
         assert.ok(readAgain, resumed.stderr);
         assert.ok(
           Math.abs(Number(readAgain[1]) * MIB - (FILES - 2) * FILE_SIZE) <
@@ -264,6 +269,73 @@ Deno.test("zipstream --resume continues an upload killed with SIGKILL, sends onl
       } finally {
         await proxy.close();
       }
+    });
+  });
+});
+
+Deno.test("zipstream --resume starts the bar where the killed run stopped, and sums up the whole object", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, tree());
+      await crashThroughOwnProxy(endpoint, dir, bucket, "bar.zip");
+      const { archive: point } = resumePointOf(
+        parseUploadCheckpoint(
+          JSON.parse(await Deno.readTextFile(`${dir}/up.resume`)).upload,
+        ),
+        (await Deno.readTextFile(`${dir}/up.resume.entries`)).trimEnd()
+          .split("\n").map((line) => decodeWrittenEntry(line)),
+      );
+      // The files wholly in the completed parts are not read again.
+      const resumedIn = point.entries.reduce(
+        (sum, entry) => sum + entry.size,
+        0,
+      );
+      assert.ok(resumedIn >= FILE_SIZE, `${resumedIn} bytes resumed`);
+
+      const { code, screen } = await runOnTerminal(
+        zipArgs(bucket, "bar.zip", endpoint, "up.resume")
+          .filter((arg) => arg !== "--no-progress"),
+        { cwd: dir, columns: 100, env: cliEnv(dir) },
+      );
+      assert.equal(code, 0, screen);
+      const frames = drawnFrames(screen);
+      const summary = frames.pop()!;
+      const total = FILES * FILE_SIZE;
+      const first = new Map(frameFields(frames[0]!));
+      assert.equal(
+        first.get("percent"),
+        `${Math.floor((resumedIn / total) * 100)}%`,
+        frames[0]!,
+      );
+      assert.equal(
+        first.get("bytes"),
+        `${formatBytes(resumedIn)} of ${formatBytes(total)}`,
+      );
+      assert.equal(first.get("sent"), `${formatBytes(point.offset)} sent`);
+      assert.equal(first.get("entries"), `${point.entries.length}/9 entries`);
+      const last = new Map(frameFields(frames.at(-1)!));
+      assert.equal(last.get("percent"), "100%");
+
+      const size = (await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: "bar.zip" }),
+      )).ContentLength!;
+      const expected = `zipstream: 9 entries, ${formatBytes(total)} in, ${
+        formatBytes(size)
+      } out (${((size / total) * 100).toFixed(1)}%), resumed after ${
+        formatBytes(point.offset)
+      }: `;
+      assert.equal(summary.slice(0, expected.length), expected, summary);
+      assert.match(
+        summary.slice(expected.length),
+        new RegExp(
+          `^[\\d.]+ MiB read and ${
+            formatBytes(size - point.offset)
+          } sent by this run, .* -> s3://${bucket}/bar\\.zip \\(${
+            formatCount(size)
+          } bytes, ETag "[^"]+"\\)$`,
+        ),
+      );
     });
   });
 });

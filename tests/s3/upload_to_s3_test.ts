@@ -143,7 +143,7 @@ Deno.test("uploadToS3() splits a longer body into parts of the part size and com
   assert.deepEqual(s3.pendingUploads(), []);
 });
 
-Deno.test("uploadToS3() passes content type, disposition, metadata, tagging and storage class on", async () => {
+Deno.test("uploadToS3() passes content type, disposition, metadata, tagging, storage class and encryption on", async () => {
   const s3 = new RecordingS3();
   await uploadToS3(
     patternStream(PART + 1).stream,
@@ -153,6 +153,8 @@ Deno.test("uploadToS3() passes content type, disposition, metadata, tagging and 
       metadata: { origin: "test" },
       tagging: { project: "zip stream", team: "a&b" },
       storageClass: "STANDARD_IA",
+      serverSideEncryption: "aws:kms",
+      sseKmsKeyId: "key-1",
     }),
   );
   const create = s3.calls[0]!;
@@ -162,6 +164,8 @@ Deno.test("uploadToS3() passes content type, disposition, metadata, tagging and 
   assert.deepEqual(create.input.Metadata, { origin: "test" });
   assert.equal(create.input.Tagging, "project=zip+stream&team=a%26b");
   assert.equal(create.input.StorageClass, "STANDARD_IA");
+  assert.equal(create.input.ServerSideEncryption, "aws:kms");
+  assert.equal(create.input.SSEKMSKeyId, "key-1");
 });
 
 Deno.test("uploadToS3() plans parts from contentLength and checks the body has that length", async () => {
@@ -774,6 +778,16 @@ Deno.test("S3UploadStream rejects options it cannot use, naming the option and t
       { metadata: { a: 1 as unknown as string } },
       TypeError,
       'expected option "metadata" to be a record of strings but got {"a":1}',
+    ],
+    [
+      { serverSideEncryption: "KMS" as "aws:kms" },
+      TypeError,
+      'expected option "serverSideEncryption" to be "AES256", "aws:kms" or "aws:kms:dsse" but got "KMS"',
+    ],
+    [
+      { serverSideEncryption: "AES256", sseKmsKeyId: "key-1" },
+      TypeError,
+      'expected option "sseKmsKeyId" to be a non-empty string, with serverSideEncryption "aws:kms" or "aws:kms:dsse" but got "key-1"',
     ],
     [
       { signal: "stop" as unknown as AbortSignal },
