@@ -57,6 +57,8 @@ export interface ResolvedUploadOptions {
   metadata: Record<string, string> | undefined;
   tagging: string | undefined;
   storageClass: StorageClass | undefined;
+  serverSideEncryption: "AES256" | "aws:kms" | "aws:kms:dsse" | undefined;
+  sseKmsKeyId: string | undefined;
   retry: RetryPolicy;
   cleanupRetry: RetryPolicy;
   onCheckpoint:
@@ -102,6 +104,8 @@ export function resolveUploadOptions(
     metadata,
     tagging,
     storageClass,
+    serverSideEncryption,
+    sseKmsKeyId,
     retry = {},
     cleanupRetry = {},
     onCheckpoint,
@@ -180,6 +184,29 @@ export function resolveUploadOptions(
   ) {
     fail(TypeError, "storageClass", "a non-empty string", storageClass);
   }
+  if (
+    serverSideEncryption !== undefined &&
+    !["AES256", "aws:kms", "aws:kms:dsse"].includes(serverSideEncryption)
+  ) {
+    fail(
+      TypeError,
+      "serverSideEncryption",
+      '"AES256", "aws:kms" or "aws:kms:dsse"',
+      serverSideEncryption,
+    );
+  }
+  if (
+    sseKmsKeyId !== undefined &&
+    (typeof sseKmsKeyId !== "string" || sseKmsKeyId.length === 0 ||
+      !serverSideEncryption?.startsWith("aws:kms"))
+  ) {
+    fail(
+      TypeError,
+      "sseKmsKeyId",
+      'a non-empty string, with serverSideEncryption "aws:kms" or "aws:kms:dsse"',
+      sseKmsKeyId,
+    );
+  }
   const policy = resolveRetryPolicy(retry, fail);
   const cleanupPolicy = resolveRetryPolicy(
     cleanupRetry,
@@ -236,6 +263,8 @@ export function resolveUploadOptions(
       : tagging,
     // The SDK types the known classes; S3-compatible servers may have others.
     storageClass: storageClass as StorageClass | undefined,
+    serverSideEncryption,
+    sseKmsKeyId,
     retry: policy,
     cleanupRetry: cleanupPolicy,
     onCheckpoint,
@@ -323,6 +352,8 @@ export function objectFieldsOf(
     | "metadata"
     | "tagging"
     | "storageClass"
+    | "serverSideEncryption"
+    | "sseKmsKeyId"
   >,
 ): ObjectFields {
   return {
@@ -331,5 +362,7 @@ export function objectFieldsOf(
     Metadata: o.metadata,
     Tagging: o.tagging,
     StorageClass: o.storageClass,
+    ServerSideEncryption: o.serverSideEncryption,
+    SSEKMSKeyId: o.sseKmsKeyId,
   };
 }

@@ -289,6 +289,19 @@ export interface UploadOptions {
    */
   storageClass?: string;
   /**
+   * Server-side encryption of the object: `"AES256"` (SSE-S3), `"aws:kms"`
+   * (SSE-KMS) or `"aws:kms:dsse"`.
+   *
+   * @default {undefined} (the bucket's default)
+   */
+  serverSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
+  /**
+   * The KMS key of `serverSideEncryption` `"aws:kms"` or `"aws:kms:dsse"`.
+   *
+   * @default {undefined} (the account's AWS managed key)
+   */
+  sseKmsKeyId?: string;
+  /**
    * Retry and timeout settings of the upload's work: creating it, its parts,
    * completing it.
    *
