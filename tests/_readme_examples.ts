@@ -24,7 +24,7 @@ import {
   withTempDir,
 } from "./_readers.ts";
 import {
-  getObjectStream,
+  downloadObject,
   LOCAL_S3_ENV,
   localClient,
   s3Endpoint,
@@ -85,8 +85,7 @@ export async function download(
   key: string,
   path: string,
 ): Promise<void> {
-  const file = await Deno.open(path, { write: true, createNew: true });
-  await (await getObjectStream(client, BUCKET, key)).pipeTo(file.writable);
+  await downloadObject(client, BUCKET, key, path);
 }
 
 /** The objects under `reports/2026/` that the README's bucket examples zip. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { testUsageErrors } from "./_usage_errors.ts";
 import {
   assertOpensEverywhere,
   readWithPython,
@@ -300,16 +301,4 @@ const USAGE_ERRORS: [string[], string][] = [
   ],
 ];
 
-for (const [args, message] of USAGE_ERRORS) {
-  Deno.test(`zipstream ${args.join(" ")} exits 2 with "${message}"`, async () => {
-    await withTempDir(async (dir) => {
-      const result = await runCli(args, { cwd: dir });
-      assert.equal(result.code, 2);
-      assert.equal(
-        result.stderr,
-        `zipstream: ${message}\nTry 'zipstream --help' for more information\n`,
-      );
-      assert.deepEqual([...Deno.readDirSync(dir)], []);
-    });
-  });
-}
+testUsageErrors(USAGE_ERRORS);

@@ -4,6 +4,7 @@ import { logText } from "../zip/_log_text.ts";
 
 const WITHOUT_WORKERS = new URL("./_cli_without_workers.ts", import.meta.url)
   .pathname;
+import { testUsageErrors } from "./_usage_errors.ts";
 import {
   assertOpensEverywhere,
   type ExpectedEntry,
@@ -543,19 +544,7 @@ const USAGE_ERRORS: [string[], string][] = [
   ],
 ];
 
-for (const [args, message] of USAGE_ERRORS) {
-  Deno.test(`zipstream ${args.join(" ")} exits 2 with "${message}"`, async () => {
-    await withTempDir(async (dir) => {
-      const result = await runCli(args, { cwd: dir });
-      assert.equal(result.code, 2);
-      assert.equal(
-        result.stderr,
-        `zipstream: ${message}\nTry 'zipstream --help' for more information\n`,
-      );
-      assert.deepEqual([...Deno.readDirSync(dir)], []);
-    });
-  });
-}
+testUsageErrors(USAGE_ERRORS);
 
 Deno.test("zipstream --help prints the usage and every option, and exits 0", async () => {
   const result = await runCli(["--help"]);

@@ -7,7 +7,7 @@ import {
   withTempDir,
 } from "../_readers.ts";
 import {
-  getObjectStream,
+  downloadObject,
   LOCAL_S3_ENV,
   s3Endpoint,
   withBucket,
@@ -30,17 +30,6 @@ function cliEnv(dir: string): Record<string, string> {
   return { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: `${dir}/state` };
 }
 
-/** The object's bytes, as a file the readers can open. */
-async function download(
-  client: Parameters<typeof getObjectStream>[0],
-  bucket: string,
-  key: string,
-  path: string,
-): Promise<void> {
-  const file = await Deno.open(path, { write: true, createNew: true });
-  await (await getObjectStream(client, bucket, key)).pipeTo(file.writable);
-}
-
 Deno.test("zipstream -o s3://bucket/folder/ names the object after the single path, as aws s3 cp does", async () => {
   await withBucket(async (client, bucket) => {
     await withTempDir(async (dir) => {
@@ -54,7 +43,12 @@ Deno.test("zipstream -o s3://bucket/folder/ names the object after the single pa
         result.stderr,
         new RegExp(`-> s3://${bucket}/backups/site\\.zip \\(`),
       );
-      await download(client, bucket, "backups/site.zip", `${dir}/got.zip`);
+      await downloadObject(
+        client,
+        bucket,
+        "backups/site.zip",
+        `${dir}/got.zip`,
+      );
       await assertOpensEverywhere(`${dir}/got.zip`, [
         { name: "site/" },
         { name: "site/index.html", data: "<h1>Hello</h1>\n" },
@@ -193,7 +187,7 @@ Deno.test("zipstream --profile takes the credentials of that profile, and --endp
         },
       });
       assert.equal(result.code, 0, result.stderr);
-      await download(client, bucket, "index.zip", `${dir}/got.zip`);
+      await downloadObject(client, bucket, "index.zip", `${dir}/got.zip`);
       await assertOpensEverywhere(`${dir}/got.zip`, [
         { name: "site/index.html", data: "<h1>Hello</h1>\n" },
       ]);
@@ -257,7 +251,7 @@ Deno.test("zipstream -0 leaves an unreadable file out of an upload of exact leng
         lines[2],
         "zipstream: skipped 1 unreadable path (see the warnings above); the archive holds everything else",
       );
-      await download(client, bucket, "site.zip", `${dir}/got.zip`);
+      await downloadObject(client, bucket, "site.zip", `${dir}/got.zip`);
       await assertOpensEverywhere(`${dir}/got.zip`, [
         { name: "site/" },
         { name: "site/index.html", data: "<h1>Hello</h1>\n" },

@@ -13,6 +13,7 @@ import { formatUnverified } from "../../src/cli/_summary.ts";
 import { describeLeftover, type Leftover } from "../../src/cli/_target.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import {
+  downloadObject,
   getObjectStream,
   LOCAL_S3_ENV,
   pendingUploads,
@@ -83,16 +84,6 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
-async function download(
-  client: Parameters<typeof getObjectStream>[0],
-  bucket: string,
-  key: string,
-  path: string,
-): Promise<void> {
-  const file = await Deno.open(path, { write: true, createNew: true });
-  await (await getObjectStream(client, bucket, key)).pipeTo(file.writable);
-}
-
 const UPLOAD_SHAPES = {
   deflated: [],
   "stored (with an exact Content-Length)": ["--store"],
@@ -128,7 +119,7 @@ for (const [how, compression] of Object.entries(UPLOAD_SHAPES)) {
             }\n$`,
           ),
         );
-        await download(client, bucket, key, `${dir}/site.zip`);
+        await downloadObject(client, bucket, key, `${dir}/site.zip`);
         await assertOpensEverywhere(`${dir}/site.zip`, EXPECTED);
         assert.deepEqual(await pendingUploads(client, bucket, key), []);
       });
@@ -252,7 +243,7 @@ Deno.test("zipstream finds an S3-compatible server through AWS_ENDPOINT_URL", as
       );
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, "");
-      await download(client, bucket, "site.zip", `${dir}/site.zip`);
+      await downloadObject(client, bucket, "site.zip", `${dir}/site.zip`);
       await assertOpensEverywhere(`${dir}/site.zip`, EXPECTED);
     });
   });

@@ -152,6 +152,17 @@ export async function getObjectStream(
   return object.Body.transformToWebStream() as ReadableStream<Uint8Array>;
 }
 
+/** Downloads s3://`bucket`/`key` to a new file at `path`, for the readers to open. */
+export async function downloadObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  path: string,
+): Promise<void> {
+  const file = await Deno.open(path, { write: true, createNew: true });
+  await (await getObjectStream(client, bucket, key)).pipeTo(file.writable);
+}
+
 /** SHA-256 (hex) of the object's bytes, hashed as they stream. */
 export async function objectSha256(
   client: S3Client,

@@ -13,6 +13,7 @@ import { BLOCKS_PER_WORKER, DeflatePool } from "../../src/zip/_deflate_pool.ts";
 import { bytesOf, chunked } from "../_data.ts";
 import { assertOpensEverywhere } from "../_readers.ts";
 import { logText } from "./_log_text.ts";
+import { withWorkers } from "./_logged_workers.ts";
 
 const MiB = INPUT_BLOCK_SIZE;
 const LAST_MODIFIED = Date.UTC(2026, 0, 1);
@@ -36,60 +37,6 @@ function assertSameBytes(
   assert.fail(
     `${message}: ${actual.length} bytes against ${expected.length}, first difference at byte ${at}`,
   );
-}
-
-/** What the `Worker` global saw during a test: workers made, messages, ends. */
-interface WorkerLog {
-  created: number;
-  blocksSent: number;
-  terminated: number;
-  /** Resolves once a worker has said it is ready. */
-  firstReady: Promise<void>;
-}
-
-/**
- * Runs `fn` with the `Worker` global replaced by `replacement` (a subclass
- * of the real one that keeps a log, unless given), restoring it afterwards.
- */
-async function withWorkers<T>(
-  fn: (log: WorkerLog) => Promise<T>,
-  replacement?: (Base: typeof Worker, log: WorkerLog) => typeof Worker,
-): Promise<T> {
-  const original = globalThis.Worker;
-  let ready!: () => void;
-  const log: WorkerLog = {
-    created: 0,
-    blocksSent: 0,
-    terminated: 0,
-    firstReady: new Promise((resolve) => ready = resolve),
-  };
-  class LoggedWorker extends original {
-    constructor(url: string | URL, options?: WorkerOptions) {
-      super(url, options);
-      log.created++;
-      this.addEventListener("message", (event: MessageEvent) => {
-        if ((event.data as { kind?: string }).kind === "ready") ready();
-      });
-    }
-    override postMessage(
-      message: unknown,
-      transfer?: Transferable[] | StructuredSerializeOptions,
-    ): void {
-      log.blocksSent++;
-      if (Array.isArray(transfer)) super.postMessage(message, transfer);
-      else super.postMessage(message, transfer);
-    }
-    override terminate(): void {
-      log.terminated++;
-      super.terminate();
-    }
-  }
-  globalThis.Worker = replacement?.(LoggedWorker, log) ?? LoggedWorker;
-  try {
-    return await fn(log);
-  } finally {
-    globalThis.Worker = original;
-  }
 }
 
 /**

@@ -5,63 +5,13 @@ import { ENTRY_COST, LOOK_AHEAD_BYTES } from "../../src/zip/_look_ahead.ts";
 import { bytesOf, chunked, pseudoRandom } from "../_data.ts";
 import { assertOpensEverywhere, type ExpectedEntry } from "../_readers.ts";
 import { logText } from "./_log_text.ts";
+import { withWorkers } from "./_logged_workers.ts";
 
 const MiB = INPUT_BLOCK_SIZE;
 const KiB = 1024;
 const LAST_MODIFIED = Date.UTC(2026, 0, 1);
 const TEXT = logText(8 * MiB);
 const NOISE = pseudoRandom(2 * MiB, 7);
-
-/** What the `Worker` global saw: workers made and ended, jobs of each kind. */
-interface WorkerLog {
-  created: number;
-  terminated: number;
-  blocks: number;
-  batches: number;
-  firstReady: Promise<void>;
-}
-
-/** Runs `fn` with a `Worker` global that logs, restoring the real one afterwards. */
-async function withLoggedWorkers<T>(
-  fn: (log: WorkerLog) => Promise<T>,
-): Promise<T> {
-  const original = globalThis.Worker;
-  let ready!: () => void;
-  const log: WorkerLog = {
-    created: 0,
-    terminated: 0,
-    blocks: 0,
-    batches: 0,
-    firstReady: new Promise((resolve) => ready = resolve),
-  };
-  globalThis.Worker = class extends original {
-    constructor(url: string | URL, options?: WorkerOptions) {
-      super(url, options);
-      log.created++;
-      this.addEventListener("message", (event: MessageEvent) => {
-        if ((event.data as { kind?: string }).kind === "ready") ready();
-      });
-    }
-    override postMessage(
-      message: unknown,
-      transfer?: Transferable[] | StructuredSerializeOptions,
-    ): void {
-      if ((message as { kind?: string }).kind === "entries") log.batches++;
-      else log.blocks++;
-      if (Array.isArray(transfer)) super.postMessage(message, transfer);
-      else super.postMessage(message, transfer);
-    }
-    override terminate(): void {
-      log.terminated++;
-      super.terminate();
-    }
-  };
-  try {
-    return await fn(log);
-  } finally {
-    globalThis.Worker = original;
-  }
-}
 
 interface Spec {
   name: string;
@@ -149,7 +99,7 @@ Deno.test("zip() writes the same bytes for a tree of small entries with 0, 1 or 
   );
   for (const workers of [1, 2]) {
     for (const chunking of [65536, [4093, 1 << 17, 7]]) {
-      await withLoggedWorkers(async (log) => {
+      await withWorkers(async (log) => {
         const statuses: WorkerStatus[] = [];
         const archive = await bytesOf(
           zip(entriesOf(specs, chunking, log.firstReady), {
@@ -177,7 +127,7 @@ Deno.test("zip() writes the same bytes for a tree of small entries with 0, 1 or 
 });
 
 Deno.test("zip() starts no worker for a few small entries given whole", async () => {
-  await withLoggedWorkers(async (log) => {
+  await withWorkers(async (log) => {
     const statuses: WorkerStatus[] = [];
     const entries = Array.from({ length: 50 }, (_, i) => ({
       name: `${i}.txt`,
@@ -310,7 +260,7 @@ Deno.test("zip() reports an entry source that fails while looking ahead after th
 });
 
 Deno.test("zip() terminates its workers when the output is cancelled while entries are deflated ahead", async () => {
-  await withLoggedWorkers(async (log) => {
+  await withWorkers(async (log) => {
     let pulled = 0;
     let returned = false;
     async function* entries(): AsyncGenerator<ZipEntry> {
