@@ -210,7 +210,18 @@ Deno.test("zipstream keeps the working directory of the caller under deno task z
         "-q",
       ],
       cwd: dir,
-      env: { NO_COLOR: "1" },
+      // As from a shell: deno task sets INIT_CWD to the caller's directory
+      // only when it is not set already, and this test may itself run under
+      // a task (deno task test), whose INIT_CWD is the clone.
+      clearEnv: true,
+      env: {
+        NO_COLOR: "1",
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: Deno.env.get("HOME") ?? dir,
+        ...(Deno.env.get("DENO_DIR") === undefined
+          ? {}
+          : { DENO_DIR: Deno.env.get("DENO_DIR")! }),
+      },
       stderr: "piped",
     }).output();
     const stderr = new TextDecoder().decode(output.stderr);
