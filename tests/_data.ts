@@ -5,6 +5,8 @@
  * @module
  */
 
+import assert from "node:assert/strict";
+
 /** Bytes that look random to deflate, the same for the same seed. */
 export function pseudoRandom(
   length: number,
@@ -62,4 +64,23 @@ export async function bytesOf(
   stream: ReadableStream<Uint8Array>,
 ): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * Asserts that two byte arrays are equal, reporting the first difference:
+ * a diff of megabytes of bytes would take more memory than the test.
+ */
+export function assertSameBytes(
+  actual: Uint8Array,
+  expected: Uint8Array,
+  message = "",
+): void {
+  let at = 0;
+  while (
+    at < actual.length && at < expected.length && actual[at] === expected[at]
+  ) at++;
+  if (at === actual.length && at === expected.length) return;
+  assert.fail(
+    `${message}: ${actual.length} bytes against ${expected.length}, first difference at byte ${at}`,
+  );
 }

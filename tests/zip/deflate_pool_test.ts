@@ -10,7 +10,7 @@ import {
 import { pakoEngine } from "../../src/zip/_deflate_engine.ts";
 import { createDeflater, INPUT_BLOCK_SIZE } from "../../src/zip/_deflater.ts";
 import { BLOCKS_PER_WORKER, DeflatePool } from "../../src/zip/_deflate_pool.ts";
-import { bytesOf, chunked } from "../_data.ts";
+import { assertSameBytes, bytesOf, chunked } from "../_data.ts";
 import { assertOpensEverywhere } from "../_readers.ts";
 import { logText } from "./_log_text.ts";
 import { withWorkers } from "./_logged_workers.ts";
@@ -19,25 +19,6 @@ const MiB = INPUT_BLOCK_SIZE;
 const LAST_MODIFIED = Date.UTC(2026, 0, 1);
 
 const TEXT = logText(12 * MiB + 12345);
-
-/**
- * Asserts that two byte arrays are equal, reporting the first difference:
- * a diff of megabytes of bytes would take more memory than the test.
- */
-function assertSameBytes(
-  actual: Uint8Array,
-  expected: Uint8Array,
-  message = "",
-): void {
-  let at = 0;
-  while (
-    at < actual.length && at < expected.length && actual[at] === expected[at]
-  ) at++;
-  if (at === actual.length && at === expected.length) return;
-  assert.fail(
-    `${message}: ${actual.length} bytes against ${expected.length}, first difference at byte ${at}`,
-  );
-}
 
 /**
  * The chunks of `data`; after the chunk that ends the second block (when

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type WorkerStatus, zip, type ZipEntry } from "../../mod.ts";
 import { INPUT_BLOCK_SIZE } from "../../src/zip/_deflater.ts";
 import { ENTRY_COST, LOOK_AHEAD_BYTES } from "../../src/zip/_look_ahead.ts";
-import { bytesOf, chunked, pseudoRandom } from "../_data.ts";
+import { assertSameBytes, bytesOf, chunked, pseudoRandom } from "../_data.ts";
 import { assertOpensEverywhere, type ExpectedEntry } from "../_readers.ts";
 import { logText } from "./_log_text.ts";
 import { withWorkers } from "./_logged_workers.ts";
@@ -75,21 +75,6 @@ async function* entriesOf(
       ...(spec.level === undefined ? {} : { level: spec.level }),
     };
   }
-}
-
-function assertSameBytes(
-  actual: Uint8Array,
-  expected: Uint8Array,
-  what: string,
-) {
-  let at = 0;
-  while (
-    at < actual.length && at < expected.length && actual[at] === expected[at]
-  ) at++;
-  if (at === actual.length && at === expected.length) return;
-  assert.fail(
-    `${what}: ${actual.length} bytes against ${expected.length}, first difference at byte ${at}`,
-  );
 }
 
 Deno.test("zip() writes the same bytes for a tree of small entries with 0, 1 or 2 workers and any chunking", async () => {
