@@ -186,7 +186,7 @@ Exit status:
   2    usage error
   18   the archive was written without the files or directories that could
        not be read, each named by a warning line (zip's "could not open a
-       specified file to read"); the summary says how many
+       specified file to read"); the summary, unless --quiet, says how many
   130  interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM; cleaned up
        as for 1, unless a second signal came first
 `;

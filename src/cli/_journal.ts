@@ -300,7 +300,16 @@ async function examine(
     if (reread.record === undefined) {
       const age = Date.now() - (held.mtime?.getTime() ?? 0);
       if (temporary && age > STALE_TEMPORARY_MS) {
-        await Deno.remove(path).catch(() => {});
+        // "removed" only once the removal succeeded.
+        try {
+          await Deno.remove(path);
+        } catch (error) {
+          return {
+            state: "unreadable",
+            path,
+            reason: `${reread.reason}; could not remove it: ${reason(error)}`,
+          };
+        }
         return { state: "removed-partial", path };
       }
       return temporary

@@ -115,11 +115,14 @@ export class DeflatePool {
   }
 
   /**
-   * Whether workers may yet compress: some are wanted, and they have not
-   * failed to start nor been closed.
+   * Whether workers may yet compress: some are wanted, the runtime has
+   * `Worker`, and they have not failed to start nor been closed.
    */
   get usable(): boolean {
+    // Without a Worker (Node, Service Workers) reading ahead for workers
+    // would only hold entries and copy them for nothing.
     return this.#size > 0 && !this.#closed &&
+      typeof (globalThis as { Worker?: unknown }).Worker === "function" &&
       (!this.#started || this.#workers.length > 0);
   }
 

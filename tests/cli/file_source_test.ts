@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
-import { predictLength, zip, type ZipEntry } from "../../mod.ts";
+import {
+  predictLength,
+  type WorkerStatus,
+  zip,
+  type ZipEntry,
+} from "../../mod.ts";
 import {
   fileData,
   fileShape,
   WHOLE_FILE_LIMIT,
 } from "../../src/cli/_file_source.ts";
 import { CliError } from "../../src/cli/_cli_error.ts";
-import { bytesOf, pseudoRandom } from "../_data.ts";
+import { assertSameBytes, bytesOf, pseudoRandom } from "../_data.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 
 function counter(): { read: number; bytesRead(count: number): void } {
@@ -123,11 +128,16 @@ Deno.test("files read into one refilled buffer make the same archive with or wit
     };
     const options = { lastModified: Date.UTC(2026, 0, 1) };
     const inThread = await bytesOf(zip(entries(), { ...options, workers: 0 }));
+    const statuses: WorkerStatus[] = [];
     const withWorkers = await bytesOf(
-      zip(entries(), { ...options, workers: 2 }),
+      zip(entries(), {
+        ...options,
+        workers: 2,
+        onWorkers: (status) => statuses.push(status),
+      }),
     );
-    assert.ok(inThread.length === withWorkers.length);
-    assert.ok(inThread.every((byte, i) => byte === withWorkers[i]));
+    assert.deepEqual(statuses, [{ state: "running", workers: 2 }]);
+    assertSameBytes(withWorkers, inThread, "with 2 workers");
     await assertOpensEverywhere(
       inThread,
       contents.map((data, i) => ({ name: `${i}.txt`, data })),

@@ -80,6 +80,18 @@ Deno.test("zipstream --content-type, --metadata and --storage-class reach the st
       );
       assert.equal(head.ContentType, "application/x-zip-compressed");
       assert.deepEqual(head.Metadata, { owner: "web-team", build: "42" });
+      // Swift stores STANDARD without naming it; a class it refuses is
+      // tested below, by its refusal.
+      assert.ok(
+        head.StorageClass === undefined || head.StorageClass === "STANDARD",
+        `expected the STANDARD class but the object has ${head.StorageClass}`,
+      );
+      await downloadObject(client, bucket, "site.zip", `${dir}/got.zip`);
+      await assertOpensEverywhere(`${dir}/got.zip`, [
+        { name: "site/" },
+        { name: "site/index.html", data: "<h1>Hello</h1>\n" },
+        { name: "site/logo.png", data: "not really a png" },
+      ]);
     });
   });
 });
