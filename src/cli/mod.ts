@@ -25,6 +25,7 @@ import { runCleanup } from "./_cleanup_command.ts";
 import { exactLength, inputBytes, toZipEntries } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
+import { WHOLE_FILE_LIMIT } from "./_file_source.ts";
 import { Excluder, Includer } from "./_glob.ts";
 import { HELP } from "./_help.ts";
 import { Interrupt } from "./_interrupt.ts";
@@ -248,8 +249,14 @@ async function run(
     resumed: resume === undefined || resume.resumePoint.offset === 0
       ? undefined
       : {
-        // The archive does not read again the entries recorded before its offset.
-        bytesIn: inputBytes(items.slice(0, resume.resumePoint.entries.length)),
+        // The archive does not read again the streamed entries recorded
+        // before its offset; files read whole are read (and counted) again,
+        // since the archive lays them out from their bytes.
+        bytesIn: inputBytes(
+          items.slice(0, resume.resumePoint.entries.length).filter((item) =>
+            item.kind !== "file" || item.size > WHOLE_FILE_LIMIT
+          ),
+        ),
         entries: resume.resumePoint.entries.length,
         bytesOut: resume.resumePoint.offset,
       },
