@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describeError } from "../_errors.ts";
+import { describeError, messageOf } from "../_errors.ts";
 import type { AbortUploadResult } from "../s3/abort_upload.ts";
 import { CliError, EXIT_FAILURE, findCliError } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
@@ -37,7 +37,7 @@ export async function abortResume(
     result = await abortUpload({ client, checkpoint: recorded.upload });
   } catch (error) {
     // abortUpload's message names the upload, what was tried and the answer.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new CliError(
       `${message}; kept ${path} to try again with zipstream --abort-resume ${path}`,
       { cause: error },

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { messageOf } from "../_errors.ts";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../s3/_part_size_plan.ts";
 import { MAX_ATTEMPTS } from "../s3/_option_checks.ts";
 import { UsageError } from "./_cli_error.ts";
@@ -78,7 +79,7 @@ export function parseWholeNumber(
 
 /** parseArgs' own messages suggest Node-specific workarounds; this says it plainly. */
 export function describeParseError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const unknown = /^Unknown option '([^']*)'/.exec(message);
   if (unknown !== null) return `Unknown option "${unknown[1]}"`;
   const missing = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(

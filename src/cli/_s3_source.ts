@@ -6,6 +6,7 @@
  * @module
  */
 
+import { messageOf } from "../_errors.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ZipEntry } from "../zip/zip_entry.ts";
 import type { RetryOptions } from "../s3/upload_options.ts";
@@ -201,7 +202,7 @@ function describeListingError(error: unknown, bucket: string): string {
       return `${refusal(bucket)} (${current.name})`;
     }
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   // s3Entries says "Cannot list s3://bucket/prefix: ..."; the path is named already.
   return message.replace(/^Cannot list \S+: /, "").split("\n")[0] ?? "";
 }
@@ -221,7 +222,7 @@ export function objectSource(
       try {
         result = await reader.read();
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = messageOf(error);
         throw new CliError(message.split("\n")[0] ?? "", { cause: error });
       }
       if (result.done) {

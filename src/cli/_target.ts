@@ -5,6 +5,7 @@
  * @module
  */
 
+import { messageOf } from "../_errors.ts";
 import { basename, resolve } from "node:path";
 import { UsageError } from "./_cli_error.ts";
 
@@ -119,7 +120,7 @@ export class OutputFailure extends Error {
   readonly leftover: Leftover;
 
   constructor(leftover: Leftover, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super(messageOf(cause), { cause });
     this.name = "OutputFailure";
     this.leftover = leftover;
   }

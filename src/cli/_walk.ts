@@ -5,6 +5,7 @@
  * @module
  */
 
+import { messageOf } from "../_errors.ts";
 import { posix, resolve } from "node:path";
 import { CliError } from "./_cli_error.ts";
 import type { Excluder, Includer } from "./_glob.ts";
@@ -276,7 +277,7 @@ export function reason(error: unknown): string {
   if (error instanceof Deno.errors.FilesystemLoop) {
     return "too many levels of symbolic links";
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message.replace(/ \(os error \d+\).*$/s, "").replace(
     /^\w/,
     (c) => c.toLowerCase(),

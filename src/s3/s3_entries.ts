@@ -4,6 +4,7 @@
  * @module
  */
 
+import { messageOf } from "../_errors.ts";
 import type { ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
 import type { CompressionMethod, ZipEntry } from "../zip/mod.ts";
 import type { S3EntriesOptions } from "./s3_entries_options.ts";
@@ -177,9 +178,7 @@ async function* list(resolved: Resolved): AsyncGenerator<ZipEntry> {
       }, signal);
     } catch (error) {
       throw new Error(
-        `Cannot list s3://${bucket}/${prefix}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `Cannot list s3://${bucket}/${prefix}: ${messageOf(error)}`,
         { cause: error },
       );
     }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { messageOf } from "../_errors.ts";
 import { defaultEngine, type DeflateEngine } from "./_deflate_engine.ts";
 import type { DeflatePool } from "./_deflate_pool.ts";
 import { cannotAdd } from "./_describe.ts";
@@ -184,7 +185,7 @@ class BlockDeflater implements Deflater {
     const { error } = slot.failure;
     throw new Error(
       `${cannotAdd(this.#entryName)}: a deflate worker failed: ${
-        error instanceof Error ? error.message : String(error)
+        messageOf(error)
       }`,
       { cause: error },
     );
