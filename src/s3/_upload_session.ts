@@ -391,6 +391,9 @@ export class UploadSession {
   }
 
   #settle(): void {
-    this.#options.signal?.removeEventListener("abort", this.#onSignalAbort!);
+    const onAbort = this.#onSignalAbort;
+    if (onAbort !== undefined) {
+      this.#options.signal?.removeEventListener("abort", onAbort);
+    }
   }
 }
