@@ -21,10 +21,11 @@ import { DEFLATE_WORKER_SOURCE } from "./_deflate_worker_source.ts";
 import type { WorkerStatus } from "./zip_options.ts";
 
 /**
- * Blocks a worker may hold at once: one being compressed and one waiting, so
- * a worker never idles while the next block is on its way. With the block
- * size this bounds the memory of the pool: inputs and outputs of at most
- * `2 × workers` blocks.
+ * Jobs a worker may hold at once: one being compressed and one waiting, so
+ * a worker never idles while the next is on its way. A job is a 1 MiB block
+ * of a streamed entry, or a batch of whole entries of up to 1 MiB (an entry
+ * of up to 4 MiB goes alone: see `_look_ahead.ts`), which bounds the memory
+ * of the pool: inputs and outputs of at most `2 × workers` jobs.
  */
 export const BLOCKS_PER_WORKER = 2;
 

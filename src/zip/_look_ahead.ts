@@ -34,7 +34,8 @@ import type { ZipEntry } from "./zip_entry.ts";
  * What the look-ahead may hold: the data of the entries pulled but not yet
  * handed to the writer, and their compressed output. Pulling stops once it
  * is reached, so the most held is this plus one entry. 8 MiB keeps two
- * workers fed (each holds at most two batches of 1 MiB) with room for the
+ * workers fed (each holds at most two jobs: batches of up to 1 MiB, or one
+ * entry of up to 4 MiB) with room for the
  * calling thread to help, while memory stays flat whatever the number of
  * entries; 2 to 16 MiB made no difference to the peak RSS of the tree in
  * bench/tree_vs_zip.ts, which the workers' heaps decide.

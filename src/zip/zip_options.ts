@@ -143,7 +143,9 @@ export interface ZipOptions {
    * that holds chunks a while (a file's `pipeTo` reads ahead) still gets
    * the right bytes. Chunks of `Blob`s and of byte streams (`type:
    * "bytes"`: the streams of files, sockets and `fetch` bodies) are never
-   * copied, since the stream owns them; nor is deflated output. `false`
+   * copied, since the stream owns them; nor is deflated output. Data given
+   * whole to be deflated is copied too when the archive still holds it as it
+   * pulls the next entry (it reads ahead for deflate workers). `false`
    * hands every chunk on as it is, which saves a copy of each stored byte
    * (see bench/README.md for what it costs), and is safe only when no source
    * writes to a chunk or a data array after giving it.
