@@ -59,12 +59,22 @@ export async function sweepJournal(
   const say = (line: string) => {
     if (!options.quiet) writeLine(`zipstream: ${line}`);
   };
-  // One client per server, made when an upload on it is to be aborted.
+  // One client per server and profile (an upload is aborted with the
+  // credentials that created it), made when an upload on it is to be aborted.
   const clients = new Map<string, Promise<S3Client>>();
   const clientFor = (record: UploadRecord) => {
-    const key = `${record.endpoint} ${record.region}`;
+    const key = JSON.stringify([
+      record.endpoint,
+      record.region,
+      record.profile,
+    ]);
     const client = clients.get(key) ??
-      s3Client(record.endpoint ?? undefined, record.region ?? undefined);
+      s3Client(
+        record.endpoint ?? undefined,
+        record.region ?? undefined,
+        false,
+        record.profile ?? undefined,
+      );
     clients.set(key, client);
     return client;
   };

@@ -13,9 +13,20 @@ import { readRecordedUpload } from "./_resume_file.ts";
 import { reason } from "./_walk.ts";
 import { s3Client } from "./_s3_client.ts";
 
+/** The server and credentials given on the command line, each optional. */
+export interface AbortServer {
+  /** `--endpoint`; else the one FILE records. */
+  endpoint: string | undefined;
+  /** `--region`; else the one FILE records. */
+  region: string | undefined;
+  /** `--profile`: the SDK profile of credentials. */
+  profile: string | undefined;
+}
+
 /**
  * Aborts the multipart upload FILE records with `abortUpload`, on the server
- * given (`--endpoint`, `--region`) or else the one FILE records, then removes
+ * given (`--endpoint`, `--region`) or else the one FILE records, with the
+ * credentials of `--profile` or else the SDK's default ones, then removes
  * FILE and FILE.entries. FILE stays when the upload cannot be shown gone.
  * Resolves to what `abortUpload` verified, and why FILE could not be
  * removed, if it could not.
@@ -24,12 +35,16 @@ import { s3Client } from "./_s3_client.ts";
  */
 export async function abortResume(
   path: string,
-  endpoint: string | undefined,
-  region: string | undefined,
+  server: AbortServer,
 ): Promise<{ result: AbortUploadResult; left: string | undefined }> {
   const recorded = await readRecordedUpload(path);
   const [client, { abortUpload }] = await Promise.all([
-    s3Client(endpoint ?? recorded.endpoint, region ?? recorded.region),
+    s3Client(
+      server.endpoint ?? recorded.endpoint,
+      server.region ?? recorded.region,
+      false,
+      server.profile,
+    ),
     import("../s3/mod.ts"),
   ]);
   let result: AbortUploadResult;
@@ -57,12 +72,11 @@ export async function abortResume(
 /** `zipstream --abort-resume FILE`: aborts, prints one line, returns the exit code. */
 export async function runAbortResume(
   path: string,
-  endpoint: string | undefined,
-  region: string | undefined,
+  server: AbortServer,
   quiet: boolean,
 ): Promise<number> {
   try {
-    const { result, left } = await abortResume(path, endpoint, region);
+    const { result, left } = await abortResume(path, server);
     const removed = left === undefined
       ? `removed ${path}`
       : `could not remove ${path} (${left}): delete it`;

@@ -8,7 +8,6 @@ import { parseArgs } from "node:util";
 import type { RetryOptions } from "../s3/upload_options.ts";
 import { MAX_CONCURRENCY } from "../s3/_part_size_plan.ts";
 import { MAX_WORKERS } from "../zip/_resolved_options.ts";
-import { MAX_LEVEL } from "../zip/_resolved_entry.ts";
 import type { CompressionMethod } from "../zip/zip_entry.ts";
 import { UsageError } from "./_cli_error.ts";
 import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
@@ -21,6 +20,7 @@ import {
   parseSeconds,
   parseWholeNumber,
 } from "./_option_values.ts";
+import { LEVEL_OPTIONS, levelOf } from "./_level_flags.ts";
 import { parseTarget, type Target } from "./_target.ts";
 import { type ObjectOptions, parseObjectOptions } from "./_object_options.ts";
 import {
@@ -91,8 +91,6 @@ export interface CliPlan {
   progress: "bar" | "summary" | "none";
 }
 
-const LEVEL_FLAGS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
-
 const OPTIONS = {
   output: { type: "string", short: "o" },
   level: { type: "string" },
@@ -134,9 +132,7 @@ const OPTIONS = {
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
-  ...Object.fromEntries(
-    LEVEL_FLAGS.map((digit) => [digit, { type: "boolean", short: digit }]),
-  ),
+  ...LEVEL_OPTIONS,
 } as const;
 
 /**
@@ -166,33 +162,11 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     : "bar";
 
   checkGivenOnce(tokens, SINGLE_VALUED);
-  // The last compression flag wins, as with zip(1): `-9 --store` stores.
-  let level = 6;
-  for (const token of tokens) {
-    if (token.kind !== "option") continue;
-    if (token.name === "store") level = 0;
-    else if (token.name === "level") {
-      level = parseWholeNumber("--level", token.value ?? "", 0, MAX_LEVEL);
-    } else if ((LEVEL_FLAGS as readonly string[]).includes(token.name)) {
-      if (token.rawName !== `-${token.name}`) {
-        throw new UsageError(`Unknown option "${token.rawName}"`);
-      }
-      // parseArgs reads -10 as -1 -0, which would silently store.
-      if (
-        tokens.some((other) =>
-          other !== token && other.kind === "option" &&
-          other.index === token.index &&
-          (LEVEL_FLAGS as readonly string[]).includes(other.name)
-        )
-      ) {
-        throw new UsageError(
-          `Invalid option "${
-            args[token.index]
-          }": expected one deflate level from -0 to -9`,
-        );
-      }
-      level = Number(token.name);
-    }
+  const level = levelOf(tokens, args);
+  if (values.verbose === true && values.quiet === true) {
+    throw new UsageError(
+      "Options --verbose and --quiet contradict each other: --verbose prints a line per entry, --quiet nothing but errors; choose one",
+    );
   }
   if (values.endpoint !== undefined && values["endpoint-url"] !== undefined) {
     throw new UsageError(

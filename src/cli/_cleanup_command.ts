@@ -54,6 +54,8 @@ export interface CleanupPlan {
   dryRun: boolean;
   endpoint: string | undefined;
   region: string | undefined;
+  /** `--profile`: the SDK profile of the credentials for s3://bucket/prefix. */
+  profile: string | undefined;
   /** `--retries` and `--cleanup-max-time`, for each request. */
   retry: RetryOptions;
   quiet: boolean;
@@ -70,6 +72,7 @@ export function parseCleanupArgs(args: readonly string[]): CleanupPlan {
         "dry-run": { type: "boolean" },
         endpoint: { type: "string" },
         region: { type: "string" },
+        profile: { type: "string" },
         retries: { type: "string" },
         "cleanup-max-time": { type: "string" },
         quiet: { type: "boolean", short: "q" },
@@ -91,6 +94,7 @@ export function parseCleanupArgs(args: readonly string[]): CleanupPlan {
     dryRun: values["dry-run"] === true,
     endpoint: values.endpoint,
     region: values.region,
+    profile: values.profile,
     retry: {
       ...(values.retries === undefined
         ? {}
@@ -109,10 +113,12 @@ export function parseCleanupArgs(args: readonly string[]): CleanupPlan {
   }
   const [uri] = positionals;
   if (uri === undefined) {
-    for (const option of ["older-than", "endpoint", "region"] as const) {
+    for (
+      const option of ["older-than", "endpoint", "region", "profile"] as const
+    ) {
       if (values[option] !== undefined) {
         throw new UsageError(
-          `Option --${option} applies to "zipstream cleanup s3://bucket/prefix" only: the journal records each upload's server`,
+          `Option --${option} applies to "zipstream cleanup s3://bucket/prefix" only: the journal records each upload's server and profile`,
         );
       }
     }
@@ -215,7 +221,12 @@ async function sweepBucket(
   const say = (line: string) => {
     if (!plan.quiet) writeLine(`zipstream: ${line}`);
   };
-  const client = await s3Client(plan.endpoint, plan.region);
+  const client = await s3Client(
+    plan.endpoint,
+    plan.region,
+    false,
+    plan.profile,
+  );
   let failures = 0;
   let found = 0;
   try {

@@ -18,20 +18,21 @@ const SYMLINK_TYPE = 0o120000;
 /** One thing to archive: found on disk, standing for standard input, or an S3 object. */
 export type ArchiveItem = InputItem | S3ObjectItem;
 
-/** What the entries report while the archive reads them. */
+/**
+ * What the entries report while the archive reads them. When an entry is
+ * written is `zip()`'s `onEntry` to say: the archive reads ahead of the
+ * entry it writes.
+ */
 export interface EntryObserver {
-  /** The archive starts on this item. */
+  /** The archive starts reading this item. */
   entryStarted(item: ArchiveItem): void;
   /** Bytes of input were read. */
   bytesRead(count: number): void;
-  /** The archive has finished with the item most recently started. */
-  entryFinished(): void;
 }
 
 /**
  * Yields one entry per item, in order. The generator is resumed only when the
- * archive asks for the next entry, that is when it is done with the previous
- * one, which is when an entry counts as finished.
+ * archive asks for the next entry.
  */
 export function toZipEntries(
   items: Iterable<ArchiveItem>,
@@ -66,7 +67,6 @@ export function entryShapes(
 const SILENT: EntryObserver = {
   entryStarted() {},
   bytesRead() {},
-  entryFinished() {},
 };
 
 interface Sources {
@@ -125,7 +125,6 @@ function* entries(
         };
         break;
     }
-    observer.entryFinished();
   }
 }
 

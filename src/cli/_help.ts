@@ -151,9 +151,9 @@ Cleanup (multipart uploads left behind hold parts that are billed):
                        abort every incomplete upload under the prefix begun
                        more than AGE ago (30m, 12h, 1d), recorded or not
   --dry-run            list what would be aborted, abort nothing
-  --endpoint URL, --region R
-                       the server of s3://bucket/prefix (the journal records
-                       each upload's own)
+  --endpoint URL, --region R, --profile NAME
+                       the server and credentials of s3://bucket/prefix (the
+                       journal records each upload's own)
   --retries N, --cleanup-max-time SECONDS, -q
                        as above, for each request of the abort
   (a file named cleanup is archived as ./cleanup)
@@ -162,7 +162,7 @@ Output:
   -v, --verbose        one line per entry as it is written, instead of the bar,
                        as zip prints them: "  adding: a.txt (deflated 61%)"
   --no-progress        no progress display; the summary line is still printed
-  -q, --quiet          print nothing but errors
+  -q, --quiet          print nothing but errors (not with -v)
   -h, --help           show this help and exit
   --version            show the version and exit
 

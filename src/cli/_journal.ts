@@ -12,9 +12,13 @@
  * ```json
  * { "zipstream": "upload", "version": 1, "uploadId": "…", "bucket": "b",
  *   "key": "k", "endpoint": "http://127.0.0.1:8080/" | null, "region": "us-east-1",
- *   "pid": 4242, "host": "build-7", "started": "2026-05-01T10:00:00.000Z",
- *   "resumeFile": "/home/me/up.resume" | null }
+ *   "profile": "work" | null, "pid": 4242, "host": "build-7",
+ *   "started": "2026-05-01T10:00:00.000Z", "resumeFile": "/home/me/up.resume" | null }
  * ```
+ *
+ * `profile` is the run's `--profile`, so that the upload is aborted with the
+ * credentials that created it. A record written before zipstream kept it
+ * has no `profile`, and reads as `null`: the SDK's default credentials.
  *
  * Whether the process that wrote a record is still at work is told by a
  * lock, not by its process ID alone: the writer holds an exclusive `flock`
@@ -51,6 +55,8 @@ export interface UploadRecord {
   endpoint: string | null;
   /** The region the client signed for, or `null` when none was resolved. */
   region: string | null;
+  /** `--profile`: the SDK profile of the credentials, or `null` for the default chain. */
+  profile: string | null;
   /** The process that created the upload. */
   pid: number;
   /** The machine that process ran on. */
@@ -64,7 +70,13 @@ export interface UploadRecord {
 /** The fields of a record that describe the upload rather than the process. */
 export type UploadFields = Pick<
   UploadRecord,
-  "uploadId" | "bucket" | "key" | "endpoint" | "region" | "resumeFile"
+  | "uploadId"
+  | "bucket"
+  | "key"
+  | "endpoint"
+  | "region"
+  | "profile"
+  | "resumeFile"
 >;
 
 /** A record found in the journal, and what the journal can tell of its process. */
@@ -335,22 +347,24 @@ function parseRecord(
   record?: undefined;
   reason: string;
 } {
-  let value: Record<string, unknown>;
+  let parsed: Record<string, unknown>;
   try {
-    value = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     return { reason: `not JSON (${reason(error)})` };
   }
   if (
-    typeof value !== "object" || value === null ||
-    value.zipstream !== FORMAT || value.version !== VERSION
+    typeof parsed !== "object" || parsed === null ||
+    parsed.zipstream !== FORMAT || parsed.version !== VERSION
   ) {
     return {
       reason: `expected a zipstream upload record of version ${VERSION}`,
     };
   }
+  // Written before the profile was recorded: its upload used the default chain.
+  const value: Record<string, unknown> = { profile: null, ...parsed };
   const strings = ["uploadId", "bucket", "key", "host", "started"] as const;
-  const nullable = ["endpoint", "region", "resumeFile"] as const;
+  const nullable = ["endpoint", "region", "profile", "resumeFile"] as const;
   const bad = [
     ...strings.filter((name) =>
       typeof value[name] !== "string" || value[name] === ""

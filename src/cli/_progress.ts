@@ -75,7 +75,7 @@ export class Progress {
   #bytesIn = 0;
   #bytesOut = 0;
   #bytesSent: number;
-  #entriesFinished = 0;
+  #entriesWritten = 0;
   #current = "";
   // The speed is shown from the first interval: a speed is a fact, not a forecast.
   #speed = new RateEstimator({
@@ -122,10 +122,12 @@ export class Progress {
     return this.#resumed.bytesOut + this.#bytesOut;
   }
 
-  /** Entries finished, including those of a resumed run. */
+  /** Entries written, including those of a resumed run. */
   get entriesDone(): number {
-    // The resumed entries are passed again, unread, at the start of the run.
-    return Math.max(this.#resumed.entries, this.#entriesFinished);
+    // The archive reports the resumed entries as written again, most of
+    // them unread, at the start of the run: until it has passed them, the
+    // earlier run's count stands.
+    return Math.max(this.#resumed.entries, this.#entriesWritten);
   }
 
   /** What an earlier run did, when this one resumed it. */
@@ -138,14 +140,14 @@ export class Progress {
     return performance.now() - this.#started;
   }
 
-  /** The archive started on the entry named `name`. */
+  /** The archive started reading the entry named `name`. */
   entryStarted(name: string): void {
     this.#current = name;
   }
 
-  /** The archive finished an entry. */
-  entryFinished(): void {
-    this.#entriesFinished++;
+  /** The archive has written an entry (`zip()`'s `onEntry`). */
+  entryWritten(): void {
+    this.#entriesWritten++;
   }
 
   /** `count` more input bytes were read. */

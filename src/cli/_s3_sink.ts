@@ -109,6 +109,8 @@ export async function writeToS3(
       bucket: upload.bucket,
       key: upload.key,
       ...await serverOf(client),
+      // The profile the SDK signed with, so that a later sweep signs alike.
+      profile: options.profile ?? (Deno.env.get("AWS_PROFILE") || null),
       resumeFile: resume?.absolutePath ?? null,
     });
     options.onUpload({ uploadId: upload.uploadId, recorded: true });

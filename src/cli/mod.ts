@@ -19,19 +19,19 @@ import type { ZipOptions } from "../zip/zip_options.ts";
 import { resolve } from "node:path";
 import { parseCliArgs } from "./_args.ts";
 import { collectArchiveItems } from "./_archive_items.ts";
+import { archiveProgress, feedProgress } from "./_archive_progress.ts";
 import { EXIT_SKIPPED, UsageError } from "./_cli_error.ts";
 import { sweepBeforeRun } from "./_abandoned_uploads.ts";
 import { runCleanup } from "./_cleanup_command.ts";
-import { exactLength, inputBytes, toZipEntries } from "./_entries.ts";
+import { exactLength } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
-import { WHOLE_FILE_LIMIT } from "./_file_source.ts";
 import { Excluder, Includer } from "./_glob.ts";
 import { HELP } from "./_help.ts";
 import { Interrupt } from "./_interrupt.ts";
 import { leftoverOf, reportFailure } from "./_failure_report.ts";
 import { Journal, journalDirectory } from "./_journal.ts";
-import { Progress, type ProgressStyle, writeLine } from "./_progress.ts";
+import { writeLine } from "./_progress.ts";
 import { type S3Object, writeToS3 } from "./_s3_sink.ts";
 import { S3Sources } from "./_s3_source.ts";
 import { readRecordedUpload, ResumeFile } from "./_resume_file.ts";
@@ -141,8 +141,7 @@ async function abortResume(path: string, plan: CliPlan): Promise<number> {
   const recorded = await readRecordedUpload(path).catch(() => undefined);
   const code = await runAbortResume(
     path,
-    plan.endpoint,
-    plan.region,
+    { endpoint: plan.endpoint, region: plan.region, profile: plan.profile },
     plan.progress === "none",
   );
   if (code === 0 && recorded !== undefined) {
@@ -220,12 +219,6 @@ async function run(
       if (status.state === "unavailable") workersUnavailable = status.reason;
     },
   };
-  // -v lists the entries instead of the bar.
-  const style: ProgressStyle = plan.progress !== "bar" || plan.verbose
-    ? "off"
-    : Deno.stderr.isTerminal()
-    ? "bar"
-    : "lines";
   const where = describeTarget(target);
   const resume = plan.resume === undefined ? undefined : await ResumeFile.open(
     plan.resume,
@@ -240,40 +233,27 @@ async function run(
     plan.partSize,
     { endpoint: plan.endpoint, region: plan.region },
   );
-  const progress = new Progress(style, {
-    bytes: items.some((item) => item.kind === "stdin")
-      ? undefined
-      : inputBytes(items),
-    entries: items.length,
+  const progress = archiveProgress({
+    items,
+    display: plan.progress,
+    verbose: plan.verbose,
     uploads: target.kind === "s3",
-    resumed: resume === undefined || resume.resumePoint.offset === 0
-      ? undefined
-      : {
-        // The archive does not read again the streamed entries recorded
-        // before its offset; files read whole are read (and counted) again,
-        // since the archive lays them out from their bytes.
-        bytesIn: inputBytes(
-          items.slice(0, resume.resumePoint.entries.length).filter((item) =>
-            item.kind !== "file" || item.size > WHOLE_FILE_LIMIT
-          ),
-        ),
-        entries: resume.resumePoint.entries.length,
-        bytesOut: resume.resumePoint.offset,
-      },
+    resumePoint: resume?.resumePoint,
   });
   // A signal's line must not land in the middle of the bar.
   interrupt.beforeLine = () => progress.stop();
-  const entries = toZipEntries(items, {
-    entryStarted: (item) => progress.entryStarted(item.name),
-    bytesRead: (count) => progress.bytesRead(count),
-    entryFinished: () => progress.entryFinished(),
-  }, plan.storeSuffixes);
+  const { entries, entryWritten } = feedProgress(
+    progress,
+    items,
+    plan.storeSuffixes,
+  );
   const contentLength = target.kind === "s3"
     ? exactLength(items, options, plan.storeSuffixes)
     : undefined;
   const stored = (name: string) =>
     plan.compression === "store" || hasStoredSuffix(name, plan.storeSuffixes);
   const onEntry = (entry: WrittenEntry) => {
+    entryWritten(entry);
     resume?.onEntry(entry);
     if (plan.verbose) writeLine(formatAdding(entry, stored(entry.name)));
   };

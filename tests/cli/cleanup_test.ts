@@ -13,6 +13,7 @@ import {
 import { Journal } from "../../src/cli/_journal.ts";
 import { withTempDir } from "../_readers.ts";
 import { LOCAL_S3_ENV, s3Endpoint, withBucket } from "../s3/_local_s3.ts";
+import { profileEnv } from "./_aws_profile.ts";
 import { runCli } from "./_cli.ts";
 
 Deno.test("parseDuration() reads --older-than as a whole number and a unit", () => {
@@ -37,6 +38,7 @@ Deno.test("parseCleanupArgs() takes the journal form or s3://bucket/prefix with 
     dryRun: true,
     endpoint: undefined,
     region: undefined,
+    profile: undefined,
     retry: { attempts: 3 },
     quiet: false,
   });
@@ -49,6 +51,8 @@ Deno.test("parseCleanupArgs() takes the journal form or s3://bucket/prefix with 
       "2.5",
       "--endpoint",
       "http://127.0.0.1:8080",
+      "--profile",
+      "work",
     ]),
     {
       help: false,
@@ -57,6 +61,7 @@ Deno.test("parseCleanupArgs() takes the journal form or s3://bucket/prefix with 
       dryRun: false,
       endpoint: "http://127.0.0.1:8080",
       region: undefined,
+      profile: "work",
       retry: { maxTime: 2500 },
       quiet: false,
     },
@@ -71,7 +76,11 @@ Deno.test("zipstream cleanup refuses bad arguments with exit code 2 and says wha
     ],
     [
       ["--older-than", "1d"],
-      'Option --older-than applies to "zipstream cleanup s3://bucket/prefix" only: the journal records each upload\'s server',
+      'Option --older-than applies to "zipstream cleanup s3://bucket/prefix" only: the journal records each upload\'s server and profile',
+    ],
+    [
+      ["--profile", "work"],
+      'Option --profile applies to "zipstream cleanup s3://bucket/prefix" only: the journal records each upload\'s server and profile',
     ],
     [
       ["s3://b/p/", "--older-than", "2w"],
@@ -209,6 +218,7 @@ Deno.test("zipstream cleanup s3://bucket/prefix --older-than aborts the old uplo
         key: "tmp/a.zip",
         endpoint,
         region: "us-east-1",
+        profile: null,
         resumeFile: null,
       })).release();
       // S3 reports Initiated in whole seconds: a and b are more than 5 s
@@ -295,5 +305,45 @@ Deno.test("zipstream cleanup s3://bucket/prefix exits 1 naming the bucket when t
         `^zipstream: Cannot list the incomplete uploads of s3://${bucket}/: NoSuchBucket`,
       ),
     );
+  });
+});
+
+Deno.test("zipstream cleanup s3://bucket/prefix --profile NAME lists and aborts with that profile's credentials, not the default ones", async () => {
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      const { UploadId: uploadId } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: "p/a.zip" }),
+      );
+      // S3 reports Initiated in whole seconds: 2 s later it is over 1 s old.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const env = await profileEnv(dir);
+      const args = [
+        "cleanup",
+        `s3://${bucket}/p/`,
+        "--older-than",
+        "1s",
+        "--endpoint",
+        s3Endpoint(),
+      ];
+      const refused = await runCli(args, { env });
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `^zipstream: Cannot list the incomplete uploads of s3://${bucket}/p/: `,
+        ),
+      );
+      assert.deepEqual(await pendingKeys(client, bucket), ["p/a.zip"]);
+
+      const cleanup = await runCli([...args, "--profile", "work"], { env });
+      assert.equal(cleanup.code, 0, cleanup.stderr);
+      assert.match(
+        cleanup.stderr,
+        new RegExp(
+          `^zipstream: aborted upload ID ${uploadId} of s3://${bucket}/p/a\\.zip \\(${INITIATED}\\)\n$`,
+        ),
+      );
+      assert.deepEqual(await pendingKeys(client, bucket), []);
+    });
   });
 });

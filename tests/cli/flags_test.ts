@@ -267,6 +267,18 @@ const USAGE_ERRORS: [string[], string][] = [
     "Options --endpoint and --endpoint-url are the same option: give one",
   ],
   [
+    ["a", "-o", "a.zip", "-v", "-q"],
+    "Options --verbose and --quiet contradict each other: --verbose prints a line per entry, --quiet nothing but errors; choose one",
+  ],
+  [
+    ["-vq", "a", "-o", "a.zip"],
+    "Options --verbose and --quiet contradict each other: --verbose prints a line per entry, --quiet nothing but errors; choose one",
+  ],
+  [
+    ["--quiet", "a", "-o", "s3://b/k.zip", "--verbose"],
+    "Options --verbose and --quiet contradict each other: --verbose prints a line per entry, --quiet nothing but errors; choose one",
+  ],
+  [
     ["a", "-o", "s3://b/k.zip", "--endpoint-url", "nowhere"],
     'Invalid --endpoint-url "nowhere": expected a URL such as http://127.0.0.1:8080',
   ],

@@ -31,6 +31,7 @@ function fields(uploadId: string, extra: Partial<UploadFields> = {}) {
     key: "a.zip",
     endpoint: "http://127.0.0.1:9/",
     region: "us-east-1",
+    profile: null,
     resumeFile: null,
     ...extra,
   };
@@ -106,6 +107,7 @@ Deno.test("Journal keeps one record per upload: concurrent records all stay, in 
       "host",
       "key",
       "pid",
+      "profile",
       "region",
       "resumeFile",
       "started",
@@ -144,7 +146,7 @@ Deno.test("Journal tells a record whose process was killed from one whose proces
     await Deno.writeTextFile(
       script,
       `import { Journal } from ${JSON.stringify(JOURNAL_URL)};
-await new Journal(Deno.args[0]).record({ uploadId: "held", bucket: "b", key: "k", endpoint: null, region: null, resumeFile: null });
+await new Journal(Deno.args[0]).record({ uploadId: "held", bucket: "b", key: "k", endpoint: null, region: null, profile: null, resumeFile: null });
 console.log("recorded");
 await new Promise(() => setInterval(() => {}, 1000));
 `,
@@ -559,6 +561,7 @@ Deno.test("zipstream cleanup keeps the record of an upload it cannot abort, says
         key: "far.zip",
         endpoint: "http://127.0.0.1:9/",
         region: "us-east-1",
+        profile: null,
         resumeFile: null,
       })).release();
       const result = await runCli(
