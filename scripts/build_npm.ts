@@ -90,7 +90,12 @@ async function run(
  * after it; an older one means the lock changed since).
  */
 async function installTools(): Promise<void> {
-  const lock = await Deno.stat(new URL("package-lock.json", TOOLS));
+  // Builds may run at once (the tests run in parallel): one installs while
+  // the others wait, then find the compiler in place. flock works on a file
+  // opened read-only, so the lock file is the committed package-lock.json.
+  using lockFile = await Deno.open(new URL("package-lock.json", TOOLS));
+  await lockFile.lock(true);
+  const lock = await lockFile.stat();
   const installed = await Deno.stat(
     new URL("node_modules/.package-lock.json", TOOLS),
   ).catch(() => undefined);

@@ -57,26 +57,55 @@ function s3Env(): Record<string, string> {
   return { ...LOCAL_S3_ENV, AWS_ENDPOINT_URL: s3Endpoint() };
 }
 
-/** Runs `fn` with the README's bucket on the local server, then empties and deletes it. */
+/**
+ * Runs `fn` with the README's bucket on the local server, then empties and
+ * deletes it. The examples name one bucket, and the Deno, Node and Bun runs
+ * of them may run at once (`deno test --parallel`): an exclusive lock on a
+ * file beside the server's data, held from creating the bucket to deleting
+ * it, lets one run at a time have it.
+ */
 export async function withReadmeBucket(
   fn: (client: S3Client) => Promise<void>,
 ): Promise<void> {
-  const client = localClient();
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const lock = await Deno.open(readmeBucketLockPath(), {
+    write: true,
+    create: true,
+  });
   try {
-    await fn(client);
-  } finally {
-    const listing = await client.send(
-      new ListObjectsV2Command({ Bucket: BUCKET }),
-    );
-    for (const object of listing.Contents ?? []) {
-      await client.send(
-        new DeleteObjectCommand({ Bucket: BUCKET, Key: object.Key }),
-      );
+    await lock.lock(true);
+    const client = localClient();
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+      try {
+        await fn(client);
+      } finally {
+        await emptyAndDeleteReadmeBucket(client);
+      }
+    } finally {
+      client.destroy();
     }
-    await client.send(new DeleteBucketCommand({ Bucket: BUCKET }));
-    client.destroy();
+  } finally {
+    lock.close();
   }
+}
+
+/** The lock file of the README's bucket: one per local server, named by its port. */
+function readmeBucketLockPath(): string {
+  const port = new URL(s3Endpoint()).port;
+  const dir = Deno.env.get("TMPDIR") || "/tmp";
+  return `${dir}/zipstream-readme-bucket-${port}.lock`;
+}
+
+async function emptyAndDeleteReadmeBucket(client: S3Client): Promise<void> {
+  const listing = await client.send(
+    new ListObjectsV2Command({ Bucket: BUCKET }),
+  );
+  for (const object of listing.Contents ?? []) {
+    await client.send(
+      new DeleteObjectCommand({ Bucket: BUCKET, Key: object.Key }),
+    );
+  }
+  await client.send(new DeleteBucketCommand({ Bucket: BUCKET }));
 }
 
 /** Downloads `key` of the README's bucket to a new file at `path`. */

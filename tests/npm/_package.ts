@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { buildNpm, packNpm } from "../../scripts/build_npm.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -95,12 +96,54 @@ export async function npmSpecifierOf(name: string): Promise<string> {
 }
 
 /**
- * Builds the package into `dir/package` and packs it into `dir`.
+ * The package built and packed from the repository as it is now. The tests
+ * that install it (in parallel, `deno test --parallel`) share one build per
+ * content: the first builds into `$TMPDIR/zipstream-npm-<digest>/` holding
+ * an exclusive lock, the others wait for it and take its tarball. The
+ * digest covers every file the package is made from, so an edit gets a
+ * fresh build.
  *
  * @returns The tarball's path.
  */
-export async function packPackage(dir: string): Promise<string> {
+export async function packPackage(): Promise<string> {
+  const dir = `${
+    Deno.env.get("TMPDIR") || "/tmp"
+  }/zipstream-npm-${await sourceDigest()}`;
+  await Deno.mkdir(dir, { recursive: true });
+  using lock = await Deno.open(`${dir}/.lock`, { write: true, create: true });
+  await lock.lock(true);
+  const packed = [...Deno.readDirSync(dir)]
+    .find((entry) => entry.name.endsWith(".tgz"));
+  if (packed !== undefined) return `${dir}/${packed.name}`;
   return await packNpm(await buildNpm(`${dir}/package`), dir);
+}
+
+/** What the package is made from: the library, deno.json and the build. */
+const PACKAGE_SOURCES = [
+  "mod.ts",
+  "deno.json",
+  "src/",
+  "scripts/build_npm.ts",
+  "scripts/npm-build/",
+];
+
+/** SHA-256 of the paths and contents of every file of {@linkcode PACKAGE_SOURCES}. */
+async function sourceDigest(): Promise<string> {
+  const hash = createHash("sha256");
+  const add = async (path: string): Promise<void> => {
+    const url = new URL(path, ROOT);
+    if (!path.endsWith("/")) {
+      hash.update(`${path}\0`).update(await Deno.readFile(url));
+      return;
+    }
+    const names = [...Deno.readDirSync(url)]
+      .filter((entry) => entry.name !== "node_modules")
+      .map((entry) => entry.isDirectory ? `${entry.name}/` : entry.name)
+      .sort();
+    for (const name of names) await add(`${path}${name}`);
+  };
+  for (const path of PACKAGE_SOURCES) await add(path);
+  return hash.digest("hex").slice(0, 16);
 }
 
 /** What {@linkcode nodeProject} installs besides the tarball. */

@@ -46,7 +46,7 @@ async function npmCacheOf(denoDir: string): Promise<string[]> {
 
 Deno.test("the npm package's zipstream command runs the CLI on the optional deno package, and names what to install without one", async (t) => {
   await withTempDir(async (dir) => {
-    const tarball = await packPackage(dir);
+    const tarball = await packPackage();
     const env = {
       PATH: await pathWithoutDeno(`${dir}/path`),
       HOME: Deno.env.get("HOME") ?? dir,

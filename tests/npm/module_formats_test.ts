@@ -73,7 +73,7 @@ async function bundle(
 
 Deno.test("the npm package loads with require(), as an esbuild CommonJS bundle and as an ESM bundle from a blob: URL", async (t) => {
   await withTempDir(async (dir) => {
-    const tarball = await packPackage(dir);
+    const tarball = await packPackage();
     const project = await nodeProject(`${dir}/node`, tarball);
     const data = input();
     await Deno.writeFile(`${dir}/rows.txt`, data);

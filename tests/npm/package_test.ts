@@ -139,8 +139,6 @@ Deno.test("README's Node install lines name the tarball deno task build:npm pack
     named !== null,
     `expected an npm install of dist/*.tgz in:\n${install}`,
   );
-  await withTempDir(async (dir) => {
-    const tarball = await packPackage(dir);
-    assert.equal(basename(tarball), named[1]);
-  });
+  const tarball = await packPackage();
+  assert.equal(basename(tarball), named[1]);
 });

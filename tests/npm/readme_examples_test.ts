@@ -82,7 +82,7 @@ Deno.test("README's library examples run from the npm package in Node 20 and in 
   const version = await runOk("node", ["--version"], { cwd: "/" });
   assert.match(version, /^v20\./, "the Node the package must support");
   await withTempDir(async (dir) => {
-    const tarball = await packPackage(dir);
+    const tarball = await packPackage();
     const node = await nodeProject(`${dir}/node`, tarball, {
       extra: ["@types/node@20"],
     });
