@@ -114,6 +114,7 @@ export class ArchiveWriter {
         if (this.#out.full) yield this.#out.take();
       }
       this.#deflatePool.close();
+      this.#deflatePool.throwIfCallbackFailed();
       this.#writeEnd();
       if (this.#options.resumeOffset > this.#out.offset) {
         throw new RangeError(

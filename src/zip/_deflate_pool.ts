@@ -60,6 +60,7 @@ export class DeflatePool {
   #closed = false;
   #spare: Uint8Array<ArrayBuffer>[] = [];
   #onStatus: ((status: WorkerStatus) => void) | undefined;
+  #callbackFailure: { error: unknown } | undefined;
   #failures: Error[] = [];
 
   /**
@@ -316,11 +317,32 @@ export class DeflatePool {
     }
   }
 
-  /** Tells the status once: the first of running or unavailable stands. */
+  /**
+   * Tells the status once: the first of running or unavailable stands. What
+   * the callback throws is kept for {@linkcode DeflatePool.throwIfCallbackFailed}:
+   * thrown from a worker's message event it would reach no caller, and end
+   * the process as an uncaught error.
+   */
   #report(status: WorkerStatus): void {
     const onStatus = this.#onStatus;
     this.#onStatus = undefined;
-    onStatus?.(status);
+    try {
+      onStatus?.(status);
+    } catch (error) {
+      this.#callbackFailure = { error };
+    }
+  }
+
+  /**
+   * Fails the archive with what `onWorkers` threw, if it threw: called where
+   * the archive writer can fail, before each entry and each block.
+   */
+  throwIfCallbackFailed(): void {
+    if (this.#callbackFailure === undefined) return;
+    const { error } = this.#callbackFailure;
+    throw new Error(`The onWorkers callback threw: ${describeError(error)}`, {
+      cause: error,
+    });
   }
 
   #drop(pooled: PoolWorker, reason: Error): void {

@@ -142,6 +142,7 @@ class BlockDeflater implements Deflater {
    * is ready (none started yet, still starting, or failed to start).
    */
   async #compress(final: boolean): Promise<void> {
+    this.#pool?.throwIfCallbackFailed();
     const block = this.#block.subarray(0, this.#used);
     this.#used = 0;
     for (;;) {

@@ -141,6 +141,7 @@ export class EntryLookAhead {
    * a worker, when the writer reaches it.
    */
   async next(): Promise<AheadEntry | undefined> {
+    this.#pool.throwIfCallbackFailed();
     await this.#fill();
     const head = this.#queue[0];
     if (head === undefined) {
@@ -149,6 +150,7 @@ export class EntryLookAhead {
       return undefined;
     }
     if (head.data !== undefined) await this.#deflateHead(head);
+    this.#pool.throwIfCallbackFailed();
     this.#queue.shift();
     this.#held -= head.cost;
     return { entry: head.entry, deflated: head.output };

@@ -116,7 +116,8 @@ export interface ZipOptions {
    * `"running"` once one is ready, or `"unavailable"` with the reason when
    * none can start (the archive is then compressed in the calling thread:
    * the same bytes, more slowly). Not called when no entry needs workers or
-   * `workers` is 0.
+   * `workers` is 0. If it throws, the archive fails with an error that says
+   * so, its `cause` what was thrown.
    *
    * @example Seeing whether compression runs in workers
    * ```ts

@@ -373,3 +373,28 @@ Deno.test("the generated worker module is what the worker's sources and pako giv
     }`,
   );
 });
+
+Deno.test("zip() fails with what onWorkers threw, though it is called from a worker's message, and ends its workers", async () => {
+  await withWorkers(async (log) => {
+    const boom = new Error("boom");
+    const archive = zip([{
+      name: "big.log",
+      data: chunksAfter(
+        chunked(TEXT.subarray(0, 6 * MiB), 65536),
+        log.firstReady,
+      ),
+    }], {
+      workers: 2,
+      onWorkers: () => {
+        throw boom;
+      },
+    });
+    const error = await bytesOf(archive).then(
+      () => assert.fail("expected the archive to fail"),
+      (error: unknown) => error as Error,
+    );
+    assert.equal(error.message, "The onWorkers callback threw: boom");
+    assert.equal(error.cause, boom);
+    assert.equal(log.terminated, log.created);
+  });
+});
