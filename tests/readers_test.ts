@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { AssertionError } from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { crc32 } from "node:zlib";
 import { pseudoRandom } from "./_data.ts";
 import {
   assertOpensEverywhere,
@@ -129,6 +130,62 @@ Deno.test("every reader opens an archive written to a file, directories included
   });
 });
 
+Deno.test("contents of the right size but with a changed byte fail the assertion, naming every reader and what each received", async () => {
+  const entries: PythonEntry[] = [
+    { name: "random.bin", data: RANDOM, method: STORED },
+    { name: "text.txt", data: TEXT },
+  ];
+  await withTempDir(async (dir) => {
+    await pythonZip(`${dir}/changed.zip`, entries, { pipe: false });
+    const changed = RANDOM.slice();
+    changed[150_000] = changed[150_000]! ^ 0x01;
+    const expected = expectedOf(entries);
+    expected[0] = { name: "random.bin", data: changed };
+    const crc = (data: Uint8Array) =>
+      `0x${(crc32(data) >>> 0).toString(16).padStart(8, "0")}`;
+    await assert.rejects(
+      assertOpensEverywhere(`${dir}/changed.zip`, expected),
+      (error) => {
+        assert.ok(error instanceof AssertionError, String(error));
+        // The readers that hand out the bytes: their CRC-32, taken by the
+        // harness, against the expected bytes'.
+        for (
+          const reader of [
+            "python zipfile",
+            "bsdtar (pipe)",
+            "java ZipFile",
+            "java ZipInputStream",
+            "unzipper Parse",
+          ]
+        ) {
+          assert.ok(
+            error.message.includes(
+              `${reader}: entry "random.bin": content CRC-32 is "${
+                crc(RANDOM)
+              }", expected "${crc(changed)}"`,
+            ),
+            `${reader} in ${error.message}`,
+          );
+        }
+        // The sizes agree: only the contents differ, and only the changed
+        // entry's.
+        assert.doesNotMatch(error.message, /bytes read|bytes extracted/);
+        assert.doesNotMatch(error.message, /text\.txt/);
+        assert.deepEqual(readersIn(error), [
+          "7z",
+          "bsdtar (pipe)",
+          "java ZipFile",
+          "java ZipInputStream",
+          "python zipfile",
+          "unzip",
+          "unzipper Parse",
+        ]);
+        return true;
+      },
+    );
+  });
+});
+
 Deno.test("every reader opens deflated entries of unknown size, each with a zip32 local header and a 16-byte descriptor", async () => {
   const entries: PythonEntry[] = [
     { name: "text.txt", data: TEXT },
@@ -216,7 +273,7 @@ Deno.test("the streaming readers must stop at the first stored entry with a desc
         );
         assert.match(
           error.message,
-          /unzipper Parse: entry "first\.txt": content sha256/,
+          /unzipper Parse: entry "first\.txt": content CRC-32 is "0x[0-9a-f]{8}", expected "0x[0-9a-f]{8}"/,
         );
         return true;
       },

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
+import { crc32 as nativeCrc32 } from "node:zlib";
 import {
   HeadObjectCommand,
   PutObjectCommand,
@@ -111,8 +111,8 @@ function expectedEntries(
   );
 }
 
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+function crc32(data: Uint8Array): number {
+  return nativeCrc32(data) >>> 0;
 }
 
 Deno.test("zipstream zips an s3:// prefix of 300 objects into another key of the same server, entry for entry", async () => {
@@ -146,11 +146,15 @@ Deno.test("zipstream zips an s3:// prefix of 300 objects into another key of the
       expected,
     );
     assert.deepEqual(
-      python.entries.map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+      python.entries.map(({ name, size, contentCrc32 }) => ({
+        name,
+        size,
+        contentCrc32,
+      })),
       expected.map(({ name, data }) => ({
         name,
         size: data === undefined ? 0 : (data as Uint8Array).length,
-        sha256: sha256(
+        contentCrc32: crc32(
           data === undefined ? new Uint8Array(0) : data as Uint8Array,
         ),
       })),

@@ -6,13 +6,17 @@
  * @module
  */
 
-/** One entry as a reader read it, its bytes hashed as they streamed past. */
+/** One entry as a reader read it, its bytes checked as they streamed past. */
 export interface ListedEntry {
   name: string;
   isDirectory: boolean;
   /** Bytes read. */
   size: number;
-  sha256: string;
+  /**
+   * CRC-32 (unsigned) of the bytes read, computed by the reader program from
+   * them, not taken from the archive.
+   */
+  contentCrc32: number;
 }
 
 /** The entries a reader read, in order, and the error it stopped on, if any. */
