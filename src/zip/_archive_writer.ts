@@ -18,7 +18,6 @@ import {
   dataDescriptorLength,
   descriptorIsZip64,
   type EntryLayout,
-  entryLength,
   type EntrySizes,
   inMemoryEntryLayout,
   streamedEntryLayout,
@@ -42,11 +41,12 @@ import {
   type Pulled,
   type PullSource,
 } from "./_pull_source.ts";
-import { cannotAdd } from "./_describe.ts";
+import { cannotAdd, crcMismatch } from "./_describe.ts";
 import { entryFields, type ResolvedEntry } from "./_resolved_entry.ts";
 import type { ResolvedOptions } from "./_resolved_options.ts";
 import { crc32 } from "./crc32.ts";
 import type { ZipEntry } from "./zip_entry.ts";
+import { resumedLayout } from "./_resumed_entry.ts";
 import type { WrittenEntry } from "./written_entry.ts";
 
 /** Raised inside the engine once the output has been cancelled. */
@@ -162,7 +162,7 @@ export class ArchiveWriter {
   ): Generator<Uint8Array[], void, undefined> {
     const crc = crc32(bytes);
     if (entry.crc32 !== undefined && entry.crc32 !== crc) {
-      throw crcMismatch(entry, crc);
+      throw crcMismatch(entry.name, entry.crc32!, crc);
     }
     let method: Method = METHOD_STORE;
     let payload = bytes;
@@ -212,23 +212,11 @@ export class ArchiveWriter {
     open: () => PullSource<unknown>,
     record: WrittenEntry,
   ): Promise<void> {
-    const layout = streamedEntryLayout(entry);
-    const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
-    const end = this.#out.offset + entryLength(fields, layout, record);
-    const sizeChanged = entry.size !== undefined && entry.size !== record.size;
-    const crcChanged = entry.crc32 !== undefined &&
-      entry.crc32 !== record.crc32;
-    if (
-      record.offset !== this.#out.offset || record.end !== end ||
-      sizeChanged ||
-      crcChanged
-    ) {
-      throw new Error(
-        `Cannot resume the archive at ${
-          JSON.stringify(entry.name)
-        }: expected it at bytes ${this.#out.offset}-${end} as recorded at ${record.offset}-${record.end}, with the recorded size and CRC; the entries or options have changed`,
-      );
-    }
+    const { fields, layout, end } = resumedLayout(
+      entry,
+      record,
+      this.#out.offset,
+    );
     // Letting go of an unread source is best effort: its failure to cancel
     // changes nothing in the archive.
     try {
@@ -348,7 +336,7 @@ export class ArchiveWriter {
       );
     }
     if (entry.crc32 !== undefined && entry.crc32 !== crc) {
-      throw crcMismatch(entry, crc);
+      throw crcMismatch(entry.name, entry.crc32!, crc);
     }
     if (deflater !== undefined) {
       for (const output of await deflater.finish()) {
@@ -409,16 +397,4 @@ export class ArchiveWriter {
     );
     this.#out.endRecord();
   }
-}
-
-function crcMismatch(entry: ResolvedEntry, actual: number): Error {
-  return new Error(
-    `${cannotAdd(entry.name)}: declared crc32 ${
-      hex(entry.crc32!)
-    } but the data has ${hex(actual)}`,
-  );
-}
-
-function hex(value: number): string {
-  return `0x${value.toString(16).padStart(8, "0")}`;
 }

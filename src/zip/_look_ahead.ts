@@ -18,16 +18,9 @@ import { TaskYield } from "./_task_yield.ts";
 import type { DeflatePool, JobOutput } from "./_deflate_pool.ts";
 import { INPUT_BLOCK_SIZE } from "./_deflater.ts";
 import { cannotAdd } from "./_describe.ts";
-import {
-  IteratorProtocolError,
-  type Pulled,
-  type PullSource,
-} from "./_pull_source.ts";
-import {
-  type EntryDefaults,
-  type ResolvedEntry,
-  resolveEntry,
-} from "./_resolved_entry.ts";
+import type { PullSource } from "./_pull_source.ts";
+import type { EntryDefaults, ResolvedEntry } from "./_resolved_entry.ts";
+import { ResolvedEntries } from "./_resolved_entries.ts";
 import type { ZipEntry } from "./zip_entry.ts";
 
 /**
@@ -35,10 +28,9 @@ import type { ZipEntry } from "./zip_entry.ts";
  * handed to the writer, and their compressed output. Pulling stops once it
  * is reached, so the most held is this plus one entry. 8 MiB keeps two
  * workers fed (each holds at most two jobs: batches of up to 1 MiB, or one
- * entry of up to 4 MiB) with room for the
- * calling thread to help, while memory stays flat whatever the number of
- * entries; 2 to 16 MiB made no difference to the peak RSS of the tree in
- * bench/tree_vs_zip.ts, which the workers' heaps decide.
+ * entry of up to 4 MiB) with room for the calling thread to help, while
+ * memory stays flat whatever the number of entries (bench/README.md, "A tree
+ * against zip").
  */
 export const LOOK_AHEAD_BYTES = 8 * 1024 * 1024;
 /** At most this many entries are held, however small: a million empty entries stay cheap. */
@@ -95,12 +87,10 @@ type SourceState = typeof OPEN | typeof DONE | { kind: "failed"; error: Error };
 
 /** Pulls entries ahead of the writer and deflates those given whole. */
 export class EntryLookAhead {
-  #entries: PullSource<ZipEntry>;
-  #defaults: EntryDefaults;
+  #entries: ResolvedEntries;
   #pool: DeflatePool;
   #queue: Item[] = [];
   #source: SourceState = OPEN;
-  #position = 0;
   #held = 0;
   /** Data of the queued entries still waiting to be compressed. */
   #waitingBytes = 0;
@@ -122,8 +112,7 @@ export class EntryLookAhead {
     pool: DeflatePool,
     copyBytes: boolean,
   ) {
-    this.#entries = entries;
-    this.#defaults = defaults;
+    this.#entries = new ResolvedEntries(entries, defaults);
     this.#pool = pool;
     this.#copyBytes = copyBytes;
   }
@@ -237,31 +226,10 @@ export class EntryLookAhead {
 
   /** The next entry of the source, resolved; `undefined` at its end or failure. */
   async #pull(): Promise<ResolvedEntry | undefined> {
-    let pulled: Pulled<ZipEntry>;
     try {
-      pulled = await this.#entries.read();
-    } catch (cause) {
-      this.#source = {
-        kind: "failed",
-        error: cause instanceof IteratorProtocolError
-          ? new TypeError(
-            `Cannot read the next entry of the archive: ${cause.message}`,
-          )
-          : new Error(
-            `Cannot read the next entry of the archive: the entry source failed: ${
-              messageOf(cause)
-            }`,
-            { cause },
-          ),
-      };
-      return undefined;
-    }
-    if (pulled.done) {
-      this.#source = DONE;
-      return undefined;
-    }
-    try {
-      return resolveEntry(pulled.value, this.#defaults, this.#position++);
+      const entry = await this.#entries.next();
+      if (entry === undefined) this.#source = DONE;
+      return entry;
     } catch (error) {
       this.#source = { kind: "failed", error: error as Error };
       return undefined;
