@@ -488,14 +488,46 @@ export async function testWith7z(path: string): Promise<SevenZipArchive> {
   return { comment, entries };
 }
 
-async function feedFile(path: string, sink: WritableStream<Uint8Array>) {
-  const file = await Deno.open(path);
-  try {
-    await file.readable.pipeTo(sink);
-  } catch {
-    // The reader stopped early (its exit code and stderr tell why).
-  }
-}
+/**
+ * Cuts standard input into slices of the sizes listed as JSON in the file
+ * argv[1] (70,000 of them are more than one argument may hold) and prints the
+ * size and CRC-32 of each, and the bytes past the last, as JSON.
+ */
+const SLICE_CRC32 = `
+import json, sys, zlib
+with open(sys.argv[1]) as listed:
+    slices = [{"want": want, "size": 0, "crc": 0} for want in json.load(listed)]
+extra = 0
+current = 0
+while True:
+    chunk = sys.stdin.buffer.read(${CHUNK})
+    if not chunk:
+        break
+    view = memoryview(chunk)
+    while len(view) > 0:
+        while current < len(slices) and slices[current]["size"] >= slices[current]["want"]:
+            current += 1
+        if current == len(slices):
+            extra += len(view)
+            break
+        piece = slices[current]
+        take = min(len(view), piece["want"] - piece["size"])
+        piece["crc"] = zlib.crc32(view[:take], piece["crc"])
+        piece["size"] += take
+        view = view[take:]
+sys.stdout.write(json.dumps({"slices": slices, "extraBytes": extra}))
+`;
+
+/**
+ * Feeds the archive through a pipe (`cat`) into `bsdtar -xvOf -`, whose
+ * output goes through another pipe to a Python script that takes the CRC-32
+ * of each entry's slice; it prints bsdtar's exit code on standard error.
+ * The bytes never pass through this process: through it, the pipes of a
+ * 4 GiB archive cost more than bsdtar itself. `-b 2048` has bsdtar read the
+ * pipe 1 MiB at a time instead of 10 KiB, which halves its time.
+ */
+const BSDTAR_PIPELINE =
+  'cat -- "$0" | { bsdtar -b 2048 -xvOf -; echo "bsdtar exited with $?" >&2; } | python3 -c "$1" "$2"';
 
 /**
  * Streams the archive through a pipe into `bsdtar -xvOf -`, which therefore
@@ -516,52 +548,32 @@ export async function readWithBsdtarPipe(
   path: string,
   sizes: readonly number[],
 ): Promise<BsdtarArchive> {
-  const child = new Deno.Command("bsdtar", {
-    args: ["-xvOf", "-"],
-    env: TOOL_ENV,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const slices = sizes.map((want) => ({
-    want,
-    size: 0,
-    crc: 0,
-  }));
-  let current = 0;
-  let extraBytes = 0;
-  const consume = async () => {
-    for await (let chunk of child.stdout) {
-      while (chunk.length > 0) {
-        while (
-          current < slices.length &&
-          slices[current]!.size >= slices[current]!.want
-        ) current++;
-        const slice = slices[current];
-        if (slice === undefined) {
-          extraBytes += chunk.length;
-          break;
-        }
-        const take = Math.min(chunk.length, slice.want - slice.size);
-        slice.crc = nativeCrc32(chunk.subarray(0, take), slice.crc);
-        slice.size += take;
-        chunk = chunk.subarray(take);
-      }
-    }
-  };
-  const [, , stderr, status] = await Promise.all([
-    feedFile(path, child.stdin),
-    consume(),
-    new Response(child.stderr).text(),
-    child.status,
-  ]);
-  if (status.code !== 0) {
+  const output = await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/sizes.json`, JSON.stringify(sizes));
+    return await runTool("bash", [
+      "-c",
+      BSDTAR_PIPELINE,
+      path,
+      SLICE_CRC32,
+      `${dir}/sizes.json`,
+    ]);
+  });
+  const exit = /^bsdtar exited with (\d+)$/m.exec(output.stderr);
+  const stderr = output.stderr.replace(/^bsdtar exited with \d+\n/m, "");
+  if (exit === null || output.code !== 0) {
+    throw failed("bsdtar -xvOf - (from a pipe) | python3 slices", output);
+  }
+  if (exit[1] !== "0") {
     throw failed("bsdtar -xvOf - (from a pipe)", {
-      code: status.code,
+      code: Number(exit[1]),
       stdout: "",
       stderr,
     });
   }
+  const { slices, extraBytes } = JSON.parse(output.stdout) as {
+    slices: { size: number; crc: number }[];
+    extraBytes: number;
+  };
   const names = stderr.split("\n").filter((line) => line.startsWith("x "))
     .map((line) => line.slice(2));
   return {
