@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: installs the readers' npm packages, starts a private local S3 server and runs
 # `deno test --parallel` on the given test files or folders (default: tests/), DENO_JOBS of them
-# at once (default 4: most files wait on servers, readers and subprocesses rather than compute).
+# at once (default 3: most files wait on servers, readers and subprocesses rather than compute).
 #
 # Temporary files (archives of over 4 GiB, the server's objects, scratch npm projects) go to a
 # scratch folder on tmpfs (/dev/shm) when it and the memory behind it have room for them, so that
@@ -62,7 +62,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 export TMPDIR=$scratch
-export DENO_JOBS=${DENO_JOBS:-4}
+export DENO_JOBS=${DENO_JOBS:-3}
 # Without paths, every test, the longest files first (deno test starts files in the order given,
 # and runs each once): started last, one of them would run on alone for minutes.
 LONGEST_FIRST=(

@@ -517,6 +517,8 @@ Deno.test("a record the journal cannot be written for fails the upload, which is
           s3Endpoint(),
           "--part-size",
           "5MiB",
+          // A slow run would print progress lines between these.
+          "--no-progress",
         ],
         { cwd: dir, env: cliEnv(`${dir}/state`) },
       );
