@@ -95,27 +95,39 @@ export async function npmSpecifierOf(name: string): Promise<string> {
   return mapped.slice("npm:".length);
 }
 
+/** The package built from the repository as it is now, and its tarball. */
+export interface BuiltPackage {
+  /** The package's directory, ending with `/`. */
+  built: string;
+  /** Its `npm pack` tarball. */
+  tarball: string;
+}
+
 /**
  * The package built and packed from the repository as it is now. The tests
- * that install it (in parallel, `deno test --parallel`) share one build per
+ * that use it (in parallel, `deno test --parallel`) share one build per
  * content: the first builds into `$TMPDIR/zipstream-npm-<digest>/` holding
- * an exclusive lock, the others wait for it and take its tarball. The
- * digest covers every file the package is made from, so an edit gets a
- * fresh build.
- *
- * @returns The tarball's path.
+ * an exclusive lock, the others wait for it and take its result. The digest
+ * covers every file the package is made from, so an edit gets a fresh build.
  */
-export async function packPackage(): Promise<string> {
+export async function sharedPackage(): Promise<BuiltPackage> {
   const dir = `${
     Deno.env.get("TMPDIR") || "/tmp"
   }/zipstream-npm-${await sourceDigest()}`;
   await Deno.mkdir(dir, { recursive: true });
   using lock = await Deno.open(`${dir}/.lock`, { write: true, create: true });
   await lock.lock(true);
+  const built = `${dir}/package/`;
   const packed = [...Deno.readDirSync(dir)]
     .find((entry) => entry.name.endsWith(".tgz"));
-  if (packed !== undefined) return `${dir}/${packed.name}`;
-  return await packNpm(await buildNpm(`${dir}/package`), dir);
+  if (packed !== undefined) return { built, tarball: `${dir}/${packed.name}` };
+  await buildNpm(built);
+  return { built, tarball: await packNpm(built, dir) };
+}
+
+/** The tarball of {@linkcode sharedPackage}. */
+export async function packPackage(): Promise<string> {
+  return (await sharedPackage()).tarball;
 }
 
 /** What the package is made from: the library, deno.json and the build. */

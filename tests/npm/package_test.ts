@@ -9,9 +9,8 @@ import {
 } from "../../scripts/npm-build/_package_json.ts";
 import { withTempDir } from "../_readers.ts";
 import { blocksOf } from "../_readme.ts";
-import { packPackage, runOk } from "./_package.ts";
+import { packPackage, runOk, sharedPackage } from "./_package.ts";
 import { basename } from "node:path";
-import { buildNpm } from "../../scripts/build_npm.ts";
 
 const CONFIG = JSON.parse(
   await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
@@ -75,7 +74,7 @@ Deno.test("exportsOf() points each export at its emitted .js and .d.ts", () => {
 
 Deno.test("the npm package has deno.json's name, version and exports, its npm dependencies, and only the library's files", async () => {
   await withTempDir(async (dir) => {
-    const built = await buildNpm(`${dir}/package`);
+    const { built } = await sharedPackage();
     const manifest = JSON.parse(
       await Deno.readTextFile(`${built}package.json`),
     );
