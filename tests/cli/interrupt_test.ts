@@ -21,6 +21,7 @@ import {
   waitUntil,
   withChild,
 } from "./_cli.ts";
+import { storedRecords } from "./_journal_files.ts";
 
 const UPLOAD: Activity = {
   kind: "upload",
@@ -102,24 +103,12 @@ Deno.test("leftLine() names what a second signal leaves behind and how to clean 
 });
 
 /** The environment of a CLI run against the local server with a journal of its own. */
-function cliEnv(state: string): Record<string, string> {
-  return { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: state };
+async function uploadIdsIn(state: string): Promise<string[]> {
+  return (await storedRecords(state)).map((record) => String(record.uploadId));
 }
 
-async function recordedUploadIds(state: string): Promise<string[]> {
-  try {
-    return await Promise.all(
-      [...Deno.readDirSync(`${state}/uploads`)]
-        .filter((entry) => entry.name.endsWith(".json"))
-        .map(async (entry) =>
-          JSON.parse(await Deno.readTextFile(`${state}/uploads/${entry.name}`))
-            .uploadId
-        ),
-    );
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
+function cliEnv(state: string): Record<string, string> {
+  return { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: state };
 }
 
 /**
@@ -156,7 +145,7 @@ async function startUpload(
   writer.releaseLock();
   let uploadId = "";
   await waitUntil("the journal records the upload", async () => {
-    uploadId = (await recordedUploadIds(`${dir}/state`))[0] ?? "";
+    uploadId = (await uploadIdsIn(`${dir}/state`))[0] ?? "";
     return uploadId !== "";
   });
   return { child, uploadId };
@@ -215,7 +204,7 @@ Deno.test("the first Ctrl-C says it aborts the upload, aborts it, and leaves not
         );
       });
       assert.deepEqual(await pendingUploads(client, bucket, key), []);
-      assert.deepEqual(await recordedUploadIds(`${dir}/state`), []);
+      assert.deepEqual(await uploadIdsIn(`${dir}/state`), []);
       await assert.rejects(
         client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
         (error: Error) => error.name === "NotFound",
@@ -262,7 +251,7 @@ Deno.test("a second Ctrl-C exits at once naming the upload it leaves pending, wh
           );
         });
         assert.deepEqual(await pendingUploads(client, bucket, key), [uploadId]);
-        assert.deepEqual(await recordedUploadIds(`${dir}/state`), [uploadId]);
+        assert.deepEqual(await uploadIdsIn(`${dir}/state`), [uploadId]);
 
         proxy.rules.length = 0;
         const cleanup = await runCli(["cleanup"], {
@@ -276,7 +265,7 @@ Deno.test("a second Ctrl-C exits at once naming the upload it leaves pending, wh
           ),
         );
         assert.deepEqual(await pendingUploads(client, bucket, key), []);
-        assert.deepEqual(await recordedUploadIds(`${dir}/state`), []);
+        assert.deepEqual(await uploadIdsIn(`${dir}/state`), []);
       } finally {
         await proxy.close();
       }

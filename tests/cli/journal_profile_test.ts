@@ -7,6 +7,7 @@ import {
 import { Journal, type UploadRecord } from "../../src/cli/_journal.ts";
 import { withTempDir } from "../_readers.ts";
 import { profileEnv } from "./_aws_profile.ts";
+import { storedRecords, uploadArgs } from "./_journal_files.ts";
 import { pendingUploads, s3Endpoint, withBucket } from "../s3/_local_s3.ts";
 import {
   cliCommand,
@@ -17,24 +18,6 @@ import {
 } from "./_cli.ts";
 
 const STARTED = "started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC";
-
-/** The records in the journal, each as it is stored. */
-async function storedRecords(
-  state: string,
-): Promise<Record<string, unknown>[]> {
-  try {
-    const names = [...Deno.readDirSync(`${state}/uploads`)]
-      .filter((entry) => entry.name.endsWith(".json"));
-    return await Promise.all(
-      names.map(async (entry) =>
-        JSON.parse(await Deno.readTextFile(`${state}/uploads/${entry.name}`))
-      ),
-    );
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-}
 
 /** What the journal reads back: its abandoned records, let go again, and why others are unreadable. */
 async function readBack(journal: Journal): Promise<(UploadRecord | string)[]> {
@@ -126,17 +109,7 @@ async function killUploadWithProfile(
   args: string[] = ["-", "--profile", "work"],
 ): Promise<{ uploadId: string; pid: number }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: cliCommand([
-      ...args,
-      "--store",
-      "-o",
-      `s3://${bucket}/${key}`,
-      "--endpoint",
-      s3Endpoint(),
-      "--part-size",
-      "5MiB",
-      "--no-progress",
-    ]),
+    args: cliCommand([...args, ...uploadArgs(bucket, key)]),
     cwd: dir,
     env,
     stdin: "piped",

@@ -21,6 +21,7 @@ import {
   waitUntil,
   withChild,
 } from "./_cli.ts";
+import { storedRecords, uploadArgs } from "./_journal_files.ts";
 
 const JOURNAL_URL = new URL("../../src/cli/_journal.ts", import.meta.url).href;
 
@@ -219,18 +220,7 @@ async function startUpload(
   extra: string[] = [],
 ): Promise<{ child: Deno.ChildProcess; uploadId: string }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: cliCommand([
-      "-",
-      "--store",
-      "-o",
-      `s3://${bucket}/${key}`,
-      "--endpoint",
-      s3Endpoint(),
-      "--part-size",
-      "5MiB",
-      "--no-progress",
-      ...extra,
-    ]),
+    args: cliCommand(["-", ...uploadArgs(bucket, key), ...extra]),
     cwd: dir,
     env: cliEnv(`${dir}/state`),
     stdin: "piped",
@@ -242,28 +232,21 @@ async function startUpload(
   writer.releaseLock();
   let uploadId = "";
   await waitUntil("the journal records the upload", async () => {
-    const records = await recordsIn(`${dir}/state`);
+    const records = await recordsOf(`${dir}/state`);
     uploadId = records[0]?.uploadId ?? "";
     return uploadId !== "";
   });
   return { child, uploadId };
 }
 
-async function recordsIn(
+/** The records in the journal, with the fields these tests read. */
+async function recordsOf(
   state: string,
 ): Promise<{ uploadId: string; resumeFile: string | null }[]> {
-  try {
-    const names = [...Deno.readDirSync(`${state}/uploads`)]
-      .filter((entry) => entry.name.endsWith(".json"));
-    return await Promise.all(
-      names.map(async (entry) =>
-        JSON.parse(await Deno.readTextFile(`${state}/uploads/${entry.name}`))
-      ),
-    );
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
+  return await storedRecords(state) as {
+    uploadId: string;
+    resumeFile: string | null;
+  }[];
 }
 
 /** Starts an upload, checks the server lists it, and kills the CLI with SIGKILL. */
@@ -311,7 +294,7 @@ Deno.test("zipstream killed with SIGKILL mid-upload leaves the upload in the jou
       );
       assert.match(lines[1]!, /^zipstream: 1 entry, .* -> a\.zip$/);
       assert.deepEqual(await pendingUploads(client, bucket, "killed.zip"), []);
-      assert.deepEqual(await recordsIn(`${dir}/state`), []);
+      assert.deepEqual(await recordsOf(`${dir}/state`), []);
     });
   });
 });
@@ -350,7 +333,7 @@ Deno.test("zipstream cleanup aborts an upload left by a SIGKILL, and then finds 
         ),
       );
       assert.deepEqual(await pendingUploads(client, bucket, "killed.zip"), []);
-      assert.deepEqual(await recordsIn(`${dir}/state`), []);
+      assert.deepEqual(await recordsOf(`${dir}/state`), []);
 
       const again = await runCli(["cleanup"], {
         env: cliEnv(`${dir}/state`),
@@ -385,7 +368,7 @@ Deno.test("zipstream cleanup leaves alone an upload whose process is still at wo
         assert.equal((await child.status).code, 0);
       });
       assert.deepEqual(await pendingUploads(client, bucket, "live.zip"), []);
-      assert.deepEqual(await recordsIn(`${dir}/state`), []);
+      assert.deepEqual(await recordsOf(`${dir}/state`), []);
     });
   });
 });
@@ -404,7 +387,7 @@ Deno.test("an upload kept for --resume FILE is left pending while FILE exists, a
         );
         const resumeFile = `${dir}/up.resume`;
         assert.deepEqual(
-          (await recordsIn(`${dir}/state`)).map((r) => r.resumeFile),
+          (await recordsOf(`${dir}/state`)).map((r) => r.resumeFile),
           [resumeFile],
         );
         const kept =
@@ -439,7 +422,7 @@ Deno.test("an upload kept for --resume FILE is left pending while FILE exists, a
           ),
         );
         assert.deepEqual(await pendingUploads(client, bucket, "kept.zip"), []);
-        assert.deepEqual(await recordsIn(`${dir}/state`), []);
+        assert.deepEqual(await recordsOf(`${dir}/state`), []);
       } finally {
         await proxy.close();
       }
@@ -578,7 +561,7 @@ Deno.test("zipstream cleanup keeps the record of an upload it cannot abort, says
         ),
       );
       assert.deepEqual(
-        (await recordsIn(`${dir}/state`)).map((r) => r.uploadId),
+        (await recordsOf(`${dir}/state`)).map((r) => r.uploadId),
         [uploadId],
       );
       assert.deepEqual(await pendingUploads(client, bucket, "far.zip"), [
