@@ -89,9 +89,10 @@ function zipArgs(
   key: string,
   endpoint: string,
   checkpoint?: string,
+  compression: readonly string[] = ["--store"],
 ): string[] {
   return [
-    "--store",
+    ...compression,
     "data",
     "-o",
     `s3://${bucket}/${key}`,
@@ -118,6 +119,7 @@ async function crashMidUpload(
   key: string,
   checkpoint: string,
   signal: Deno.Signal = "SIGKILL",
+  compression?: readonly string[],
 ): Promise<{ status: Deno.CommandStatus; stderr: string }> {
   proxy.inject(
     (request) =>
@@ -127,7 +129,9 @@ async function crashMidUpload(
     1000,
   );
   const child = new Deno.Command(Deno.execPath(), {
-    args: cliCommand(zipArgs(bucket, key, proxy.endpoint, checkpoint)),
+    args: cliCommand(
+      zipArgs(bucket, key, proxy.endpoint, checkpoint, compression),
+    ),
     cwd: dir,
     env: cliEnv(dir),
     stdin: "null",
@@ -779,6 +783,57 @@ Deno.test("zipstream --abort-resume leaves alone an upload an earlier run comple
         `zipstream: upload ID ${checkpoint.uploadId} of s3://${bucket}/${key} was completed by an earlier run: the object is stored; removed up.resume\n`,
       );
       assert.equal(await objectSha256(client, bucket, key), body.sha256());
+      await assertCheckpointRemoved(`${dir}/up.resume`);
+    });
+  });
+});
+
+Deno.test("zipstream --resume refuses a checkpoint written with another -n list of suffixes to store, naming both, and keeps the upload", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, tree());
+      // The tree's files are .bin: stored either way, so the crash is quick.
+      const before = ["-n", ".bin"];
+      const proxy = FaultProxy.start(endpoint);
+      try {
+        await crashMidUpload(
+          proxy,
+          dir,
+          bucket,
+          "suffixes.zip",
+          "up.resume",
+          "SIGKILL",
+          before,
+        );
+      } finally {
+        await proxy.close();
+      }
+      const result = await runCli(
+        zipArgs(bucket, "suffixes.zip", endpoint, "up.resume", [
+          "-n",
+          ".bin:.dat",
+        ]),
+        { cwd: dir, env: cliEnv(dir) },
+      );
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(
+        result.stderr,
+        "zipstream: Cannot resume from up.resume: it records an upload of other inputs or options (deflate, storing .bin at level 6, now deflate, storing .bin:.dat at level 6); run the command that wrote it, or discard its upload with zipstream --abort-resume up.resume\n",
+      );
+      assert.equal(
+        (await pendingUploads(client, bucket, "suffixes.zip")).length,
+        1,
+      );
+      const resumed = await runCli(
+        zipArgs(bucket, "suffixes.zip", endpoint, "up.resume", before),
+        { cwd: dir, env: cliEnv(dir) },
+      );
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.deepEqual(
+        await pendingUploads(client, bucket, "suffixes.zip"),
+        [],
+      );
       await assertCheckpointRemoved(`${dir}/up.resume`);
     });
   });
