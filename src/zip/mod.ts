@@ -18,6 +18,7 @@
  */
 
 export { crc32 } from "./crc32.ts";
+export { crc32Combine } from "./crc32_combine.ts";
 export { predictLength } from "./predict_length.ts";
 export { zip } from "./zip.ts";
 export type {
