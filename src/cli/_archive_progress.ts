@@ -10,6 +10,7 @@
  */
 
 import type { WrittenEntry } from "../zip/written_entry.ts";
+import type { ArchiveResumePoint } from "../s3/resume_point.ts";
 import type { ZipEntry } from "../zip/zip_entry.ts";
 import { type ArchiveItem, inputBytes, toZipEntries } from "./_entries.ts";
 import { WHOLE_FILE_LIMIT } from "./_file_source.ts";
@@ -29,11 +30,8 @@ export interface ArchiveProgressSetup {
   resumePoint: ResumedArchive | undefined;
 }
 
-/** Where a resumed archive starts, as `zip()`'s `resume` option gives it. */
-export interface ResumedArchive {
-  readonly offset: number;
-  readonly entries: readonly WrittenEntry[];
-}
+/** Where a resumed archive starts, and the entries before it: what `--resume` reads back. */
+type ResumedArchive = ArchiveResumePoint["archive"];
 
 /** The progress of the archive of `setup.items`, counting what a resumed run did as done. */
 export function archiveProgress(setup: ArchiveProgressSetup): Progress {

@@ -16,8 +16,8 @@
  *   "started": "2026-05-01T10:00:00.000Z", "resumeFile": "/home/me/up.resume" | null }
  * ```
  *
- * `profile` is the run's `--profile`, so that the upload is aborted with the
- * credentials that created it. A record written before zipstream kept it
+ * `profile` is the run's `--profile`, else its `$AWS_PROFILE`, so that the
+ * upload is aborted with the credentials that created it. A record written before zipstream kept it
  * has no `profile`, and reads as `null`: the SDK's default credentials.
  *
  * Whether the process that wrote a record is still at work is told by a
@@ -55,7 +55,7 @@ export interface UploadRecord {
   endpoint: string | null;
   /** The region the client signed for, or `null` when none was resolved. */
   region: string | null;
-  /** `--profile`: the SDK profile of the credentials, or `null` for the default chain. */
+  /** The SDK profile of the credentials (`--profile`, else `$AWS_PROFILE`), or `null` for the default chain. */
   profile: string | null;
   /** The process that created the upload. */
   pid: number;

@@ -127,10 +127,9 @@ export class EntryLookAhead {
    * at the end. Called only once the previous entry has been written.
    *
    * @throws the failure of the entry source, of resolving the entry, or of
-   * a worker, when the writer reaches it.
+   * a worker, when the writer reaches it; what `onWorkers` threw.
    */
   async next(): Promise<AheadEntry | undefined> {
-    this.#pool.throwIfCallbackFailed();
     await this.#fill();
     const head = this.#queue[0];
     if (head === undefined) {
