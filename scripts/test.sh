@@ -69,9 +69,11 @@ LONGEST_FIRST=(
   tests/zip/big_archive_test.ts tests/s3/upload_outcomes_test.ts tests/npm/readme_examples_test.ts
   tests/npm/cli_bin_test.ts tests/zip/property_test.ts tests/cli/demo_test.ts
 )
+# A path is an argument that names a file or folder: the value of an option such as
+# `--filter NAME` is not one.
 paths=false
 for argument in "$@"; do
-  case $argument in -*) ;; *) paths=true ;; esac
+  if [ -e "$argument" ]; then paths=true; fi
 done
 if ! $paths; then set -- "$@" "${LONGEST_FIRST[@]}" tests/; fi
 # In the background, so that INT/TERM reach the trap at once; with_s3_server.sh ends its

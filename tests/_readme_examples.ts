@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -92,7 +93,7 @@ export async function withReadmeBucket(
 /** The lock file of the README's bucket: one per local server, named by its port. */
 function readmeBucketLockPath(): string {
   const port = new URL(s3Endpoint()).port;
-  const dir = Deno.env.get("TMPDIR") || "/tmp";
+  const dir = tmpdir();
   return `${dir}/zipstream-readme-bucket-${port}.lock`;
 }
 

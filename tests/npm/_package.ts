@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
 import { buildNpm, packNpm } from "../../scripts/build_npm.ts";
 
@@ -111,9 +112,7 @@ export interface BuiltPackage {
  * covers every file the package is made from, so an edit gets a fresh build.
  */
 export async function sharedPackage(): Promise<BuiltPackage> {
-  const dir = `${
-    Deno.env.get("TMPDIR") || "/tmp"
-  }/zipstream-npm-${await sourceDigest()}`;
+  const dir = `${tmpdir()}/zipstream-npm-${await sourceDigest()}`;
   await Deno.mkdir(dir, { recursive: true });
   using lock = await Deno.open(`${dir}/.lock`, { write: true, create: true });
   await lock.lock(true);

@@ -1,17 +1,7 @@
 import assert from "node:assert/strict";
 import { crc32 as nativeCrc32 } from "node:zlib";
 import { crc32, crc32Combine } from "../../mod.ts";
-
-/** Bytes from a fixed seed, so a failure can be replayed. */
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    out[i] = state >>> 24;
-  }
-  return out;
-}
+import { pseudoRandom as bytes } from "../_data.ts";
 
 Deno.test("crc32Combine() of two pieces' CRCs is the CRC of both, at every split point", () => {
   const data = bytes(300, 7);
