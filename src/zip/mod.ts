@@ -34,3 +34,12 @@ export {
   encodeWrittenEntry,
 } from "./written_entry_record.ts";
 export { ZipStream } from "./zip_stream.ts";
+export { planZip } from "./plan_zip.ts";
+export type {
+  CrcCache,
+  PlanEntry,
+  PlanEntryData,
+  PlanOptions,
+} from "./plan_entry.ts";
+export type { RangedSource } from "./ranged_source.ts";
+export type { PlannedEntry, ZipPlan } from "./zip_plan.ts";
