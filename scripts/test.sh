@@ -66,7 +66,8 @@ export DENO_JOBS=${DENO_JOBS:-3}
 # Without paths, every test, the longest files first (deno test starts files in the order given,
 # and runs each once): started last, one of them would run on alone for minutes.
 LONGEST_FIRST=(
-  tests/zip/big_archive_test.ts tests/s3/upload_outcomes_test.ts tests/npm/readme_examples_test.ts
+  tests/zip/big_archive_test.ts tests/zip/plan_big_test.ts tests/s3/upload_outcomes_test.ts
+  tests/npm/readme_examples_test.ts
   tests/npm/cli_bin_test.ts tests/zip/property_test.ts tests/cli/demo_test.ts
 )
 # A path is an argument that names a file or folder: the value of an option such as
