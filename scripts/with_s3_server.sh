@@ -7,6 +7,12 @@
 # with the command's exit code. `--bucket NAME` creates that bucket first (the README's
 # examples use my-bucket).
 #
+# Beside it, a moto server (moto_server_start.sh), the S3 double that keeps S3's CRC32
+# checksums, which Swift does not: its address goes to ZIPSTREAM_MOTO_ENDPOINT, and it is
+# stopped by its PID at the end too. It starts while Swift does. Where moto cannot start
+# (Python's moto package missing), that is said and ZIPSTREAM_MOTO_ENDPOINT stays unset: the
+# command still runs, and the tests that need moto fail saying why.
+#
 # Usage: bash scripts/with_s3_server.sh [--bucket NAME] COMMAND...
 #   e.g. bash scripts/with_s3_server.sh deno test -A tests/
 #        bash scripts/with_s3_server.sh --bucket my-bucket node example.js
@@ -28,8 +34,11 @@ fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/zipstream-s3.XXXXXX")
+# Apart from $dir, which the Swift start script wants empty.
+moto_dir=$(mktemp -d "${TMPDIR:-/tmp}/zipstream-moto.XXXXXX")
 
 child=""
+moto_starter=""
 stop() {
   local code=$?
   trap - EXIT INT TERM
@@ -37,17 +46,36 @@ stop() {
     kill -TERM "$child" 2>/dev/null
     wait "$child" 2>/dev/null
   fi
+  # A start still under way is ended first; its PID file then names the server, if launched.
+  if [ -n "$moto_starter" ]; then
+    kill -TERM "$moto_starter" 2>/dev/null
+    wait "$moto_starter" 2>/dev/null
+  fi
   SWIFT_DIR=$dir bash "$here/s3_server_stop.sh"
-  rm -rf "$dir"
+  MOTO_DIR=$moto_dir bash "$here/moto_server_stop.sh"
+  rm -rf "$dir" "$moto_dir" "$moto_dir.env"
   exit "$code"
 }
 trap stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+MOTO_DIR=$moto_dir bash "$here/moto_server_start.sh" >"$moto_dir.env" &
+moto_starter=$!
+
 env_lines=$(SWIFT_DIR=$dir S3_BUCKET=$bucket bash "$here/s3_server_start.sh") || exit 1
 eval "$env_lines"
 export ZIPSTREAM_S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+
+if wait "$moto_starter"; then
+  moto_starter=""
+  # Only the endpoint: MOTO_DIR is this script's business.
+  ZIPSTREAM_MOTO_ENDPOINT=$(sed -n 's/^export ZIPSTREAM_MOTO_ENDPOINT=//p' "$moto_dir.env")
+  export ZIPSTREAM_MOTO_ENDPOINT
+else
+  moto_starter=""
+  echo "with_s3_server: moto did not start (see above); ZIPSTREAM_MOTO_ENDPOINT is not set, so the tests that need it will fail" >&2
+fi
 export AWS_ENDPOINT_URL=$ZIPSTREAM_S3_ENDPOINT
 # The CLI's journal of uploads goes with the server: records of uploads on a
 # private server mean nothing elsewhere, and a user's own journal stays out of it.

@@ -74,3 +74,12 @@ export {
 export { type ArchiveResumePoint, resumePointOf } from "./resume_point.ts";
 export { s3Entries } from "./s3_entries.ts";
 export type { S3EntriesOptions } from "./s3_entries_options.ts";
+export {
+  type S3ObjectLocation,
+  s3PlanEntries,
+  type S3PlanEntriesOptions,
+  type S3PlanEntry,
+  S3RangedSource,
+  s3RangedSource,
+  type S3RangedSourceInit,
+} from "./s3_ranged_source.ts";
