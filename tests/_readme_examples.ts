@@ -239,10 +239,60 @@ const bucketFolder: LibraryExample = {
   },
 };
 
+const plannedOverHttp: LibraryExample = {
+  title: "serveZip() answers a whole GET, a range and a revalidation",
+  async check(code, run) {
+    await withTempDir(async (dir) => {
+      const stdout = await run(code, dir, {});
+      const match =
+        /^200: (\d+) of (\d+) bytes\n206: bytes (\d+)-(\d+)\/(\d+)\n304 with the ETag: nothing to send again\n$/
+          .exec(stdout);
+      assert.ok(
+        match !== null,
+        `expected the 200, 206 and 304 lines but the example printed ${
+          JSON.stringify(stdout)
+        }`,
+      );
+      const [, received, size, first, last, total] = match.map(Number);
+      assert.equal(received, size);
+      assert.equal(total, size);
+      assert.deepEqual([first, last], [size! - 22, size! - 1]);
+      assert.ok(size! > 30_000, "the stored report is in the archive");
+    });
+  },
+};
+
+const plannedS3: LibraryExample = {
+  title:
+    "planZip() of S3 objects writes an archive every reader opens, with the same ETag when planned again",
+  async check(code, run) {
+    await withReadmeBucket(async (client) => {
+      await putReports(client);
+      await withTempDir(async (dir) => {
+        const stdout = await run(code, dir, s3Env());
+        const { size } = await Deno.stat(`${dir}/reports-2026.zip`);
+        assert.equal(
+          stdout,
+          `3 objects, ${size} bytes, last 22 read\nsame ETag: true\n`,
+        );
+        await assertOpensEverywhere(
+          `${dir}/reports-2026.zip`,
+          REPORTS.map(({ key, data }) => ({
+            name: key.slice("reports/2026/".length),
+            data,
+          })),
+        );
+      });
+    });
+  },
+};
+
 /** README.md's library examples, in the order of its `ts` blocks. */
 export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
   toFile,
   toS3,
   httpDownload,
   bucketFolder,
+  plannedOverHttp,
+  plannedS3,
 ];

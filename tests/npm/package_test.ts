@@ -89,6 +89,10 @@ Deno.test("the npm package has deno.json's name, version and exports, its npm de
       exports: {
         ".": { types: "./mod.d.ts", default: "./mod.js" },
         "./s3": { types: "./src/s3/mod.d.ts", default: "./src/s3/mod.js" },
+        "./http": {
+          types: "./src/http/mod.d.ts",
+          default: "./src/http/mod.js",
+        },
         "./cli": { types: "./src/cli/mod.d.ts", default: "./src/cli/mod.js" },
       },
       bin: { zipstream: "./bin/zipstream.mjs" },
@@ -96,7 +100,9 @@ Deno.test("the npm package has deno.json's name, version and exports, its npm de
       dependencies: {
         "@aws-sdk/client-s3": rangeOf("@aws-sdk/client-s3"),
         "cli-progress": rangeOf("cli-progress"),
+        "content-disposition": rangeOf("content-disposition"),
         "pako": rangeOf("pako"),
+        "range-parser": rangeOf("range-parser"),
       },
       optionalDependencies: { deno: manifest.optionalDependencies.deno },
     });
