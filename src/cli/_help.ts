@@ -25,6 +25,9 @@ Usage:
   zipstream --abort-resume FILE [--endpoint URL] [--region R]
   zipstream cleanup [--dry-run]
   zipstream cleanup s3://bucket/prefix --older-than AGE [--dry-run]
+  zipstream plan [options] <path>... -o <manifest>
+  zipstream serve [options] [--host H] [--port N] [--name NAME] <path>...
+  zipstream serve --manifest FILE [--host H] [--port N] [--name NAME]
 
 Arguments:
   <path>               a file or directory to add, directories recursively, or -
@@ -158,6 +161,40 @@ Cleanup (multipart uploads left behind hold parts that are billed):
                        as above, for each request of the abort
   (a file named cleanup is archived as ./cleanup)
 
+Plan and serve (a stored archive laid out before any byte is sent, so that
+any range of it can be served; a file named plan or serve is ./plan, ./serve):
+  zipstream plan <path>... -o FILE
+                       write the manifest of the archive of the paths and
+                       s3:// paths (walked as above): every entry's name, size,
+                       CRC-32, time, mode and source (path, mtime and inode;
+                       or bucket, key and ETag); -o - for standard output
+  zipstream serve <path>...
+                       serve the archive over HTTP, GET and HEAD with ranges,
+                       ETag and conditional requests, at / and /NAME, until
+                       Ctrl-C or SIGTERM; the URL is printed on stdout
+  --manifest FILE      instead of paths: a manifest of zipstream plan (no data
+                       is read; each file is checked to be the version
+                       planned, at start and at every read), or nginx
+                       mod_zip's lines "CRC32 SIZE LOCATION NAME" (CRC32 as
+                       8 hex digits or -, LOCATION percent-encoded: a path,
+                       relative to FILE's folder, or s3://bucket/key)
+  --host H             the address to listen on (default: 127.0.0.1)
+  --port N             the port (default: a free one)
+  --name NAME          the archive's file name, in its URL and in
+                       Content-Disposition (default: archive.zip)
+  --crc-cache FILE     keep the CRC-32s read from data in FILE, keyed by path,
+                       size, mtime and inode (bucket, key and ETag), so that
+                       the next plan of the same files reads none of them
+                       (default: $XDG_CACHE_HOME/zipstream/crc32.json, else
+                       ~/.cache/zipstream/crc32.json); a FILE that is not such
+                       a cache is an error, and is left as it is
+  --no-crc-cache       keep no CRC cache
+  --comment, --follow-symlinks, --allow-escaping-symlinks, -x, -i (local
+  paths only), --endpoint, --region, --profile, -q: as above
+  A file that changes after it was planned fails the download (cut short,
+  never wrong) with a line naming it. Entries without a time get
+  1980-01-01 00:00 UTC, so that the same sources give the same ETag.
+
 Output:
   -v, --verbose        one line per entry as it is written, instead of the bar,
                        as zip prints them: "  adding: a.txt (deflated 61%)"
@@ -188,5 +225,6 @@ Exit status:
        not be read, each named by a warning line (zip's "could not open a
        specified file to read"); the summary, unless --quiet, says how many
   130  interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM; cleaned up
-       as for 1, unless a second signal came first
+       as for 1, unless a second signal came first; how zipstream serve
+       ends
 `;

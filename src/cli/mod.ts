@@ -23,6 +23,7 @@ import { archiveProgress, feedProgress } from "./_archive_progress.ts";
 import { EXIT_SKIPPED, UsageError } from "./_cli_error.ts";
 import { sweepBeforeRun } from "./_abandoned_uploads.ts";
 import { runCleanup } from "./_cleanup_command.ts";
+import { runPlan } from "./_plan_command.ts";
 import { exactLength } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
@@ -54,7 +55,9 @@ import type { CliPlan } from "./_args.ts";
  * resolves to its exit code: 0 success (also when an S3 object was stored
  * but could not be checked, which a warning line says), 1 failure, 2 usage
  * error, 130 / 143 when interrupted by SIGINT / SIGTERM. `zipstream cleanup
- * ...` aborts uploads left behind instead. Errors are reported on standard
+ * ...` aborts uploads left behind instead; `zipstream plan ...` writes the
+ * manifest of a stored archive, and `zipstream serve ...` serves one over
+ * HTTP until interrupted. Errors are reported on standard
  * error as one line, followed by what became of the target; nothing is
  * thrown.
  *
@@ -84,8 +87,14 @@ import type { CliPlan } from "./_args.ts";
  * ```
  */
 export async function main(args: readonly string[]): Promise<number> {
-  // A file named cleanup is still archived as ./cleanup.
+  // A file named cleanup, plan or serve is still archived as ./cleanup etc.
   if (args[0] === "cleanup") return await runCleanup(args.slice(1));
+  if (args[0] === "plan") return await runPlan(args.slice(1));
+  if (args[0] === "serve") {
+    // Loaded only to serve: the HTTP layer's packages cost every other run.
+    const { runServe } = await import("./_serve_command.ts");
+    return await runServe(args.slice(1));
+  }
   let plan: CliPlan;
   try {
     plan = parseCliArgs(args);
