@@ -4,7 +4,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import type { RetryOptions } from "../s3/upload_options.ts";
 import { MAX_CONCURRENCY } from "../s3/_part_size_plan.ts";
 import { MAX_WORKERS } from "../zip/_resolved_options.ts";
@@ -13,8 +12,8 @@ import { UsageError } from "./_cli_error.ts";
 import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
 import {
   checkGivenOnce,
-  describeParseError,
   oneOf,
+  parseCommandLine,
   parsePartSize,
   parseRetries,
   parseSeconds,
@@ -140,19 +139,7 @@ const OPTIONS = {
  * which argument is wrong and why.
  */
 export function parseCliArgs(args: readonly string[]): CliPlan {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
-  const { values, positionals, tokens } = parsed;
+  const { values, positionals, tokens } = parseCommandLine(args, OPTIONS);
   const help = values.help === true;
   const version = values.version === true;
   const progress = values.quiet === true

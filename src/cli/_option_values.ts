@@ -5,6 +5,7 @@
  * @module
  */
 
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { messageOf } from "../_errors.ts";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../s3/_part_size_plan.ts";
 import { MAX_ATTEMPTS } from "../s3/_option_checks.ts";
@@ -75,6 +76,28 @@ export function parseWholeNumber(
     );
   }
   return value;
+}
+
+/**
+ * Parses a command's arguments strictly, with positionals and tokens (to
+ * tell which option came when), turning parseArgs' refusals into usage
+ * errors.
+ */
+export function parseCommandLine<Options extends ParseArgsOptionsConfig>(
+  args: readonly string[],
+  options: Options,
+) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
 }
 
 /** parseArgs' own messages suggest Node-specific workarounds; this says it plainly. */

@@ -6,12 +6,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { UsageError } from "./_cli_error.ts";
 import { defaultCrcCachePath } from "./_crc_cache_file.ts";
 import {
   checkGivenOnce,
-  describeParseError,
+  parseCommandLine,
   parseWholeNumber,
 } from "./_option_values.ts";
 import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
@@ -94,19 +93,7 @@ export function parsePlanArgs(
   args: readonly string[],
   env: (name: string) => string | undefined = (name) => Deno.env.get(name),
 ): PlanArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
-  const { values, positionals, tokens } = parsed;
+  const { values, positionals, tokens } = parseCommandLine(args, OPTIONS);
   const other = command === "plan" ? "serve" : "plan";
   for (const option of Object.keys(OWN[other])) {
     if (values[option as keyof typeof values] !== undefined) {

@@ -41,6 +41,28 @@ export function checkClientAndBucket(
   }
 }
 
+/**
+ * Checks the options of a listing of `s3://bucket/prefix` (a client, a
+ * bucket and a string prefix), and gives the {@linkcode Fail} that words
+ * the listing's other refusals.
+ */
+export function checkListingOptions(
+  client: unknown,
+  bucket: unknown,
+  prefix: unknown,
+): Fail {
+  const fail = failer(
+    typeof bucket === "string" && typeof prefix === "string"
+      ? `list s3://${bucket}/${prefix}`
+      : "list S3 objects",
+  );
+  checkClientAndBucket(client, bucket, fail);
+  if (typeof prefix !== "string") {
+    fail(TypeError, "prefix", "a string", prefix);
+  }
+  return fail;
+}
+
 /** A {@linkcode Fail} whose messages begin with `Cannot <attempt>: `. */
 export function failer(attempt: string): Fail {
   return (Kind, name, expected, value) => {

@@ -10,9 +10,8 @@ import type { CompressionMethod, ZipEntry } from "../zip/mod.ts";
 import type { S3EntriesOptions } from "./s3_entries_options.ts";
 import { ObjectReader } from "./_object_reader.ts";
 import {
-  checkClientAndBucket,
   checkInteger,
-  failer,
+  checkListingOptions,
   resolveRetryPolicy,
   show,
 } from "./_option_checks.ts";
@@ -114,15 +113,7 @@ function resolve(options: S3EntriesOptions): Resolved {
     signal = new AbortController().signal,
     retry = {},
   } = options;
-  const fail = failer(
-    typeof bucket === "string" && typeof prefix === "string"
-      ? `list s3://${bucket}/${prefix}`
-      : "list S3 objects",
-  );
-  checkClientAndBucket(client, bucket, fail);
-  if (typeof prefix !== "string") {
-    fail(TypeError, "prefix", "a string", prefix);
-  }
+  const fail = checkListingOptions(client, bucket, prefix);
   checkInteger("readAhead", readAhead, 0, MAX_READ_AHEAD, fail);
   checkInteger(
     "readAheadBytes",

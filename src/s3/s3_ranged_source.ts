@@ -11,6 +11,7 @@ import { type HeadLocation, headObject } from "./_object_head.ts";
 import {
   checkClientAndBucket,
   checkInteger,
+  checkListingOptions,
   type Fail,
   failer,
   show,
@@ -363,15 +364,7 @@ export async function s3PlanEntries(
     );
   }
   const { bucket, prefix = "", concurrency = 16 } = options;
-  const fail = failer(
-    typeof bucket === "string" && typeof prefix === "string"
-      ? `list s3://${bucket}/${prefix}`
-      : "list S3 objects",
-  );
-  checkClientAndBucket(client, bucket, fail);
-  if (typeof prefix !== "string") {
-    fail(TypeError, "prefix", "a string", prefix);
-  }
+  const fail = checkListingOptions(client, bucket, prefix);
   checkInteger("concurrency", concurrency, 1, 256, fail);
 
   const requests = new S3Requests(client, WORK_RETRY);

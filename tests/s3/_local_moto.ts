@@ -16,22 +16,14 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
+import { localEndpoint } from "./_local_s3.ts";
 
 /** The endpoint of the local moto server; fails, never skips, when there is none. */
 export function motoEndpoint(): string {
-  const endpoint = Deno.env.get("ZIPSTREAM_MOTO_ENDPOINT");
-  if (endpoint === undefined || endpoint === "") {
-    throw new Error(
-      "ZIPSTREAM_MOTO_ENDPOINT is not set: run the S3 tests under the local servers, e.g. `deno task test` or `bash scripts/with_s3_server.sh deno test -A tests/s3/` (which starts moto with scripts/moto_server_start.sh; it needs Python's moto package)",
-    );
-  }
-  const url = new URL(endpoint);
-  if (url.hostname !== "127.0.0.1") {
-    throw new Error(
-      `ZIPSTREAM_MOTO_ENDPOINT must point at 127.0.0.1, but it is ${endpoint}`,
-    );
-  }
-  return endpoint;
+  return localEndpoint(
+    "ZIPSTREAM_MOTO_ENDPOINT",
+    "run the S3 tests under the local servers, e.g. `deno task test` or `bash scripts/with_s3_server.sh deno test -A tests/s3/` (which starts moto with scripts/moto_server_start.sh; it needs Python's moto package)",
+  );
 }
 
 /**

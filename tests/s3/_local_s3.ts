@@ -21,17 +21,25 @@ import { createHash } from "node:crypto";
 
 /** The endpoint of the local S3 server; fails, never skips, when there is none. */
 export function s3Endpoint(): string {
-  const endpoint = Deno.env.get("ZIPSTREAM_S3_ENDPOINT");
+  return localEndpoint(
+    "ZIPSTREAM_S3_ENDPOINT",
+    "run the S3 tests under the local server, e.g. `deno task test` or `bash scripts/with_s3_server.sh deno test -A tests/s3/`",
+  );
+}
+
+/**
+ * A local server's endpoint from the environment variable `name`, which
+ * must point at 127.0.0.1: tests talk to no other address. Fails, saying
+ * `hint`, when the variable is not set.
+ */
+export function localEndpoint(name: string, hint: string): string {
+  const endpoint = Deno.env.get(name);
   if (endpoint === undefined || endpoint === "") {
-    throw new Error(
-      "ZIPSTREAM_S3_ENDPOINT is not set: run the S3 tests under the local server, e.g. `deno task test` or `bash scripts/with_s3_server.sh deno test -A tests/s3/`",
-    );
+    throw new Error(`${name} is not set: ${hint}`);
   }
   const url = new URL(endpoint);
   if (url.hostname !== "127.0.0.1") {
-    throw new Error(
-      `ZIPSTREAM_S3_ENDPOINT must point at 127.0.0.1, but it is ${endpoint}`,
-    );
+    throw new Error(`${name} must point at 127.0.0.1, but it is ${endpoint}`);
   }
   return endpoint;
 }

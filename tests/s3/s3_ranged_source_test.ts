@@ -466,70 +466,33 @@ Deno.test("S3RangedSource fails the read stream on an answer of another ETag, or
       size: 100,
       etag: "e1",
     });
-  // A server that ignores If-Match answers with the new version.
-  await assert.rejects(
-    Array.fromAsync(
-      source(
-        answering({
-          etag: '"e2"',
-          contentLength: 10,
-          bytes: new Uint8Array(10),
-        }),
-      )
-        .read(0, 10),
-    ),
-    {
-      message:
-        'Cannot read s3://b/k: it changed since the plan was made (expected ETag "e1" but GetObject answered "e2")',
-    },
-  );
-  // A server that ignores Range answers with the whole object.
-  await assert.rejects(
-    Array.fromAsync(
-      source(
-        answering({
-          etag: '"e1"',
-          contentLength: 100,
-          bytes: new Uint8Array(100),
-        }),
-      )
-        .read(0, 10),
-    ),
-    {
-      message:
-        "Cannot read s3://b/k bytes 0 to 10: expected an answer of 10 bytes but GetObject answered 100",
-    },
-  );
-  await assert.rejects(
-    Array.fromAsync(
-      source(
-        answering({
-          etag: '"e1"',
-          contentLength: 10,
-          bytes: new Uint8Array(7),
-        }),
-      )
-        .read(0, 10),
-    ),
-    {
-      message:
-        "Cannot read s3://b/k bytes 0 to 10: expected 10 bytes but the body ended after 7",
-    },
-  );
-  await assert.rejects(
-    Array.fromAsync(
-      source(
-        answering({
-          etag: '"e1"',
-          contentLength: 10,
-          bytes: new Uint8Array(12),
-        }),
-      )
-        .read(0, 10),
-    ),
-    {
-      message:
-        "Cannot read s3://b/k bytes 0 to 10: expected 10 bytes but the body holds more",
-    },
-  );
+  const cases: [string, Parameters<typeof answering>[0], string][] = [
+    [
+      "a server that ignores If-Match answers with the new version",
+      { etag: '"e2"', contentLength: 10, bytes: new Uint8Array(10) },
+      'Cannot read s3://b/k: it changed since the plan was made (expected ETag "e1" but GetObject answered "e2")',
+    ],
+    [
+      "a server that ignores Range answers with the whole object",
+      { etag: '"e1"', contentLength: 100, bytes: new Uint8Array(100) },
+      "Cannot read s3://b/k bytes 0 to 10: expected an answer of 10 bytes but GetObject answered 100",
+    ],
+    [
+      "a body shorter than its length",
+      { etag: '"e1"', contentLength: 10, bytes: new Uint8Array(7) },
+      "Cannot read s3://b/k bytes 0 to 10: expected 10 bytes but the body ended after 7",
+    ],
+    [
+      "a body longer than its length",
+      { etag: '"e1"', contentLength: 10, bytes: new Uint8Array(12) },
+      "Cannot read s3://b/k bytes 0 to 10: expected 10 bytes but the body holds more",
+    ],
+  ];
+  for (const [what, answer, message] of cases) {
+    await assert.rejects(
+      Array.fromAsync(source(answering(answer)).read(0, 10)),
+      { message },
+      what,
+    );
+  }
 });
