@@ -10,13 +10,10 @@
 
 import {
   CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  ListObjectsV2Command,
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { localEndpoint } from "./_local_s3.ts";
+import { emptyAndDelete, localEndpoint } from "./_local_s3.ts";
 
 /** The endpoint of the local moto server; fails, never skips, when there is none. */
 export function motoEndpoint(): string {
@@ -86,19 +83,7 @@ export async function withMotoBucket(
   try {
     await fn(client, bucket);
   } finally {
-    for (let page = 0; page < 100; page++) {
-      const listing = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket }),
-      );
-      const objects = listing.Contents ?? [];
-      if (objects.length === 0) break;
-      for (const object of objects) {
-        await client.send(
-          new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }),
-        );
-      }
-    }
-    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDelete(client, bucket);
     client.destroy();
   }
 }

@@ -103,7 +103,11 @@ export async function withBucket(
   }
 }
 
-async function emptyAndDelete(client: S3Client, bucket: string): Promise<void> {
+/** Aborts the bucket's pending uploads, deletes its objects, then the bucket. */
+export async function emptyAndDelete(
+  client: S3Client,
+  bucket: string,
+): Promise<void> {
   const uploads = await client.send(
     new ListMultipartUploadsCommand({ Bucket: bucket }),
   );
