@@ -12,7 +12,9 @@ set -euo pipefail
 TOOLS=(unzip:unzip 7z:p7zip-full bsdtar:libarchive-tools python3:python3
   javac:openjdk-17-jdk-headless
   # headless Chromium for tests/browser/, driven over the DevTools protocol
-  chromium:chromium)
+  chromium:chromium
+  # the HTTP clients that download planned archives in tests/http/ and tests/cli/
+  curl:curl wget:wget aria2c:aria2)
 
 readers="$(cd "$(dirname "$0")/../tests/readers" && pwd)"
 # npm ci writes node_modules/.package-lock.json: older than package-lock.json,
