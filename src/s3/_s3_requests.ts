@@ -14,6 +14,8 @@ import {
   type CompleteMultipartUploadCommandOutput,
   CreateMultipartUploadCommand,
   type CreateMultipartUploadCommandInput,
+  DeleteObjectCommand,
+  type DeleteObjectCommandInput,
   type CreateMultipartUploadCommandOutput,
   GetObjectCommand,
   type GetObjectCommandInput,
@@ -36,6 +38,9 @@ import {
   UploadPartCommand,
   type UploadPartCommandInput,
   type UploadPartCommandOutput,
+  UploadPartCopyCommand,
+  type UploadPartCopyCommandInput,
+  type UploadPartCopyCommandOutput,
 } from "@aws-sdk/client-s3";
 import type { S3ClientLike } from "./s3_client_like.ts";
 import { type RetryPolicy, withRetries } from "./_retry.ts";
@@ -174,6 +179,31 @@ export class S3Requests {
     );
   }
 
+  /** Copies a range of an existing object into a part, server-side. */
+  uploadPartCopy(
+    input: UploadPartCopyCommandInput,
+    signal: AbortSignal,
+  ): Promise<UploadPartCopyCommandOutput> {
+    return this.#send(
+      "UploadPartCopy",
+      0,
+      signal,
+      () => new UploadPartCopyCommand(input),
+    );
+  }
+
+  deleteObject(
+    input: DeleteObjectCommandInput,
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    return this.#send(
+      "DeleteObject",
+      0,
+      signal,
+      () => new DeleteObjectCommand(input),
+    );
+  }
+
   abortMultipartUpload(
     input: AbortMultipartUploadCommandInput,
     signal: AbortSignal,
@@ -246,13 +276,15 @@ export class S3Requests {
     command: () =>
       | AbortMultipartUploadCommand
       | CreateMultipartUploadCommand
+      | DeleteObjectCommand
       | GetObjectCommand
       | HeadObjectCommand
       | ListMultipartUploadsCommand
       | ListObjectsV2Command
       | ListPartsCommand
       | PutObjectCommand
-      | UploadPartCommand,
+      | UploadPartCommand
+      | UploadPartCopyCommand,
     check: (output: T) => void = () => {},
     onAttemptError: (error: unknown) => void = () => {},
   ): Promise<T> {

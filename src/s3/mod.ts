@@ -83,3 +83,8 @@ export {
   s3RangedSource,
   type S3RangedSourceInit,
 } from "./s3_ranged_source.ts";
+export {
+  type CopyPlanOptions,
+  type CopyPlanResult,
+  copyPlanToS3,
+} from "./copy_plan_to_s3.ts";

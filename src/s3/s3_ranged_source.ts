@@ -95,6 +95,11 @@ export interface S3RangedSourceInit extends S3ObjectLocation {
  * ```
  */
 export class S3RangedSource implements RangedSource {
+  /**
+   * The client it reads with: `copyPlanToS3` copies the object server-side
+   * when the target's client is this one.
+   */
+  readonly client: S3ClientLike;
   /** The bucket. */
   readonly bucket: string;
   /** The object's key. */
@@ -148,6 +153,7 @@ export class S3RangedSource implements RangedSource {
     ) {
       fail(TypeError, "lastModified", "a valid Date", lastModified);
     }
+    this.client = client;
     this.bucket = bucket;
     this.key = key;
     this.versionId = versionId;

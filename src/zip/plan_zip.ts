@@ -160,6 +160,7 @@ export async function planZip(
       crc32,
       lastModified: member.lastModified,
       identity: source.identity,
+      source,
     });
     push({ name: entry.name, source }, size);
   }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { RangedSource } from "./ranged_source.ts";
+
 /** Where one entry of a planned archive lies, and what its headers say. */
 export interface PlannedEntry {
   /** The member's path inside the archive. */
@@ -20,6 +22,11 @@ export interface PlannedEntry {
   readonly lastModified: number;
   /** Its source's identity, when it has one (see `RangedSource.identity`). */
   readonly identity: string | undefined;
+  /**
+   * Where its data is read from: what lets a builder copy an S3 object's
+   * bytes server-side instead of reading them (see `copyPlanToS3`).
+   */
+  readonly source: RangedSource;
 }
 
 /**
