@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import {
+  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -23,6 +24,7 @@ import {
 import { pseudoRandom } from "../_data.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import { FaultProxy } from "./_fault_proxy.ts";
+import { withMotoBucket } from "./_local_moto.ts";
 import {
   downloadObject,
   localClient,
@@ -238,6 +240,78 @@ Deno.test("copyPlanToS3 fails naming the change when an object changes after pla
       client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
       (e: Error) => e.name === "NotFound",
     );
+    await assertNothingTemporaryLeft(client, bucket, key);
+  });
+});
+
+Deno.test("copyPlanToS3 on moto, whose objects carry CRC32 checksums: planning reads nothing, and the build reads only what is too small to copy", async () => {
+  await withMotoBucket(async (client, bucket) => {
+    const sizes = [6 * MIB, 100, 12 * MIB, 0, 5 * MIB + 3];
+    const objects = new Map<string, Uint8Array>();
+    for (const [i, size] of sizes.entries()) {
+      const key = `src/${i}.bin`;
+      objects.set(key, pseudoRandom(size, 40 + i));
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: objects.get(key),
+          ChecksumAlgorithm: "CRC32",
+        }),
+      );
+    }
+    const gets: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === "GetObjectCommand") {
+          gets.push(String((args.input as { Range?: string }).Range));
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "countGets" },
+    );
+    const plan = await planZip(
+      await s3PlanEntries(client, { bucket, prefix: "src/" }),
+      { lastModified: LAST_MODIFIED },
+    );
+    assert.equal(gets.length, 0, "the CRCs come from the checksums");
+    const key = "out/moto.zip";
+    const result = await copyPlanToS3(plan, { client, bucket, key });
+    assert.equal(
+      result.bytesRead,
+      gets.reduce((sum, range) => {
+        const [first, last] = range.slice("bytes=".length).split("-").map(
+          Number,
+        );
+        return sum + last! - first! + 1;
+      }, 0),
+    );
+    // The first object cannot lend the archive's first part the 5 MiB it
+    // lacks and keep 5 MiB to copy, so it is sent with the 100-byte one; the
+    // 12 MiB and 5 MiB objects are copied, unread.
+    assert.equal(result.bytesRead, 6 * MIB + 100);
+    client.middlewareStack.remove("countGets");
+    await withTempDir(async (dir) => {
+      const path = `${dir}/moto.zip`;
+      const stored = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key }),
+      );
+      await Deno.writeFile(path, await stored.Body!.transformToByteArray());
+      const planned = new Uint8Array(
+        await new Response(plan.slice(0)).arrayBuffer(),
+      );
+      assert.ok(
+        Buffer.from(await Deno.readFile(path)).equals(planned),
+        "the archive is the plan's bytes",
+      );
+      await assertOpensEverywhere(
+        path,
+        [...objects].map(([objectKey, data]) => ({
+          name: objectKey.slice("src/".length),
+          data,
+        })),
+      );
+    });
     await assertNothingTemporaryLeft(client, bucket, key);
   });
 });
