@@ -9,6 +9,7 @@
 
 import type { ZipPlan } from "../zip/zip_plan.ts";
 import type { CopyPart, ObjectRange } from "./_copy_layout.ts";
+import { reasonOf } from "../_errors.ts";
 import { httpStatus, type S3Requests } from "./_s3_requests.ts";
 import { unwrap } from "./_retry.ts";
 import type { S3RangedSource } from "./s3_ranged_source.ts";
@@ -31,8 +32,43 @@ export interface MadePart {
   readonly seamKey: string | undefined;
 }
 
-/** Makes part `partNumber` of the archive's upload. */
+/**
+ * Makes part `partNumber` of the archive's upload.
+ *
+ * @throws {Error} naming the part, what it holds and what failed.
+ */
 export async function makePart(
+  target: CopyTarget,
+  part: CopyPart<S3RangedSource>,
+  partNumber: number,
+  signal: AbortSignal,
+): Promise<MadePart> {
+  try {
+    return await makeAnyPart(target, part, partNumber, signal);
+  } catch (error) {
+    throw new Error(
+      `part ${partNumber}, ${describePart(part)}: ${reasonOf(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function describePart(part: CopyPart<S3RangedSource>): string {
+  if (part.kind === "send") {
+    return `archive bytes ${part.range.start}-${part.range.end - 1} sent`;
+  }
+  const { source, start, end } = part.copy;
+  const copied = `s3://${source.bucket}/${source.key} bytes ${start}-${
+    end - 1
+  }`;
+  return part.kind === "copy"
+    ? `a copy of ${copied}`
+    : `a seam of ${copied} and archive bytes ${part.glue.start}-${
+      part.glue.end - 1
+    }`;
+}
+
+async function makeAnyPart(
   target: CopyTarget,
   part: CopyPart<S3RangedSource>,
   partNumber: number,

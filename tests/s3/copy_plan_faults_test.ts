@@ -1,0 +1,183 @@
+/**
+ * copyPlanToS3 under faults, on the local Swift server behind the fault
+ * proxy: copy parts answered with 500 and SlowDown are retried and the
+ * archive is still the plan's bytes; a source object deleted in the middle
+ * of the build fails it, and nothing is left (no archive, no upload, no
+ * seam) — each checked on the server as well as in what was reported.
+ */
+
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { planZip, type ZipPlan } from "../../mod.ts";
+import {
+  copyPlanToS3,
+  s3PlanEntries,
+  S3UploadError,
+} from "../../src/s3/mod.ts";
+import { pseudoRandom } from "../_data.ts";
+import { withTempDir } from "../_readers.ts";
+import { FaultProxy, type ProxiedRequest } from "./_fault_proxy.ts";
+import {
+  downloadObject,
+  localClient,
+  pendingUploads,
+  s3Endpoint,
+  withBucket,
+} from "./_local_s3.ts";
+
+const MIB = 1024 * 1024;
+const SIZES = [7 * MIB, 300, 9 * MIB, 6 * MIB, 1000];
+
+function isUploadPartCopy(request: ProxiedRequest): boolean {
+  return request.method === "PUT" && request.query.has("uploadId") &&
+    request.headers.has("x-amz-copy-source");
+}
+
+async function withPlannedObjects(
+  fn: (context: {
+    client: S3Client;
+    proxied: S3Client;
+    proxy: FaultProxy;
+    bucket: string;
+    plan: ZipPlan;
+  }) => Promise<void>,
+): Promise<void> {
+  await withBucket(async (client, bucket) => {
+    for (const [i, size] of SIZES.entries()) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `src/${i}.bin`,
+          Body: pseudoRandom(size, 70 + i),
+        }),
+      );
+    }
+    const proxy = FaultProxy.start(s3Endpoint());
+    // The SDK's own retries are off (localClient): the build's are tested.
+    const proxied = localClient({ endpoint: proxy.endpoint });
+    try {
+      const plan = await planZip(
+        await s3PlanEntries(proxied, { bucket, prefix: "src/" }),
+        { lastModified: Date.UTC(2026, 11, 6) },
+      );
+      await fn({ client, proxied, proxy, bucket, plan });
+    } finally {
+      proxied.destroy();
+      await proxy.close();
+    }
+  });
+}
+
+async function assertNothingLeft(
+  client: S3Client,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  await assert.rejects(
+    client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+    (error: Error) => error.name === "NotFound",
+    "no archive was stored",
+  );
+  const seams = await client.send(
+    new ListObjectsV2Command({
+      Bucket: bucket,
+      Prefix: `${key}.zipstream-seams/`,
+    }),
+  );
+  assert.deepEqual(seams.Contents ?? [], [], "no seam object is left");
+  assert.deepEqual(
+    await pendingUploads(client, bucket, key),
+    [],
+    "no upload is pending",
+  );
+}
+
+Deno.test("copyPlanToS3 retries copy parts answered 500 and SlowDown, and stores the plan's bytes", async () => {
+  await withPlannedObjects(async ({ client, proxied, proxy, bucket, plan }) => {
+    proxy.inject(isUploadPartCopy, {
+      kind: "status",
+      status: 500,
+      code: "InternalError",
+    }, 2);
+    proxy.inject(isUploadPartCopy, {
+      kind: "status",
+      status: 503,
+      code: "SlowDown",
+    }, 2);
+    const key = "out/retried.zip";
+    const result = await copyPlanToS3(plan, {
+      client: proxied,
+      bucket,
+      key,
+      retry: { baseDelay: 10 },
+    });
+    const faulted = proxy.log.filter((entry) => entry.action === "status");
+    assert.equal(faulted.length, 4, "four copies were answered with an error");
+    assert.equal(result.size, plan.size);
+    await withTempDir(async (dir) => {
+      await downloadObject(client, bucket, key, `${dir}/a.zip`);
+      const planned = new Uint8Array(
+        await new Response(plan.slice(0)).arrayBuffer(),
+      );
+      assert.ok(
+        Buffer.from(await Deno.readFile(`${dir}/a.zip`)).equals(planned),
+      );
+    });
+    const seams = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: `${key}.zipstream-seams/`,
+      }),
+    );
+    assert.deepEqual(seams.Contents ?? [], []);
+  });
+});
+
+Deno.test("copyPlanToS3 fails when a source object is deleted in the middle of the build, and leaves nothing", async () => {
+  await withPlannedObjects(async ({ client, proxied, bucket, plan }) => {
+    // Deleted as the first copy is sent: the next copy of it finds nothing.
+    let deleted = false;
+    proxied.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "UploadPartCopyCommand" && !deleted) {
+          deleted = true;
+          await client.send(
+            new DeleteObjectCommand({ Bucket: bucket, Key: "src/3.bin" }),
+          );
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "deleteSource" },
+    );
+    const key = "out/deleted.zip";
+    const error = await copyPlanToS3(plan, {
+      client: proxied,
+      bucket,
+      key,
+      concurrency: 1,
+    })
+      .then(() => undefined, (error: unknown) => error);
+    assert.ok(deleted, "the object was deleted during the build");
+    assert.ok(
+      error instanceof S3UploadError,
+      `expected an S3UploadError but got ${error}`,
+    );
+    assert.equal(error.outcome, "nothing-left");
+    assert.match(
+      error.message,
+      /: part \d+, a (copy|seam) of s3:\/\/[^/]+\/src\/3\.bin bytes \d+-\d+.*: .*(NoSuchKey|Not Found|404|changed)/,
+    );
+    assert.match(
+      error.message,
+      /nothing was stored: its upload was aborted, its seam objects were removed/,
+    );
+    await assertNothingLeft(client, bucket, key);
+  });
+});
