@@ -8,7 +8,10 @@
 import { reasonOf } from "../_errors.ts";
 import type { ZipPlan } from "../zip/zip_plan.ts";
 import { abortUpload } from "./abort_upload.ts";
-import { copyLayout, type CopyPart } from "./_copy_layout.ts";
+import { copyLayout } from "./_copy_layout.ts";
+import { costOf } from "./_copy_cost.ts";
+import { inPool } from "./_copy_pool.ts";
+import { type CopyCheckpoint, madeParts } from "./copy_checkpoint.ts";
 import { makePart } from "./_copy_parts.ts";
 import {
   checkClientAndBucket,
@@ -55,8 +58,24 @@ export interface CopyPlanOptions {
   contentType?: string;
   /** Retry and timeout settings of every request. */
   retry?: RetryOptions;
-  /** Stops the build: the upload is then aborted and its seams removed. */
+  /**
+   * Stops the build: its upload is then aborted (or kept, with
+   * `onCheckpoint`) and its seams removed.
+   */
   signal?: AbortSignal;
+  /**
+   * Told where the build stands once its upload exists and after each part
+   * (calls never overlap; the build waits for a promise returned). Keep the
+   * last checkpoint to resume the build with `resume` after a crash. With
+   * it, a failed build keeps its upload for resuming instead of aborting
+   * it (the error says so); abort it with `abortUpload` to give up.
+   */
+  onCheckpoint?: (checkpoint: CopyCheckpoint) => void | Promise<void>;
+  /**
+   * Resumes the build a checkpoint describes, of the same plan to the same
+   * target: the parts the server still lists are kept, the rest are made.
+   */
+  resume?: CopyCheckpoint;
 }
 
 /** What {@linkcode copyPlanToS3} stored, and what it cost. */
@@ -152,6 +171,8 @@ export async function copyPlanToS3(
     contentType = "application/zip",
     retry = {},
     signal = new AbortController().signal,
+    onCheckpoint,
+    resume,
   } = options;
   checkClientAndBucket(client, bucket, fail);
   if (typeof key !== "string" || key === "") {
@@ -171,32 +192,55 @@ export async function copyPlanToS3(
         : []
     ),
   );
-  const created = await requests.createMultipartUpload(
-    { Bucket: bucket, Key: key, ContentType: contentType },
-    signal,
-    () => {},
-  );
-  const uploadId = created.UploadId;
-  if (uploadId === undefined) {
-    throw new S3UploadError(
-      `Cannot build s3://${bucket}/${key}: CreateMultipartUpload answered no UploadId`,
-      { bucket, key },
-    );
+  if (onCheckpoint !== undefined && typeof onCheckpoint !== "function") {
+    fail(TypeError, "onCheckpoint", "a function", onCheckpoint);
   }
-  const seamPrefix = `${key}.zipstream-seams/${
-    crypto.randomUUID().slice(0, 8)
-  }/`;
+  const { uploadId, seamPrefix, made } = resume === undefined
+    ? await startBuild(requests, { bucket, key, contentType }, signal)
+    : {
+      uploadId: resume.uploadId,
+      seamPrefix: resume.seamPrefix,
+      made: await madeParts(requests, resume, {
+        bucket,
+        key,
+        plan,
+        partCount: parts.length,
+      }, signal),
+    };
   const target = { requests, plan, bucket, key, uploadId, seamPrefix };
+  // Checkpoints are told one after another, in the order parts end.
+  let told = Promise.resolve();
+  const tell = () => {
+    if (onCheckpoint === undefined) return told;
+    const checkpoint: CopyCheckpoint = {
+      version: 1,
+      bucket,
+      key,
+      uploadId,
+      seamPrefix,
+      planEtag: plan.etag,
+      planSize: plan.size,
+      parts: [...made].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({
+        partNumber,
+        etag,
+      })),
+    };
+    told = told.then(() => onCheckpoint(checkpoint));
+    return told;
+  };
   let built: { etag: string; size: number } | undefined;
   let failure: unknown;
   try {
-    const etags = await inPool(
-      parts,
-      concurrency,
-      signal,
-      async (part, index) =>
-        (await makePart(target, part, index + 1, signal)).etag,
+    await tell();
+    const missing = parts.flatMap((part, index) =>
+      made.has(index + 1) ? [] : [{ part, partNumber: index + 1 }]
     );
+    await inPool(missing, concurrency, signal, async ({ part, partNumber }) => {
+      const { etag } = await makePart(target, part, partNumber, signal);
+      made.set(partNumber, etag);
+      await tell();
+    });
+    const etags = parts.map((_, index) => made.get(index + 1)!);
     const completed = await requests.completeMultipartUpload(
       {
         Bucket: bucket,
@@ -228,7 +272,15 @@ export async function copyPlanToS3(
   const leftovers = await removeSeams(requests, bucket, seamPrefix);
   if (built === undefined) {
     throw await failedBuild(
-      { client, bucket, key, uploadId, retry, leftovers },
+      {
+        client,
+        bucket,
+        key,
+        uploadId,
+        retry,
+        leftovers,
+        keep: onCheckpoint !== undefined,
+      },
       failure,
     );
   }
@@ -252,10 +304,23 @@ async function failedBuild(
     uploadId: string;
     retry: RetryOptions;
     leftovers: SeamLeftovers;
+    /** Keep the upload for resuming rather than abort it. */
+    keep: boolean;
   },
   cause: unknown,
 ): Promise<S3UploadError> {
   const { bucket, key, uploadId, leftovers } = build;
+  const seamsLeft = leftovers.reason === undefined
+    ? "its seam objects were removed"
+    : `seam objects may be left (${describeLeftovers(leftovers)})`;
+  if (build.keep) {
+    return new S3UploadError(
+      `Cannot build s3://${bucket}/${key}: ${
+        reasonOf(cause)
+      }; its upload ${uploadId} is kept for resuming from the last checkpoint, ${seamsLeft}`,
+      { bucket, key, uploadId, uploadKept: true, outcome: "pending", cause },
+    );
+  }
   let aborted: string;
   let gone: boolean;
   try {
@@ -274,14 +339,11 @@ async function failedBuild(
     gone = false;
     aborted = `its upload ${uploadId} is still pending (${reasonOf(error)})`;
   }
-  const seams = leftovers.reason === undefined
-    ? "its seam objects were removed"
-    : `seam objects may be left (${describeLeftovers(leftovers)})`;
   const clean = gone && leftovers.reason === undefined;
   return new S3UploadError(
     `Cannot build s3://${bucket}/${key}: ${reasonOf(cause)}; ${
       clean ? "nothing was stored" : "the build left something"
-    }: ${aborted}, ${seams}`,
+    }: ${aborted}, ${seamsLeft}`,
     {
       bucket,
       key,
@@ -299,66 +361,29 @@ function describeLeftovers(leftovers: SeamLeftovers): string {
     : `${listed.length} left, e.g. ${listed[0]}: ${leftovers.reason}`;
 }
 
-/** Runs `make` over `items`, `concurrency` at a time, results in order; the first failure stops the rest. */
-async function inPool<T, R>(
-  items: readonly T[],
-  concurrency: number,
+/** Creates the archive's upload, and the unique prefix of its seams. */
+async function startBuild(
+  requests: S3Requests,
+  target: { bucket: string; key: string; contentType: string },
   signal: AbortSignal,
-  make: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      signal.throwIfAborted();
-      const index = next++;
-      try {
-        results[index] = await make(items[index]!, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: Math.min(concurrency, items.length) }, worker),
+): Promise<
+  { uploadId: string; seamPrefix: string; made: Map<number, string> }
+> {
+  const { bucket, key } = target;
+  const created = await requests.createMultipartUpload(
+    { Bucket: bucket, Key: key, ContentType: target.contentType },
+    signal,
+    () => {},
   );
-  const rejected = outcomes.find((outcome) => outcome.status === "rejected");
-  if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
-  return results;
-}
-
-/** The bytes sent, read and copied for `parts` of `plan`. */
-function costOf(
-  plan: ZipPlan,
-  parts: readonly CopyPart<S3RangedSource>[],
-): Omit<CopyPlanResult, "bucket" | "key" | "etag" | "size"> {
-  let bytesSent = 0;
-  let bytesRead = 0;
-  let bytesCopied = 0;
-  const sentRange = (start: number, end: number) => {
-    bytesSent += end - start;
-    for (const entry of plan.entries) {
-      const from = Math.max(start, entry.dataOffset);
-      const to = Math.min(end, entry.dataOffset + entry.size);
-      if (from < to) bytesRead += to - from;
-    }
-  };
-  for (const part of parts) {
-    if (part.kind === "send") sentRange(part.range.start, part.range.end);
-    else bytesCopied += part.copy.end - part.copy.start;
-    if (part.kind === "seam") {
-      sentRange(part.glue.start, part.glue.end);
-      bytesCopied += part.range.end - part.range.start;
-    }
+  if (created.UploadId === undefined) {
+    throw new S3UploadError(
+      `Cannot build s3://${bucket}/${key}: CreateMultipartUpload answered no UploadId`,
+      { bucket, key },
+    );
   }
   return {
-    parts: parts.length,
-    copiedParts: parts.filter((part) => part.kind === "copy").length,
-    seams: parts.filter((part) => part.kind === "seam").length,
-    bytesSent,
-    bytesRead,
-    bytesCopied,
+    uploadId: created.UploadId,
+    seamPrefix: `${key}.zipstream-seams/${crypto.randomUUID().slice(0, 8)}/`,
+    made: new Map(),
   };
 }

@@ -88,3 +88,4 @@ export {
   type CopyPlanResult,
   copyPlanToS3,
 } from "./copy_plan_to_s3.ts";
+export type { CopyCheckpoint, CopyCheckpointPart } from "./copy_checkpoint.ts";

@@ -3,7 +3,8 @@
  * proxy: copy parts answered with 500 and SlowDown are retried and the
  * archive is still the plan's bytes; a source object deleted in the middle
  * of the build fails it, and nothing is left (no archive, no upload, no
- * seam) — each checked on the server as well as in what was reported.
+ * seam); a build killed mid-way resumes from its checkpoint — each checked
+ * on the server as well as in what was reported.
  */
 
 import assert from "node:assert/strict";
@@ -17,15 +18,19 @@ import {
 } from "@aws-sdk/client-s3";
 import { planZip, type ZipPlan } from "../../mod.ts";
 import {
+  type CopyCheckpoint,
   copyPlanToS3,
   s3PlanEntries,
   S3UploadError,
 } from "../../src/s3/mod.ts";
+import { waitUntil } from "../cli/_cli.ts";
+import { BUILD_TIME } from "./_copy_build_child.ts";
 import { pseudoRandom } from "../_data.ts";
 import { withTempDir } from "../_readers.ts";
 import { FaultProxy, type ProxiedRequest } from "./_fault_proxy.ts";
 import {
   downloadObject,
+  LOCAL_S3_ENV,
   localClient,
   pendingUploads,
   s3Endpoint,
@@ -179,5 +184,120 @@ Deno.test("copyPlanToS3 fails when a source object is deleted in the middle of t
       /nothing was stored: its upload was aborted, its seam objects were removed/,
     );
     await assertNothingLeft(client, bucket, key);
+  });
+});
+
+Deno.test("copyPlanToS3 killed with SIGKILL mid-build resumes from its last checkpoint: the parts made are kept, the archive is the plan's bytes, nothing is left", async () => {
+  await withBucket(async (client, bucket) => {
+    for (let i = 0; i < 6; i++) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `src/${i}.bin`,
+          Body: pseudoRandom(i % 2 === 0 ? 6 * MIB : 500, 90 + i),
+        }),
+      );
+    }
+    const proxy = FaultProxy.start(s3Endpoint());
+    const proxied = localClient({ endpoint: proxy.endpoint });
+    try {
+      // The third copy never gets an answer: the child is killed waiting.
+      let copies = 0;
+      proxy.inject((request) => isUploadPartCopy(request) && ++copies >= 3, {
+        kind: "stall",
+      }, 1);
+      await withTempDir(async (dir) => {
+        const checkpointFile = `${dir}/checkpoint.json`;
+        const key = "out/resumed.zip";
+        const child = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            new URL("./_copy_build_child.ts", import.meta.url).pathname,
+            proxy.endpoint,
+            bucket,
+            key,
+            checkpointFile,
+          ],
+          env: LOCAL_S3_ENV,
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        await waitUntil("the child has made two parts", async () => {
+          try {
+            return JSON.parse(await Deno.readTextFile(checkpointFile)).parts
+              .length >= 2;
+          } catch {
+            return false;
+          }
+        });
+        await waitUntil(
+          "the third copy is stalled",
+          () => Promise.resolve(copies >= 3),
+        );
+        child.kill("SIGKILL");
+        const status = await child.status;
+        assert.equal(status.signal, "SIGKILL");
+        proxy.rules.length = 0;
+
+        const checkpoint: CopyCheckpoint = JSON.parse(
+          await Deno.readTextFile(checkpointFile),
+        );
+        assert.equal(checkpoint.parts.length, 2);
+        const plan = await planZip(
+          await s3PlanEntries(proxied, { bucket, prefix: "src/" }),
+          { lastModified: BUILD_TIME },
+        );
+        proxy.log.length = 0;
+        const result = await copyPlanToS3(plan, {
+          client: proxied,
+          bucket,
+          key,
+          resume: checkpoint,
+        });
+        assert.equal(result.size, plan.size);
+        const remade = proxy.log.filter((entry) => {
+          const query = new URLSearchParams(entry.query);
+          return entry.method === "PUT" &&
+            query.get("uploadId") === checkpoint.uploadId &&
+            checkpoint.parts.some((part) =>
+              String(part.partNumber) === query.get("partNumber")
+            );
+        });
+        assert.deepEqual(
+          remade,
+          [],
+          "the parts the checkpoint lists are not made again",
+        );
+        await downloadObject(client, bucket, key, `${dir}/resumed.zip`);
+        const planned = new Uint8Array(
+          await new Response(plan.slice(0)).arrayBuffer(),
+        );
+        assert.ok(
+          Buffer.from(await Deno.readFile(`${dir}/resumed.zip`)).equals(
+            planned,
+          ),
+        );
+        const seams = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: `${key}.zipstream-seams/`,
+          }),
+        );
+        assert.deepEqual(
+          seams.Contents ?? [],
+          [],
+          "the killed build's seams are removed",
+        );
+        assert.deepEqual(
+          await pendingUploads(client, bucket, key),
+          [],
+          "no upload is pending, the stalled seam's included",
+        );
+      });
+    } finally {
+      proxied.destroy();
+      await proxy.close();
+    }
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * What a server-side build costs: the bytes the client sends and reads,
+ * and the bytes the server copies.
+ *
+ * @module
+ */
+
+import type { ZipPlan } from "../zip/zip_plan.ts";
+import type { CopyPart } from "./_copy_layout.ts";
+import type { S3RangedSource } from "./s3_ranged_source.ts";
+
+/** Parts, copies, seams, and the bytes sent, read and copied. */
+export interface CopyCost {
+  parts: number;
+  copiedParts: number;
+  seams: number;
+  bytesSent: number;
+  bytesRead: number;
+  bytesCopied: number;
+}
+
+export /** The bytes sent, read and copied for `parts` of `plan`. */
+function costOf(
+  plan: ZipPlan,
+  parts: readonly CopyPart<S3RangedSource>[],
+): CopyCost {
+  let bytesSent = 0;
+  let bytesRead = 0;
+  let bytesCopied = 0;
+  const sentRange = (start: number, end: number) => {
+    bytesSent += end - start;
+    for (const entry of plan.entries) {
+      const from = Math.max(start, entry.dataOffset);
+      const to = Math.min(end, entry.dataOffset + entry.size);
+      if (from < to) bytesRead += to - from;
+    }
+  };
+  for (const part of parts) {
+    if (part.kind === "send") sentRange(part.range.start, part.range.end);
+    else bytesCopied += part.copy.end - part.copy.start;
+    if (part.kind === "seam") {
+      sentRange(part.glue.start, part.glue.end);
+      bytesCopied += part.range.end - part.range.start;
+    }
+  }
+  return {
+    parts: parts.length,
+    copiedParts: parts.filter((part) => part.kind === "copy").length,
+    seams: parts.filter((part) => part.kind === "seam").length,
+    bytesSent,
+    bytesRead,
+    bytesCopied,
+  };
+}
