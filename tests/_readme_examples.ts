@@ -287,6 +287,57 @@ const plannedS3: LibraryExample = {
   },
 };
 
+const builtInS3: LibraryExample = {
+  title:
+    "copyPlanToS3() builds the bucket folder's archive inside S3, copying its large object",
+  async check(code, run) {
+    await withReadmeBucket(async (client) => {
+      await putReports(client);
+      const scan = crypto.getRandomValues(new Uint8Array(65536));
+      const big = new Uint8Array(12 * 1024 * 1024);
+      for (let at = 0; at < big.length; at += scan.length) big.set(scan, at);
+      await client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: "reports/2026/raw/scan.bin",
+          Body: big,
+        }),
+      );
+      await withTempDir(async (dir) => {
+        const stdout = await run(code, dir, s3Env());
+        const match = /^(\d+) bytes: (\d+) sent, (\d+) copied\n$/.exec(stdout);
+        assert.ok(
+          match !== null,
+          `expected "N bytes: N sent, N copied" but the example printed ${
+            JSON.stringify(stdout)
+          }`,
+        );
+        const [, size, sent, copied] = match.map(Number);
+        const head = await client.send(
+          new HeadObjectCommand({
+            Bucket: BUCKET,
+            Key: "exports/reports-2026.zip",
+          }),
+        );
+        assert.equal(size, head.ContentLength);
+        assert.ok(copied! >= 7 * 1024 * 1024, "the large object is copied");
+        assert.ok(sent! < size! - 7 * 1024 * 1024, "only the glue is sent");
+        await download(client, "exports/reports-2026.zip", `${dir}/r.zip`);
+        await assertOpensEverywhere(
+          `${dir}/r.zip`,
+          [
+            ...REPORTS.map(({ key, data }) => ({
+              name: key.slice("reports/2026/".length),
+              data,
+            })),
+            { name: "raw/scan.bin", data: big },
+          ].sort((a, b) => a.name < b.name ? -1 : 1),
+        );
+      });
+    });
+  },
+};
+
 /** README.md's library examples, in the order of its `ts` blocks. */
 export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
   toFile,
@@ -295,4 +346,5 @@ export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
   bucketFolder,
   plannedOverHttp,
   plannedS3,
+  builtInS3,
 ];
