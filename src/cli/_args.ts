@@ -86,6 +86,8 @@ export interface CliPlan {
   resume: string | undefined;
   /** `--abort-resume FILE`: abort the upload FILE records, and nothing else. */
   abortResume: string | undefined;
+  /** `--no-copy`: stream into S3 even when the archive could be built there by copies. */
+  noCopy: boolean;
   /** `bar` draws the terminal bar or plain lines; `summary` only the last line; `none` nothing. */
   progress: "bar" | "summary" | "none";
 }
@@ -127,6 +129,7 @@ const OPTIONS = {
   "cleanup-max-time": { type: "string" },
   resume: { type: "string" },
   "abort-resume": { type: "string" },
+  "no-copy": { type: "boolean" },
   "no-progress": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
@@ -233,6 +236,7 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     },
     resume: values.resume,
     abortResume: values["abort-resume"],
+    noCopy: values["no-copy"] === true,
     progress,
   };
   if (help || version) return plan;
@@ -281,6 +285,7 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       "payload-signing",
       "part-checksum",
       "cleanup-max-time",
+      "no-copy",
       "storage-class",
       "sse",
       "sse-kms-key-id",

@@ -123,6 +123,16 @@ instance roles; looked up first, so that without any the run stops at once):
                        the server of the s3:// paths, when it is not the
                        target's (default: the one --endpoint gives)
   --source-region R    the region of the s3:// paths (default: as --region)
+  --no-copy            stream the archive even when it could be built inside
+                       S3 (default: with -0, when every path is an s3:// one
+                       on the target's server, the archive is built there:
+                       objects of 5MiB or more are copied server-side
+                       (UploadPartCopy), only headers, smaller objects and
+                       the central directory are sent; --resume, --part-size,
+                       --content-md5, --payload-signing, --part-checksum,
+                       --storage-class, --sse, --sse-kms-key-id, --metadata
+                       and --cleanup-max-time stream instead, saying so, as
+                       does a server that refuses copies)
   --resume FILE        make the upload resumable: after each part, FILE records
                        the upload (FILE.entries the entries written); if FILE
                        exists, continue the upload it records instead of
@@ -152,8 +162,11 @@ Cleanup (multipart uploads left behind hold parts that are billed):
                        is left alone while FILE exists
   zipstream cleanup s3://bucket/prefix --older-than AGE
                        abort every incomplete upload under the prefix begun
-                       more than AGE ago (30m, 12h, 1d), recorded or not
-  --dry-run            list what would be aborted, abort nothing
+                       more than AGE ago (30m, 12h, 1d), recorded or not;
+                       also remove the temporary objects a server-side build
+                       that was killed left (KEY.zipstream-seams/...) and
+                       that were last written more than AGE ago
+  --dry-run            list what would be aborted or removed, do nothing
   --endpoint URL, --region R, --profile NAME
                        the server and credentials of s3://bucket/prefix (the
                        journal records each upload's own)

@@ -26,6 +26,8 @@ export interface SummaryFacts {
   target: string;
   /** For S3 targets: the object's size and ETag. */
   object?: { size: number; etag: string } | undefined;
+  /** What a server-side build (`copyPlanToS3`) sent, had S3 copy, and read. */
+  built?: { bytesSent: number; bytesCopied: number; bytesRead: number };
 }
 
 /**
@@ -63,7 +65,10 @@ function objectFacts(object: { size: number; etag: string }): string {
  * their ratio the compression's. A resumed run says after them what it did
  * itself, and its speed is that of its own reading: `…, 98.1 MiB out
  * (46.3%), resumed after 40.0 MiB: 130 MiB read and 58.1 MiB sent by this
- * run, 118 MiB/s, …`.
+ * run, 118 MiB/s, …`. A server-side build says what it cost instead of a
+ * speed, which would be that of S3's copies: `…, 8.00 GiB out (100.0%),
+ * built server-side: 5.00 MiB sent, 8.00 GiB copied, 5.00 MiB read, 41.2 s
+ * -> …`.
  */
 export function formatSummary(facts: SummaryFacts): string {
   const ratio = facts.bytesIn === 0
@@ -80,11 +85,17 @@ export function formatSummary(facts: SummaryFacts): string {
   const seconds = facts.elapsedMs / 1000;
   const rate = seconds > 0 ? readNow / seconds : 0;
   const object = facts.object === undefined ? "" : objectFacts(facts.object);
+  const { built } = facts;
+  const how = built === undefined
+    ? formatRate(rate)
+    : `built server-side: ${formatBytes(built.bytesSent)} sent, ${
+      formatBytes(built.bytesCopied)
+    } copied, ${formatBytes(built.bytesRead)} read`;
   return `zipstream: ${formatCount(facts.entries)} ${
     facts.entries === 1 ? "entry" : "entries"
   }, ${formatBytes(facts.bytesIn)} in, ${
     formatBytes(facts.bytesOut)
-  } out${ratio}${resumed}, ${formatRate(rate)}, ${
+  } out${ratio}${resumed}, ${how}, ${
     formatDuration(facts.elapsedMs)
   } -> ${facts.target}${object}`;
 }

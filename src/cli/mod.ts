@@ -22,8 +22,9 @@ import { collectArchiveItems } from "./_archive_items.ts";
 import { archiveProgress, feedProgress } from "./_archive_progress.ts";
 import { EXIT_SKIPPED, UsageError } from "./_cli_error.ts";
 import { sweepBeforeRun } from "./_abandoned_uploads.ts";
-import { runCleanup } from "./_cleanup_command.ts";
+import { buildServerSide, chooseBuild } from "./_copy_build.ts";
 import { runPlan } from "./_plan_command.ts";
+import { runCleanupAndSeams } from "./_seam_sweep.ts";
 import { exactLength } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
@@ -55,7 +56,8 @@ import type { CliPlan } from "./_args.ts";
  * resolves to its exit code: 0 success (also when an S3 object was stored
  * but could not be checked, which a warning line says), 1 failure, 2 usage
  * error, 130 / 143 when interrupted by SIGINT / SIGTERM. `zipstream cleanup
- * ...` aborts uploads left behind instead; `zipstream plan ...` writes the
+ * ...` aborts uploads left behind instead (and removes the temporary seam
+ * objects of server-side builds); `zipstream plan ...` writes the
  * manifest of a stored archive, and `zipstream serve ...` serves one over
  * HTTP until interrupted. Errors are reported on standard
  * error as one line, followed by what became of the target; nothing is
@@ -88,7 +90,7 @@ import type { CliPlan } from "./_args.ts";
  */
 export async function main(args: readonly string[]): Promise<number> {
   // A file named cleanup, plan or serve is still archived as ./cleanup etc.
-  if (args[0] === "cleanup") return await runCleanup(args.slice(1));
+  if (args[0] === "cleanup") return await runCleanupAndSeams(args.slice(1));
   if (args[0] === "plan") return await runPlan(args.slice(1));
   if (args[0] === "serve") {
     // Loaded only to serve: the HTTP layer's packages cost every other run.
@@ -217,6 +219,14 @@ async function run(
     plan.junkPaths,
   );
   if (!plan.allowEscapingSymlinks) refuseEscapingLinks(items);
+  const method = chooseBuild(plan, items);
+  if (method.kind === "stream" && method.note !== undefined) {
+    writeLine(method.note);
+  }
+  if (
+    method.kind === "copy" && target.kind === "s3" &&
+    await buildServerSide(method.objects, { plan, ...target, interrupt })
+  ) return skipped;
   let workersUnavailable: Error | undefined;
   const options: ZipOptions = {
     compression: plan.compression,

@@ -163,14 +163,17 @@ Deno.test("zipstream zips an s3:// prefix of 300 objects into another key of the
   });
 });
 
-Deno.test("zipstream -0 uploads an s3:// prefix with its exact length, the predictLength() of the listing", async () => {
+Deno.test("zipstream -0 --no-copy uploads an s3:// prefix with its exact length, the predictLength() of the listing", async () => {
   const endpoint = s3Endpoint();
   await withBucket(async (client, bucket) => {
     const objects = objectsUnder(60);
     await putAll(client, bucket, prefixed(objects, "in/"));
+    // Streamed: a build inside S3 (the default here) has no data
+    // descriptors, so the listing's predicted length is the stream's.
     const result = await runCli(
       [
         "-0",
+        "--no-copy",
         `s3://${bucket}/in/`,
         "-o",
         `s3://${bucket}/out.zip`,

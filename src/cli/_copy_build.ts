@@ -1,0 +1,335 @@
+/**
+ * The archive built inside S3 with `copyPlanToS3`, instead of streamed:
+ * when every path is an `s3://` one on the target's server and entries are
+ * stored, the objects' bytes are copied server-side and only the glue
+ * (headers, small objects, the central directory) is sent. Anything else
+ * streams as before; so does a run whose options only a streamed upload
+ * honours, and one whose server refuses copies, each with a line saying so.
+ *
+ * @module
+ */
+
+import type { S3Client } from "@aws-sdk/client-s3";
+import { causeChain, describeError, reasonOf } from "../_errors.ts";
+import type { CopyPlanResult } from "../s3/copy_plan_to_s3.ts";
+import { S3UploadError } from "../s3/s3_upload_error.ts";
+import type { PlanEntry } from "../zip/plan_entry.ts";
+import type { RangedSource } from "../zip/ranged_source.ts";
+import type { ZipPlan } from "../zip/zip_plan.ts";
+import type { CliPlan } from "./_args.ts";
+import { CliError, findCliError, messageOf } from "./_cli_error.ts";
+import { type ArchiveItem, inputBytes } from "./_entries.ts";
+import type { Interrupt } from "./_interrupt.ts";
+import { writeLine } from "./_progress.ts";
+import { requireCredentials, s3Client } from "./_s3_client.ts";
+import type { S3ObjectItem } from "./_s3_source.ts";
+import { parseS3Uri } from "./_s3_uri.ts";
+import { formatSummary } from "./_summary.ts";
+import { type Leftover, OutputFailure } from "./_target.ts";
+import { formatAdding } from "./_verbose.ts";
+
+/** HeadObject requests at once, as many as `s3PlanEntries` sends. */
+const HEADS_AT_ONCE = 16;
+
+/** How the archive is made: built in S3, or streamed, with the line saying why when the user could expect a build. */
+export type BuildMethod =
+  | { kind: "copy"; objects: S3ObjectItem[] }
+  | { kind: "stream"; note: string | undefined };
+
+/**
+ * Whether the run can build its archive server-side: an S3 target, every
+ * item an S3 object read with the target's endpoint, region and profile
+ * (one client must both read and copy them), every entry stored, no
+ * `--no-copy`, and none of the options only a streamed upload honours
+ * (`--resume`, the parts' size and checksums, the object's storage class,
+ * encryption and metadata, `--cleanup-max-time`); those stream, with a note.
+ */
+export function chooseBuild(
+  plan: CliPlan,
+  items: readonly ArchiveItem[],
+): BuildMethod {
+  const objects = items.filter((item): item is S3ObjectItem =>
+    item.kind === "object"
+  );
+  const sameServer = (plan.sourceEndpoint ?? plan.endpoint) === plan.endpoint &&
+    (plan.sourceRegion ?? plan.region) === plan.region;
+  if (
+    plan.target.kind !== "s3" || plan.noCopy || plan.level !== 0 ||
+    objects.length !== items.length || !sameServer
+  ) {
+    return { kind: "stream", note: undefined };
+  }
+  const { object } = plan;
+  const given = [
+    plan.resume !== undefined && "--resume",
+    plan.partSize !== undefined && "--part-size",
+    plan.contentMd5 && "--content-md5",
+    plan.payloadSigning !== undefined && "--payload-signing",
+    plan.partChecksum !== undefined && "--part-checksum",
+    object.storageClass !== undefined && "--storage-class",
+    object.serverSideEncryption !== undefined && "--sse",
+    object.sseKmsKeyId !== undefined && "--sse-kms-key-id",
+    object.metadata !== undefined && "--metadata",
+    plan.cleanupRetry.maxTime !== undefined && "--cleanup-max-time",
+  ].filter((option) => option !== false);
+  if (given.length > 0) {
+    return {
+      kind: "stream",
+      note: `zipstream: ${given.join(", ")} ${
+        given.length === 1 ? "needs" : "need"
+      } a streamed upload; streaming instead of building server-side (--no-copy streams without this line)`,
+    };
+  }
+  return { kind: "copy", objects };
+}
+
+/** What a server-side build needs besides the objects. */
+export interface CopyBuildOptions {
+  plan: CliPlan;
+  /** The target, `-o s3://bucket/key`. */
+  bucket: string;
+  key: string;
+  interrupt: Interrupt;
+}
+
+/**
+ * Builds the archive of `objects` in S3 and prints the summary, or, when
+ * the server refuses copies and the failed build left nothing, prints a
+ * line saying so and resolves to `false` for the caller to stream.
+ *
+ * @returns `true` once `copyPlanToS3` returned (the archive is stored, its
+ * size checked), `false` to stream instead
+ * @throws {OutputFailure} The build failed for another reason; its
+ * `leftover` is what `copyPlanToS3` said it left.
+ * @throws {CliError} An object could not be headed or read for its CRC-32,
+ * before anything was created.
+ */
+export async function buildServerSide(
+  objects: readonly S3ObjectItem[],
+  options: CopyBuildOptions,
+): Promise<boolean> {
+  const { plan, bucket, key, interrupt } = options;
+  const target = `s3://${bucket}/${key}`;
+  const started = performance.now();
+  const [client, { copyPlanToS3 }, { planZip }] = await Promise.all([
+    s3Client(plan.endpoint, plan.region, false, plan.profile),
+    import("../s3/mod.ts"),
+    import("../zip/plan_zip.ts"),
+  ]);
+  const { signal } = interrupt;
+  interrupt.activity = {
+    kind: "upload",
+    target,
+    resumeFile: undefined,
+    upload: undefined,
+  };
+  let zipPlan: ZipPlan;
+  let result: CopyPlanResult;
+  let crcBytes: number;
+  try {
+    await requireCredentials(client, target);
+    const entries = await planEntries(client, objects, signal);
+    // planZip reads every object S3 keeps no CRC32 checksum of, once.
+    crcBytes = entries.reduce(
+      (sum, entry) =>
+        sum +
+        (isSource(entry.data) && entry.data.crc32 === undefined
+          ? entry.data.size
+          : 0),
+      0,
+    );
+    zipPlan = await untilAborted(
+      planZip(entries, {
+        ...(plan.comment === undefined ? {} : { comment: plan.comment }),
+      }),
+      signal,
+    ).catch((error: unknown) => {
+      throw signal.aborted
+        ? error
+        : new CliError(messageOf(error).split("\n")[0] ?? "", {
+          cause: error,
+        });
+    });
+    result = await copyPlanToS3(zipPlan, {
+      client,
+      bucket,
+      key,
+      signal,
+      retry: plan.retry,
+      ...(plan.concurrency === undefined
+        ? {}
+        : { concurrency: plan.concurrency }),
+      ...(plan.object.contentType === undefined
+        ? {}
+        : { contentType: plan.object.contentType }),
+    });
+  } catch (error) {
+    const failed = causeChain(error).find((cause): cause is S3UploadError =>
+      cause instanceof S3UploadError
+    );
+    if (failed === undefined) {
+      // Refused before the build began (CreateMultipartUpload), or a
+      // failure the CLI has worded already.
+      throw signal.aborted || findCliError(error) !== undefined
+        ? error
+        : new CliError(`Cannot build ${target}: ${reasonOf(error)}`, {
+          cause: error,
+        });
+    }
+    const refusal = copyRefusal(failed);
+    if (
+      refusal !== undefined && failed.outcome === "nothing-left" &&
+      !signal.aborted
+    ) {
+      writeLine(
+        `zipstream: the server refused server-side copies (${refusal}); streaming instead`,
+      );
+      return false;
+    }
+    // An interruption is reported as such by the caller.
+    throw new OutputFailure(
+      leftoverOf(failed, target),
+      signal.aborted ? error : new CliError(failed.message, { cause: error }),
+    );
+  } finally {
+    client.destroy();
+  }
+  if (plan.verbose) {
+    for (const entry of zipPlan.entries) {
+      const end = entry.dataOffset + entry.size;
+      writeLine(
+        formatAdding({ ...entry, end, compressedSize: entry.size }, true),
+      );
+    }
+  }
+  if (plan.progress !== "none") {
+    writeLine(formatSummary({
+      entries: zipPlan.entries.length,
+      bytesIn: inputBytes(objects),
+      bytesOut: result.size,
+      elapsedMs: performance.now() - started,
+      target,
+      object: result,
+      built: {
+        bytesSent: result.bytesSent,
+        bytesCopied: result.bytesCopied,
+        bytesRead: result.bytesRead + crcBytes,
+      },
+    }));
+  }
+  return true;
+}
+
+/**
+ * The plan entries of the objects, named and dated as the streamed archive
+ * names and dates them (from the listing), each object headed once for the
+ * ETag every copy is pinned to and the CRC-32 S3 may keep; folder markers
+ * are directories.
+ */
+async function planEntries(
+  client: S3Client,
+  objects: readonly S3ObjectItem[],
+  signal: AbortSignal,
+): Promise<PlanEntry[]> {
+  const { s3RangedSource } = await import("../s3/mod.ts");
+  const entries = new Array<PlanEntry>(objects.length);
+  const queue = objects.entries();
+  // After one HEAD fails the plan is lost: no worker starts another.
+  let failed = false;
+  const head = async () => {
+    // Each worker takes the next object from the one shared iterator.
+    for (const [index, item] of queue) {
+      if (failed) return;
+      signal.throwIfAborted();
+      const time = item.entry.lastModified === undefined
+        ? {}
+        : { lastModified: item.entry.lastModified };
+      if (item.entry.data === undefined) {
+        entries[index] = { name: item.name, ...time };
+        continue;
+      }
+      const source = await s3RangedSource(client, parseS3Uri(item.uri)).catch(
+        (error: unknown) => {
+          failed = true;
+          throw new CliError(
+            `Cannot add "${item.uri}": ${
+              messageOf(error).split("\n")[0] ?? ""
+            }`,
+            { cause: error },
+          );
+        },
+      );
+      entries[index] = { name: item.name, data: source, ...time };
+    }
+  };
+  await Promise.all(Array.from({ length: HEADS_AT_ONCE }, head));
+  return entries;
+}
+
+function isSource(
+  data: PlanEntry["data"],
+): data is RangedSource {
+  return typeof data === "object" && data !== null && "read" in data;
+}
+
+/**
+ * `work`, or the signal's reason once it aborts. planZip takes no signal:
+ * its reads are left to end with the process, which exits after the report.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+    work.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", stop)
+    );
+  });
+}
+
+/** A message saying copies are not supported, whatever the server's code. */
+const COPIES_UNSUPPORTED =
+  /\bcop(y|ies|ying)\b.{0,40}\bnot (supported|implemented)/i;
+
+/**
+ * Why the server refused to copy, when the failure says it cannot copy at
+ * all: 501 Not Implemented, InvalidRequest answered to an UploadPartCopy
+ * (a server without ranged copies), or a message saying copies are not
+ * supported. Anything else (an object changed, access denied) is a failure
+ * of its own. A generous reading costs little: streaming then fails with
+ * its own error if the server cannot take an upload either.
+ */
+function copyRefusal(error: S3UploadError): string | undefined {
+  const chain = causeChain(error);
+  // The innermost cause is the server's answer; the outer ones repeat it.
+  const answer = chain.at(-1) ?? error;
+  const { $metadata } = answer as { $metadata?: { httpStatusCode?: unknown } };
+  const copying = chain.some((cause) =>
+    (cause as { operation?: unknown }).operation === "UploadPartCopy"
+  );
+  const refused = answer.name === "NotImplemented" ||
+    $metadata?.httpStatusCode === 501 ||
+    (copying && answer.name === "InvalidRequest") ||
+    chain.some((cause) => COPIES_UNSUPPORTED.test(cause.message));
+  return refused ? describeError(answer) : undefined;
+}
+
+/**
+ * What the failed build left, as `copyPlanToS3` checked it. A build that
+ * stored the archive but not removed all its seams names them in its
+ * message, which is the whole report.
+ */
+function leftoverOf(failed: S3UploadError, target: string): Leftover {
+  if (failed.outcome === "nothing-left") {
+    return { kind: "upload-gone", target, uploadId: failed.uploadId };
+  }
+  if (failed.uploadId === undefined) return { kind: "nothing" };
+  // copyPlanToS3 reports no upload before it ends, so the journal never held it.
+  return {
+    kind: "upload-pending",
+    target,
+    uploadId: failed.uploadId,
+    resumeFile: undefined,
+    recorded: false,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * `zipstream cleanup s3://bucket/prefix --older-than AGE` also removes the
+ * temporary seam objects a server-side build left behind. `copyPlanToS3`
+ * keeps them under `<key>.zipstream-seams/<random>/` and removes them
+ * before it returns or throws; a process killed in between (SIGKILL, a
+ * second Ctrl-C, a reboot) leaves them, billed like any object. Their
+ * uploads, if pending, are incomplete uploads under the prefix, which the
+ * cleanup aborts already.
+ *
+ * @module
+ */
+
+import type { S3Client } from "@aws-sdk/client-s3";
+import { describeError } from "../_errors.ts";
+import { formatTime } from "./_abandoned_uploads.ts";
+import {
+  type CleanupPlan,
+  parseCleanupArgs,
+  runCleanup,
+} from "./_cleanup_command.ts";
+import { CliError, EXIT_FAILURE, messageOf } from "./_cli_error.ts";
+import { Interrupt } from "./_interrupt.ts";
+import { writeLine } from "./_progress.ts";
+import { s3Client } from "./_s3_client.ts";
+
+/** A seam's key, as `copyPlanToS3` names it: its build's folder, then the part number. */
+const SEAM_KEY = /^(.*\.zipstream-seams\/[0-9a-f]{8}\/)\d+$/;
+
+/**
+ * `zipstream cleanup ...`, then, for `s3://bucket/prefix`, the seam sweep:
+ * resolves to the cleanup's exit code, or 1 when a seam folder could not be
+ * shown removed. A usage error or an interruption ends the run before it.
+ */
+export async function runCleanupAndSeams(
+  args: readonly string[],
+): Promise<number> {
+  const code = await runCleanup(args);
+  if (code !== 0 && code !== EXIT_FAILURE) return code;
+  // Parsed once more: runCleanup parsed it without complaint.
+  const plan = parseCleanupArgs(args);
+  const where = plan.bucket;
+  if (plan.help || where === undefined) return code;
+  using interrupt = new Interrupt();
+  interrupt.activity = { kind: "cleanup" };
+  const { endpoint, region, profile } = plan;
+  const client = await s3Client(endpoint, region, false, profile);
+  const failures = await sweepSeams(client, plan, where, interrupt.signal)
+    .catch((error: unknown) => {
+      writeLine(`zipstream: ${messageOf(error)}`);
+      return 1;
+    })
+    .finally(() => client.destroy());
+  const interruption = interrupt.reason;
+  if (interruption !== undefined) {
+    writeLine(`zipstream: ${interruption.message}`);
+    return interruption.exitCode;
+  }
+  return failures > 0 ? EXIT_FAILURE : code;
+}
+
+/**
+ * Removes every seam folder under the prefix whose newest object was last
+ * modified more than `--older-than` ago (a build still running keeps
+ * writing its folder), one line per folder saying what a listing then
+ * confirmed; nothing is said when there is none. Resolves to the number of
+ * folders not shown removed.
+ */
+async function sweepSeams(
+  client: S3Client,
+  plan: CleanupPlan,
+  where: { bucket: string; prefix: string },
+  signal: AbortSignal,
+): Promise<number> {
+  const { bucket, prefix } = where;
+  const cutoff = new Date(Date.now() - (plan.olderThan ?? 0));
+  let failures = 0;
+  const folders = new Map<string, { keys: string[]; newest: Date }>();
+  for (const object of await listObjects(client, bucket, prefix, signal)) {
+    const folder = SEAM_KEY.exec(object.key)?.[1];
+    if (folder === undefined) continue;
+    const seen = folders.get(folder) ?? { keys: [], newest: new Date(0) };
+    seen.keys.push(object.key);
+    if (object.lastModified > seen.newest) seen.newest = object.lastModified;
+    folders.set(folder, seen);
+  }
+  const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+  for (const [folder, { keys, newest }] of folders) {
+    if (newest >= cutoff) continue;
+    const what = `${keys.length} seam ${
+      keys.length === 1 ? "object" : "objects"
+    } of a server-side build under s3://${bucket}/${folder} (last modified ${
+      formatTime(newest)
+    })`;
+    if (plan.dryRun) {
+      if (!plan.quiet) writeLine(`zipstream: would remove ${what}`);
+      continue;
+    }
+    let reason: string | undefined;
+    for (const key of keys) {
+      await client.send(
+        new DeleteObjectCommand({ Bucket: bucket, Key: key }),
+        { abortSignal: signal },
+      ).catch((error: unknown) => reason ??= describeError(error));
+    }
+    // A folder is removed when its listing is empty, whatever the deletes answered.
+    const left = await listObjects(client, bucket, folder, signal);
+    if (left.length === 0) {
+      if (!plan.quiet) writeLine(`zipstream: removed ${what}`);
+      continue;
+    }
+    failures++;
+    writeLine(
+      `zipstream: Cannot remove the seam objects under s3://${bucket}/${folder}: expected none listed after deleting them but ${left.length} still are${
+        reason === undefined ? "" : ` (${reason})`
+      }`,
+    );
+  }
+  return failures;
+}
+
+/**
+ * Every object under `prefix`, page after page.
+ *
+ * @throws {CliError} naming the prefix when a listing fails
+ */
+async function listObjects(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  signal: AbortSignal,
+): Promise<{ key: string; lastModified: Date }[]> {
+  const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
+  const objects: { key: string; lastModified: Date }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token === undefined ? {} : { ContinuationToken: token }),
+      }),
+      { abortSignal: signal },
+    ).catch((error: unknown) => {
+      throw new CliError(
+        `Cannot list the seam objects under s3://${bucket}/${prefix}: ${
+          describeError(error)
+        }`,
+        { cause: error },
+      );
+    });
+    for (const object of page.Contents ?? []) {
+      if (object.Key === undefined) continue;
+      objects.push({
+        key: object.Key,
+        lastModified: object.LastModified ?? new Date(0),
+      });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return objects;
+}
