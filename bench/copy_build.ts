@@ -158,11 +158,11 @@ try {
   console.log(
     `| server-side, CRCs read first (planZip) | ${
       (planReadSeconds + buildSeconds).toFixed(1)
-    } s | ${(streamSeconds / (planReadSeconds + buildSeconds)).toFixed(1)}× | ${
-      mib(built.bytesSent)
-    } | ${(built.bytesSent / built.size).toFixed(4)} | ${
-      gib(built.bytesRead + plan.size)
-    } | ${gib(built.bytesCopied)} |`,
+    } s | ${
+      (streamSeconds / (planReadSeconds + buildSeconds)).toFixed(1)
+    }× | – | ${mib(built.bytesSent)} | ${
+      (built.bytesSent / built.size).toFixed(4)
+    } | ${gib(built.bytesRead + plan.size)} | ${gib(built.bytesCopied)} |`,
   );
   console.log(
     `planning: ${planReadSeconds.toFixed(1)} s reading every CRC, ${
