@@ -13,6 +13,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { causeChain, describeError, reasonOf } from "../_errors.ts";
 import type { CopyPlanResult } from "../s3/copy_plan_to_s3.ts";
 import { S3UploadError } from "../s3/s3_upload_error.ts";
+import type { CreatedUpload } from "../s3/upload_options.ts";
 import type { PlanEntry } from "../zip/plan_entry.ts";
 import type { RangedSource } from "../zip/ranged_source.ts";
 import type { ZipPlan } from "../zip/zip_plan.ts";
@@ -20,8 +21,10 @@ import type { CliPlan } from "./_args.ts";
 import { CliError, findCliError, messageOf } from "./_cli_error.ts";
 import { type ArchiveItem, inputBytes } from "./_entries.ts";
 import type { Interrupt } from "./_interrupt.ts";
+import type { Journal, JournalEntry } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
 import { requireCredentials, s3Client } from "./_s3_client.ts";
+import { serverOf } from "./_s3_sink.ts";
 import type { S3ObjectItem } from "./_s3_source.ts";
 import { parseS3Uri } from "./_s3_uri.ts";
 import { formatSummary } from "./_summary.ts";
@@ -90,6 +93,8 @@ export interface CopyBuildOptions {
   bucket: string;
   key: string;
   interrupt: Interrupt;
+  /** Where the build's upload is recorded while it exists, for `zipstream cleanup`. */
+  journal: Journal;
 }
 
 /**
@@ -108,7 +113,7 @@ export async function buildServerSide(
   objects: readonly S3ObjectItem[],
   options: CopyBuildOptions,
 ): Promise<boolean> {
-  const { plan, bucket, key, interrupt } = options;
+  const { plan, bucket, key, interrupt, journal } = options;
   const target = `s3://${bucket}/${key}`;
   const started = performance.now();
   const [client, { copyPlanToS3 }, { planZip }] = await Promise.all([
@@ -125,6 +130,31 @@ export async function buildServerSide(
   };
   let zipPlan: ZipPlan;
   let result: CopyPlanResult;
+  let entry: JournalEntry | undefined;
+  // Recorded as soon as it exists: a second Ctrl-C or a kill leaves it for
+  // `zipstream cleanup`, as a streamed upload's.
+  const track = async (upload: CreatedUpload) => {
+    interrupt.activity = {
+      kind: "upload",
+      target,
+      resumeFile: undefined,
+      upload: { uploadId: upload.uploadId, recorded: false },
+    };
+    entry = await journal.record({
+      uploadId: upload.uploadId,
+      bucket: upload.bucket,
+      key: upload.key,
+      ...await serverOf(client),
+      profile: plan.profile ?? (Deno.env.get("AWS_PROFILE") || null),
+      resumeFile: null,
+    });
+    interrupt.activity = {
+      kind: "upload",
+      target,
+      resumeFile: undefined,
+      upload: { uploadId: upload.uploadId, recorded: true },
+    };
+  };
   let crcBytes: number;
   try {
     await requireCredentials(client, target);
@@ -156,6 +186,7 @@ export async function buildServerSide(
       key,
       signal,
       retry: plan.retry,
+      onUploadCreated: track,
       ...(plan.concurrency === undefined
         ? {}
         : { concurrency: plan.concurrency }),
@@ -176,6 +207,10 @@ export async function buildServerSide(
           cause: error,
         });
     }
+    const leftover = leftoverOf(failed, target, entry !== undefined);
+    // A record of an upload shown gone only costs a later cleanup a check.
+    if (leftover.kind === "upload-pending") entry?.release();
+    else await entry?.remove().catch(() => {});
     const refusal = copyRefusal(failed);
     if (
       refusal !== undefined && failed.outcome === "nothing-left" &&
@@ -188,12 +223,13 @@ export async function buildServerSide(
     }
     // An interruption is reported as such by the caller.
     throw new OutputFailure(
-      leftoverOf(failed, target),
+      leftover,
       signal.aborted ? error : new CliError(failed.message, { cause: error }),
     );
   } finally {
     client.destroy();
   }
+  await entry?.remove().catch(() => {});
   if (plan.verbose) {
     for (const entry of zipPlan.entries) {
       const end = entry.dataOffset + entry.size;
@@ -287,9 +323,14 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** A message saying copies are not supported, whatever the server's code. */
+/**
+ * A message saying copies are not supported, whatever the server's code;
+ * or, as Cloudflare R2 refuses to complete an upload whose parts but the
+ * last differ in size (which a build's always do), that parts must be
+ * equal.
+ */
 const COPIES_UNSUPPORTED =
-  /\bcop(y|ies|ying)\b.{0,40}\bnot (supported|implemented)/i;
+  /\bcop(y|ies|ying)\b.{0,40}\bnot (supported|implemented)|non-trailing parts must have the same (length|size)/i;
 
 /**
  * Why the server refused to copy, when the failure says it cannot copy at
@@ -319,17 +360,20 @@ function copyRefusal(error: S3UploadError): string | undefined {
  * stored the archive but not removed all its seams names them in its
  * message, which is the whole report.
  */
-function leftoverOf(failed: S3UploadError, target: string): Leftover {
+function leftoverOf(
+  failed: S3UploadError,
+  target: string,
+  recorded: boolean,
+): Leftover {
   if (failed.outcome === "nothing-left") {
     return { kind: "upload-gone", target, uploadId: failed.uploadId };
   }
   if (failed.uploadId === undefined) return { kind: "nothing" };
-  // copyPlanToS3 reports no upload before it ends, so the journal never held it.
   return {
     kind: "upload-pending",
     target,
     uploadId: failed.uploadId,
     resumeFile: undefined,
-    recorded: false,
+    recorded,
   };
 }

@@ -211,7 +211,7 @@ function leftoverOf(
 }
 
 /** The server and region the client talks to, as the journal records them. */
-async function serverOf(
+export async function serverOf(
   client: S3Client,
 ): Promise<Pick<UploadFields, "endpoint" | "region">> {
   const endpoint = await client.config.endpoint?.();

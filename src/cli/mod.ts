@@ -225,7 +225,12 @@ async function run(
   }
   if (
     method.kind === "copy" && target.kind === "s3" &&
-    await buildServerSide(method.objects, { plan, ...target, interrupt })
+    await buildServerSide(method.objects, {
+      plan,
+      ...target,
+      interrupt,
+      journal: journal ?? new Journal(journalDirectory()),
+    })
   ) return skipped;
   let workersUnavailable: Error | undefined;
   const options: ZipOptions = {

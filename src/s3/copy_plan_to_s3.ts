@@ -5,9 +5,7 @@
  * @module
  */
 
-import { reasonOf } from "../_errors.ts";
 import type { ZipPlan } from "../zip/zip_plan.ts";
-import { abortUpload } from "./abort_upload.ts";
 import { copyLayout } from "./_copy_layout.ts";
 import { costOf } from "./_copy_cost.ts";
 import { inPool } from "./_copy_pool.ts";
@@ -20,11 +18,12 @@ import {
   resolveRetryPolicy,
 } from "./_option_checks.ts";
 import { S3Requests } from "./_s3_requests.ts";
-import { removeSeams, type SeamLeftovers } from "./_seam_cleanup.ts";
+import { removeSeams } from "./_seam_cleanup.ts";
+import { describeLeftovers, failedBuild } from "./_copy_failure.ts";
 import { S3UploadError } from "./s3_upload_error.ts";
 import type { S3ClientLike } from "./s3_client_like.ts";
 import { S3RangedSource } from "./s3_ranged_source.ts";
-import type { RetryOptions } from "./upload_options.ts";
+import type { CreatedUpload, RetryOptions } from "./upload_options.ts";
 
 const DEFAULT_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 64;
@@ -66,11 +65,25 @@ export interface CopyPlanOptions {
   /**
    * Told where the build stands once its upload exists and after each part
    * (calls never overlap; the build waits for a promise returned). Keep the
-   * last checkpoint to resume the build with `resume` after a crash. With
-   * it, a failed build keeps its upload for resuming instead of aborting
-   * it (the error says so); abort it with `abortUpload` to give up.
+   * last checkpoint to resume the build with `resume` after a crash.
    */
   onCheckpoint?: (checkpoint: CopyCheckpoint) => void | Promise<void>;
+  /**
+   * Called once CreateMultipartUpload has answered, before any part is
+   * made, with the upload's bucket, key and ID: the moment to record it
+   * where a later cleanup finds it. A returned promise is awaited; a
+   * failure fails the build. Not called when resuming.
+   */
+  onUploadCreated?: (upload: CreatedUpload) => void | Promise<void>;
+  /**
+   * Whether a failure aborts the archive's upload. `false`, with
+   * `onCheckpoint`, keeps it for `resume` (the error's `uploadKept` is
+   * true); abort it with `abortUpload` to give up. Seams are removed either
+   * way: a resumed build makes those it still needs.
+   *
+   * @default {true}
+   */
+  abortOnFailure?: boolean;
   /**
    * Resumes the build a checkpoint describes, of the same plan to the same
    * target: the parts the server still lists are kept, the rest are made.
@@ -172,6 +185,8 @@ export async function copyPlanToS3(
     retry = {},
     signal = new AbortController().signal,
     onCheckpoint,
+    onUploadCreated,
+    abortOnFailure = true,
     resume,
   } = options;
   checkClientAndBucket(client, bucket, fail);
@@ -192,8 +207,18 @@ export async function copyPlanToS3(
         : []
     ),
   );
-  if (onCheckpoint !== undefined && typeof onCheckpoint !== "function") {
-    fail(TypeError, "onCheckpoint", "a function", onCheckpoint);
+  for (
+    const [name, callback] of [["onCheckpoint", onCheckpoint], [
+      "onUploadCreated",
+      onUploadCreated,
+    ]] as const
+  ) {
+    if (callback !== undefined && typeof callback !== "function") {
+      fail(TypeError, name, "a function", callback);
+    }
+  }
+  if (typeof abortOnFailure !== "boolean") {
+    fail(TypeError, "abortOnFailure", "a boolean", abortOnFailure);
   }
   const { uploadId, seamPrefix, made } = resume === undefined
     ? await startBuild(requests, { bucket, key, contentType }, signal)
@@ -231,6 +256,9 @@ export async function copyPlanToS3(
   let built: { etag: string; size: number } | undefined;
   let failure: unknown;
   try {
+    if (resume === undefined) {
+      await onUploadCreated?.({ bucket, key, uploadId });
+    }
     await tell();
     const missing = parts.flatMap((part, index) =>
       made.has(index + 1) ? [] : [{ part, partNumber: index + 1 }]
@@ -279,7 +307,7 @@ export async function copyPlanToS3(
         uploadId,
         retry,
         leftovers,
-        keep: onCheckpoint !== undefined,
+        keep: !abortOnFailure && onCheckpoint !== undefined,
       },
       failure,
     );
@@ -293,72 +321,6 @@ export async function copyPlanToS3(
     );
   }
   return { bucket, key, ...built, ...costOf(plan, parts) };
-}
-
-/** Aborts the archive's upload and words what the failed build left. */
-async function failedBuild(
-  build: {
-    client: S3ClientLike;
-    bucket: string;
-    key: string;
-    uploadId: string;
-    retry: RetryOptions;
-    leftovers: SeamLeftovers;
-    /** Keep the upload for resuming rather than abort it. */
-    keep: boolean;
-  },
-  cause: unknown,
-): Promise<S3UploadError> {
-  const { bucket, key, uploadId, leftovers } = build;
-  const seamsLeft = leftovers.reason === undefined
-    ? "its seam objects were removed"
-    : `seam objects may be left (${describeLeftovers(leftovers)})`;
-  if (build.keep) {
-    return new S3UploadError(
-      `Cannot build s3://${bucket}/${key}: ${
-        reasonOf(cause)
-      }; its upload ${uploadId} is kept for resuming from the last checkpoint, ${seamsLeft}`,
-      { bucket, key, uploadId, uploadKept: true, outcome: "pending", cause },
-    );
-  }
-  let aborted: string;
-  let gone: boolean;
-  try {
-    const result = await abortUpload({
-      client: build.client,
-      bucket,
-      key,
-      uploadId,
-      retry: build.retry,
-    });
-    gone = true;
-    aborted = `its upload ${
-      result.outcome === "aborted" ? "was aborted" : "was already gone"
-    }`;
-  } catch (error) {
-    gone = false;
-    aborted = `its upload ${uploadId} is still pending (${reasonOf(error)})`;
-  }
-  const clean = gone && leftovers.reason === undefined;
-  return new S3UploadError(
-    `Cannot build s3://${bucket}/${key}: ${reasonOf(cause)}; ${
-      clean ? "nothing was stored" : "the build left something"
-    }: ${aborted}, ${seamsLeft}`,
-    {
-      bucket,
-      key,
-      uploadId,
-      outcome: clean ? "nothing-left" : "pending",
-      cause,
-    },
-  );
-}
-
-function describeLeftovers(leftovers: SeamLeftovers): string {
-  const listed = [...leftovers.objects, ...leftovers.uploads];
-  return listed.length === 0
-    ? leftovers.reason!
-    : `${listed.length} left, e.g. ${listed[0]}: ${leftovers.reason}`;
 }
 
 /** Creates the archive's upload, and the unique prefix of its seams. */

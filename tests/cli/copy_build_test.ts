@@ -21,6 +21,7 @@ import { pseudoRandom } from "../_data.ts";
 import {
   type FaultAction,
   FaultProxy,
+  isComplete,
   type ProxiedRequest,
 } from "../s3/_fault_proxy.ts";
 import {
@@ -30,6 +31,7 @@ import {
   withBucket,
 } from "../s3/_local_s3.ts";
 import { cliCommand, runCli, waitUntil, withChild } from "./_cli.ts";
+import { storedRecords } from "./_journal_files.ts";
 
 const MIB = 1024 * 1024;
 
@@ -115,11 +117,15 @@ function zipArgs(
 async function withCopiesFaulted(
   action: FaultAction,
   body: (client: S3Client, bucket: string, proxy: FaultProxy) => Promise<void>,
+  faulted: { match: (request: ProxiedRequest) => boolean; times: number } = {
+    match: isCopy,
+    times: Infinity,
+  },
 ): Promise<void> {
   await withBucket(async (client, bucket) => {
     await putObjects(client, bucket);
     const proxy = FaultProxy.start(s3Endpoint());
-    proxy.inject(isCopy, action, Infinity);
+    proxy.inject(faulted.match, action, faulted.times);
     try {
       await body(client, bucket, proxy);
     } finally {
@@ -258,6 +264,37 @@ Deno.test("zipstream streams instead, saying so, when the server answers UploadP
   }
 });
 
+Deno.test("zipstream streams instead when the server refuses to complete a build whose parts differ in size, as Cloudflare R2 does", async () => {
+  const message = "All non-trailing parts must have the same length.";
+  await withCopiesFaulted(
+    { kind: "status", status: 400, code: "InvalidPart", message },
+    async (client, bucket, proxy) => {
+      const result = await runCli(
+        zipArgs(bucket, proxy.endpoint, ["-0"]),
+        { env: LOCAL_S3_ENV },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stderr,
+        /^zipstream: the server refused server-side copies \(InvalidPart: All non-trailing parts must have the same length\); streaming instead\n/,
+      );
+      assert.deepEqual(await otherKeys(client, bucket), ["out.zip"]);
+      await assertOpensEverywhere(
+        await archiveBytes(client, bucket, "out.zip"),
+        expected(),
+      );
+    },
+    // The build's own completion, once (its seams' uploads end with their
+    // one small part, which R2 allows); the streamed upload's equal parts
+    // then pass.
+    {
+      match: (request) =>
+        isComplete(request) && request.path.endsWith("/out.zip"),
+      times: 1,
+    },
+  );
+});
+
 Deno.test("zipstream fails a server-side build whose copy is denied, saying nothing was stored, without streaming", async () => {
   await withCopiesFaulted(
     { kind: "status", status: 403, code: "AccessDenied" },
@@ -284,11 +321,12 @@ Deno.test("zipstream fails a server-side build whose copy is denied, saying noth
   );
 });
 
-Deno.test("zipstream -0 interrupted by Ctrl-C during a server-side build aborts it and exits 130 saying nothing was stored", async () => {
+Deno.test("zipstream -0 interrupted by Ctrl-C during a server-side build, its upload in the journal meanwhile, aborts it and exits 130 saying nothing was stored", async () => {
   await withCopiesFaulted({ kind: "stall" }, async (client, bucket, proxy) => {
+    const state = await Deno.makeTempDir();
     const child = new Deno.Command(Deno.execPath(), {
       args: cliCommand(zipArgs(bucket, proxy.endpoint, ["-0"])),
-      env: { NO_COLOR: "1", ...LOCAL_S3_ENV },
+      env: { NO_COLOR: "1", ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: state },
       stdout: "null",
       stderr: "piped",
     }).spawn();
@@ -296,6 +334,12 @@ Deno.test("zipstream -0 interrupted by Ctrl-C during a server-side build aborts 
       await waitUntil(
         "a copy is held",
         () => Promise.resolve(proxy.log.some((e) => e.action === "stall")),
+      );
+      // Recorded for `zipstream cleanup`, should the process be killed.
+      const records = await storedRecords(state);
+      assert.deepEqual(
+        records.map((record) => [record.bucket, record.key]),
+        [[bucket, "out.zip"]],
       );
       child.kill("SIGINT");
       const output = await child.output();
@@ -306,9 +350,12 @@ Deno.test("zipstream -0 interrupted by Ctrl-C during a server-side build aborts 
     });
     assert.equal(code, 130, stderr);
     const lines = stderr.trimEnd().split("\n");
-    assert.equal(
-      lines[0],
-      `zipstream: interrupted; stopping the upload to s3://${bucket}/out.zip; press Ctrl-C again to exit at once`,
+    // The upload is recorded, so it is named, as a streamed upload's is.
+    assert.match(
+      lines[0] ?? "",
+      new RegExp(
+        `^zipstream: interrupted; aborting the upload to s3://${bucket}/out\\.zip \\(upload ID .+\\); press Ctrl-C again to leave it pending$`,
+      ),
     );
     assert.match(
       lines[1] ?? "",
@@ -316,6 +363,12 @@ Deno.test("zipstream -0 interrupted by Ctrl-C during a server-side build aborts 
     );
     assert.equal(lines.length, 2);
     assert.deepEqual(await otherKeys(client, bucket), []);
+    assert.deepEqual(
+      await storedRecords(state),
+      [],
+      "the record of the aborted upload is removed",
+    );
+    await Deno.remove(state, { recursive: true });
   });
 });
 

@@ -24,6 +24,7 @@ if (import.meta.main) {
     bucket: bucket!,
     key: key!,
     concurrency: 1,
+    abortOnFailure: false,
     async onCheckpoint(checkpoint) {
       // Renamed into place, so that a kill never leaves half a file.
       await Deno.writeTextFile(

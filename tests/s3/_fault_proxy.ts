@@ -27,7 +27,7 @@ export type { ProxiedRequest };
 /** What to do with a matching request. */
 export type FaultAction =
   /** Answer with this status and S3 error code; the server never sees the request. */
-  | { kind: "status"; status: number; code: string }
+  | { kind: "status"; status: number; code: string; message?: string }
   /** Forward the head and half the body, then close both connections. */
   | { kind: "drop" }
   /** Never answer; hold the connection until the client gives up. */
@@ -266,7 +266,7 @@ export class FaultProxy {
       if (!expectsContinue) await drain(client, bodyLength - rest.length);
       await writeAll(
         client,
-        errorResponse(action.status, action.code, isHead),
+        errorResponse(action.status, action.code, isHead, action.message),
       );
       return;
     }
@@ -580,10 +580,11 @@ function errorResponse(
   status: number,
   code: string,
   isHead: boolean,
+  message = "Injected by the fault proxy",
 ): Uint8Array {
   const body =
     `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code>` +
-    `<Message>Injected by the fault proxy</Message><RequestId>fault</RequestId></Error>`;
+    `<Message>${message}</Message><RequestId>fault</RequestId></Error>`;
   return response(
     status,
     [["Content-Type", "application/xml"]],
