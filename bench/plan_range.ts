@@ -65,22 +65,35 @@ async function measureRange(
   start: number,
   end: number,
 ): Promise<RangeFigures> {
+  return await measured(
+    counters,
+    label,
+    end - start,
+    () => Promise.resolve(plan.slice(start, end)),
+  );
+}
+
+/**
+ * Figures of reading the stream `open` gives, which must hold `expected`
+ * bytes, timed from the call to `open`.
+ */
+async function measured(
+  counters: SourceCounters,
+  label: string,
+  expected: number,
+  open: () => Promise<ReadableStream<Uint8Array>>,
+): Promise<RangeFigures> {
   counters.requests = 0;
   counters.bytesRead = 0;
   const began = performance.now();
-  const reader = plan.slice(start, end).getReader();
   let served = 0;
   let firstByteMs = -1;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const chunk of await open()) {
     if (firstByteMs < 0) firstByteMs = performance.now() - began;
-    served += value.length;
+    served += chunk.length;
   }
-  if (served !== end - start) {
-    throw new Error(
-      `expected ${end - start} bytes but the slice gave ${served}`,
-    );
+  if (served !== expected) {
+    throw new Error(`expected ${expected} bytes but ${served} came`);
   }
   return {
     label,
@@ -129,32 +142,17 @@ async function measureHttpRange(
     const url = `http://127.0.0.1:${server.addr.port}/big.zip`;
     // A HEAD first, so that the figures leave out connecting and warming up.
     await (await fetch(url, { method: "HEAD" })).body?.cancel();
-    counters.requests = 0;
-    counters.bytesRead = 0;
-    const began = performance.now();
-    const response = await fetch(
-      url,
-      { headers: { Range: `bytes=${start}-${end - 1}` } },
-    );
-    if (response.status !== 206) {
-      throw new Error(
-        `expected 206 but the server answered ${response.status}`,
-      );
-    }
-    let served = 0;
-    let firstByteMs = -1;
-    for await (const chunk of response.body!) {
-      if (firstByteMs < 0) firstByteMs = performance.now() - began;
-      served += chunk.length;
-    }
-    return {
-      label,
-      served,
-      bytesRead: counters.bytesRead,
-      requests: counters.requests,
-      firstByteMs,
-      totalMs: performance.now() - began,
-    };
+    return await measured(counters, label, end - start, async () => {
+      const response = await fetch(url, {
+        headers: { Range: `bytes=${start}-${end - 1}` },
+      });
+      if (response.status !== 206) {
+        throw new Error(
+          `expected 206 but the server answered ${response.status}`,
+        );
+      }
+      return response.body!;
+    });
   } finally {
     await server.shutdown();
   }

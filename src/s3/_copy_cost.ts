@@ -8,19 +8,13 @@
 import type { ZipPlan } from "../zip/zip_plan.ts";
 import type { CopyPart } from "./_copy_layout.ts";
 import type { S3RangedSource } from "./s3_ranged_source.ts";
+import type { CopyPlanResult } from "./copy_plan_to_s3.ts";
 
 /** Parts, copies, seams, and the bytes sent, read and copied. */
-export interface CopyCost {
-  parts: number;
-  copiedParts: number;
-  seams: number;
-  bytesSent: number;
-  bytesRead: number;
-  bytesCopied: number;
-}
+export type CopyCost = Omit<CopyPlanResult, "bucket" | "key" | "etag" | "size">;
 
-export /** The bytes sent, read and copied for `parts` of `plan`. */
-function costOf(
+/** The bytes sent, read and copied for `parts` of `plan`. */
+export function costOf(
   plan: ZipPlan,
   parts: readonly CopyPart<S3RangedSource>[],
 ): CopyCost {

@@ -4,8 +4,8 @@
  * @module
  */
 
-export /** Runs `make` over `items`, `concurrency` at a time, results in order; the first failure stops the rest. */
-async function inPool<T, R>(
+/** Runs `make` over `items`, `concurrency` at a time, results in order; the first failure stops the rest. */
+export async function inPool<T, R>(
   items: readonly T[],
   concurrency: number,
   signal: AbortSignal,

@@ -12,7 +12,6 @@ import { Buffer } from "node:buffer";
 import {
   DeleteObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -27,12 +26,12 @@ import { waitUntil } from "../cli/_cli.ts";
 import { BUILD_TIME } from "./_copy_build_child.ts";
 import { pseudoRandom } from "../_data.ts";
 import { withTempDir } from "../_readers.ts";
+import { assertNothingTemporaryLeft } from "./_copy_leftovers.ts";
 import { FaultProxy, type ProxiedRequest } from "./_fault_proxy.ts";
 import {
   downloadObject,
   LOCAL_S3_ENV,
   localClient,
-  pendingUploads,
   s3Endpoint,
   withBucket,
 } from "./_local_s3.ts";
@@ -90,18 +89,7 @@ async function assertNothingLeft(
     (error: Error) => error.name === "NotFound",
     "no archive was stored",
   );
-  const seams = await client.send(
-    new ListObjectsV2Command({
-      Bucket: bucket,
-      Prefix: `${key}.zipstream-seams/`,
-    }),
-  );
-  assert.deepEqual(seams.Contents ?? [], [], "no seam object is left");
-  assert.deepEqual(
-    await pendingUploads(client, bucket, key),
-    [],
-    "no upload is pending",
-  );
+  await assertNothingTemporaryLeft(client, bucket, key);
 }
 
 Deno.test("copyPlanToS3 retries copy parts answered 500 and SlowDown, and stores the plan's bytes", async () => {
@@ -135,13 +123,7 @@ Deno.test("copyPlanToS3 retries copy parts answered 500 and SlowDown, and stores
         Buffer.from(await Deno.readFile(`${dir}/a.zip`)).equals(planned),
       );
     });
-    const seams = await client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: `${key}.zipstream-seams/`,
-      }),
-    );
-    assert.deepEqual(seams.Contents ?? [], []);
+    await assertNothingTemporaryLeft(client, bucket, key);
   });
 });
 
@@ -278,22 +260,8 @@ Deno.test("copyPlanToS3 killed with SIGKILL mid-build resumes from its last chec
             planned,
           ),
         );
-        const seams = await client.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: `${key}.zipstream-seams/`,
-          }),
-        );
-        assert.deepEqual(
-          seams.Contents ?? [],
-          [],
-          "the killed build's seams are removed",
-        );
-        assert.deepEqual(
-          await pendingUploads(client, bucket, key),
-          [],
-          "no upload is pending, the stalled seam's included",
-        );
+        // The killed build's seams, and the stalled seam's upload, included.
+        await assertNothingTemporaryLeft(client, bucket, key);
       });
     } finally {
       proxied.destroy();

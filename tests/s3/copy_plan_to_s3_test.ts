@@ -11,7 +11,6 @@ import { Buffer } from "node:buffer";
 import {
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -23,12 +22,12 @@ import {
 } from "../../src/s3/mod.ts";
 import { pseudoRandom } from "../_data.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
+import { assertNothingTemporaryLeft } from "./_copy_leftovers.ts";
 import { FaultProxy } from "./_fault_proxy.ts";
 import { withMotoBucket } from "./_local_moto.ts";
 import {
   downloadObject,
   localClient,
-  pendingUploads,
   s3Endpoint,
   withBucket,
 } from "./_local_s3.ts";
@@ -85,30 +84,6 @@ async function putObjects(
   };
   await Promise.all(Array.from({ length: 8 }, put));
   return objects;
-}
-
-async function assertNothingTemporaryLeft(
-  client: S3Client,
-  bucket: string,
-  key: string,
-): Promise<void> {
-  const seams = await client.send(
-    new ListObjectsV2Command({
-      Bucket: bucket,
-      Prefix: `${key}.zipstream-seams/`,
-    }),
-  );
-  assert.deepEqual(seams.Contents ?? [], [], "no seam object is left");
-  assert.deepEqual(
-    await pendingUploads(client, bucket, `${key}.zipstream-seams/`),
-    [],
-    "no seam upload is pending",
-  );
-  assert.deepEqual(
-    await pendingUploads(client, bucket, key),
-    [],
-    "no upload of the archive is pending",
-  );
 }
 
 Deno.test("copyPlanToS3 builds 120 objects of 0 B to 40 MiB into an archive byte-identical to the plan, sending only the glue", async () => {
