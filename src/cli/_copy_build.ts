@@ -20,6 +20,7 @@ import type { ZipPlan } from "../zip/zip_plan.ts";
 import type { CliPlan } from "./_args.ts";
 import { CliError, findCliError, messageOf } from "./_cli_error.ts";
 import { type ArchiveItem, inputBytes } from "./_entries.ts";
+import { openDefaultCrcCache } from "./_crc_cache_file.ts";
 import type { Interrupt } from "./_interrupt.ts";
 import type { Journal, JournalEntry } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
@@ -159,11 +160,14 @@ export async function buildServerSide(
   try {
     await requireCredentials(client, target);
     const entries = await planEntries(client, objects, signal);
-    // planZip reads every object S3 keeps no CRC32 checksum of, once.
+    const cache = await openDefaultCrcCache();
+    // planZip reads every object whose CRC-32 neither S3's checksum nor the
+    // cache gives, once.
     crcBytes = entries.reduce(
       (sum, entry) =>
         sum +
-        (isSource(entry.data) && entry.data.crc32 === undefined
+        (isSource(entry.data) && entry.data.crc32 === undefined &&
+            cache?.get(entry.data.identity ?? "") === undefined
           ? entry.data.size
           : 0),
       0,
@@ -171,6 +175,7 @@ export async function buildServerSide(
     zipPlan = await untilAborted(
       planZip(entries, {
         ...(plan.comment === undefined ? {} : { comment: plan.comment }),
+        ...(cache === undefined ? {} : { crcCache: cache }),
       }),
       signal,
     ).catch((error: unknown) => {
@@ -180,6 +185,9 @@ export async function buildServerSide(
           cause: error,
         });
     });
+    await cache?.save().catch((error: unknown) =>
+      writeLine(`zipstream: could not save the CRC cache: ${messageOf(error)}`)
+    );
     result = await copyPlanToS3(zipPlan, {
       client,
       bucket,

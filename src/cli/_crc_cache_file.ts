@@ -15,7 +15,8 @@
 import { isAbsolute, join } from "node:path";
 import { writeAtomically } from "./_atomic_write.ts";
 import type { CrcCache } from "../zip/plan_entry.ts";
-import { CliError } from "./_cli_error.ts";
+import { CliError, messageOf } from "./_cli_error.ts";
+import { writeLine } from "./_progress.ts";
 import { formatCrc, parseCrc } from "./_crc_text.ts";
 import { reason } from "./_walk.ts";
 
@@ -158,4 +159,21 @@ function notACache(path: string, received: string): CliError {
   return new CliError(
     `Cannot use the CRC cache "${path}": expected a zipstream CRC cache (JSON with "zipstream": "${FORMAT}", "version": ${VERSION}) but ${received}; delete it, name another file with --crc-cache FILE, or give --no-crc-cache`,
   );
+}
+
+/**
+ * The cache at {@linkcode defaultCrcCachePath}, for runs that take no
+ * `--crc-cache` (the server-side build of the main command); `undefined`
+ * without a home, or when the file is not a cache, which is then left
+ * alone with a line saying so.
+ */
+export async function openDefaultCrcCache(): Promise<CrcCacheFile | undefined> {
+  const path = defaultCrcCachePath();
+  if (path === undefined) return undefined;
+  try {
+    return await CrcCacheFile.open(path);
+  } catch (error) {
+    writeLine(`zipstream: not using the CRC cache: ${messageOf(error)}`);
+    return undefined;
+  }
 }
