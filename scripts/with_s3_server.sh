@@ -3,7 +3,7 @@
 # ZIPSTREAM_S3_ENDPOINT and AWS_ENDPOINT_URL (its address, so that an AWS SDK client made with
 # no options talks to it; an IP address, so the SDK uses path-style requests by itself),
 # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and (unless set) ZIPSTREAM_STATE_DIR, a
-# journal folder of its own, runs the command, stops the server whatever happens, and exits
+# journal folder of its own, and ZIPSTREAM_CACHE_DIR, a CRC cache folder of its own, runs the command, stops the server whatever happens, and exits
 # with the command's exit code. `--bucket NAME` creates that bucket first (the README's
 # examples use my-bucket).
 #
@@ -80,6 +80,8 @@ export AWS_ENDPOINT_URL=$ZIPSTREAM_S3_ENDPOINT
 # The CLI's journal of uploads goes with the server: records of uploads on a
 # private server mean nothing elsewhere, and a user's own journal stays out of it.
 export ZIPSTREAM_STATE_DIR="${ZIPSTREAM_STATE_DIR:-$dir/state}"
+# So does the command's CRC cache (identities of objects on this server).
+export ZIPSTREAM_CACHE_DIR="${ZIPSTREAM_CACHE_DIR:-$dir/cache}"
 
 # The command runs in the background so that INT/TERM reach this script's trap at once; the trap
 # then ends the command (by its PID) and the server. Stdin is passed on explicitly because a

@@ -24,13 +24,17 @@ const FORMAT = "crc32-cache";
 const VERSION = 1;
 
 /**
- * Where the cache lives unless `--crc-cache` says: `$XDG_CACHE_HOME/zipstream/crc32.json`,
- * else `~/.cache/zipstream/crc32.json`; `undefined` when the environment
- * names no home, and then no cache is kept.
+ * Where the cache lives unless `--crc-cache` says:
+ * `$ZIPSTREAM_CACHE_DIR/crc32.json`, else
+ * `$XDG_CACHE_HOME/zipstream/crc32.json`, else
+ * `~/.cache/zipstream/crc32.json`; `undefined` when the environment names no
+ * home, and then no cache is kept.
  */
 export function defaultCrcCachePath(
   env: (name: string) => string | undefined = (name) => Deno.env.get(name),
 ): string | undefined {
+  const explicit = env("ZIPSTREAM_CACHE_DIR") || undefined;
+  if (explicit !== undefined) return join(explicit, "crc32.json");
   // The XDG base directory rules: an empty variable counts as unset, and a
   // relative XDG_CACHE_HOME is ignored.
   const xdg = env("XDG_CACHE_HOME") || undefined;

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { crc32 as nativeCrc32 } from "node:zlib";
-import { CrcCacheFile } from "../../src/cli/_crc_cache_file.ts";
+import {
+  CrcCacheFile,
+  defaultCrcCachePath,
+} from "../../src/cli/_crc_cache_file.ts";
 import { parsePlanArgs } from "../../src/cli/_plan_args.ts";
 import { makePlan } from "../../src/cli/_plan_command.ts";
 import {
@@ -154,10 +157,16 @@ Deno.test("zipstream plan takes CRCs from the cache for files whose path, size, 
     const plan = async (...extra: string[]) => {
       const result = await runCli(
         ["plan", "site/a.txt", "-o", "-", "-q", ...extra],
-        // Deno's own cache stays where it is: it too defaults to XDG_CACHE_HOME.
+        // Deno's own cache stays where it is: it too defaults to
+        // XDG_CACHE_HOME. The test scripts' ZIPSTREAM_CACHE_DIR, which would
+        // come first, is emptied (an empty variable counts as unset).
         {
           cwd: dir,
-          env: { XDG_CACHE_HOME: `${dir}/cache`, DENO_DIR: denoDir },
+          env: {
+            XDG_CACHE_HOME: `${dir}/cache`,
+            DENO_DIR: denoDir,
+            ZIPSTREAM_CACHE_DIR: "",
+          },
         },
       );
       assert.equal(result.code, 0, result.stderr);
@@ -450,3 +459,21 @@ testUsageErrors([
     'Invalid --endpoint "nope": expected a URL such as http://127.0.0.1:8080',
   ],
 ]);
+
+Deno.test("defaultCrcCachePath() takes ZIPSTREAM_CACHE_DIR, else XDG_CACHE_HOME/zipstream, else ~/.cache/zipstream, else none", () => {
+  const from = (variables: Record<string, string>) =>
+    defaultCrcCachePath((name) => variables[name]);
+  assert.equal(
+    from({ ZIPSTREAM_CACHE_DIR: "/z", XDG_CACHE_HOME: "/x", HOME: "/h" }),
+    "/z/crc32.json",
+  );
+  assert.equal(
+    from({ ZIPSTREAM_CACHE_DIR: "", XDG_CACHE_HOME: "/x", HOME: "/h" }),
+    "/x/zipstream/crc32.json",
+  );
+  assert.equal(
+    from({ XDG_CACHE_HOME: "relative", HOME: "/h" }),
+    "/h/.cache/zipstream/crc32.json",
+  );
+  assert.equal(from({}), undefined);
+});
