@@ -40,6 +40,7 @@ import { Interrupt } from "./_interrupt.ts";
 import { Journal, journalDirectory } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
 import { s3Client } from "./_s3_client.ts";
+import { sweepSeams } from "./_seam_sweep.ts";
 import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
 
 const DURATION_UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -209,7 +210,11 @@ export async function runCleanup(args: readonly string[]): Promise<number> {
   return failures === 0 ? 0 : EXIT_FAILURE;
 }
 
-/** Aborts the incomplete uploads under a prefix initiated before now − `--older-than`. */
+/**
+ * Aborts the incomplete uploads under a prefix initiated before now −
+ * `--older-than`, then removes the seam folders of server-side builds last
+ * written before it.
+ */
 async function sweepBucket(
   plan: CleanupPlan,
   where: { bucket: string; prefix: string },
@@ -259,15 +264,26 @@ async function sweepBucket(
         );
       }
     }
+    if (found === 0) {
+      say(
+        `no incomplete upload under s3://${bucket}/${prefix} was initiated before ${
+          formatTime(cutoff)
+        }`,
+      );
+    }
+    // Then what killed server-side builds left besides uploads, unless
+    // interrupted, which the caller reports.
+    if (!signal.aborted) {
+      failures += await sweepSeams(client, plan, where, signal).catch(
+        (error: unknown) => {
+          if (signal.aborted) return 0;
+          writeLine(`zipstream: ${messageOf(error)}`);
+          return 1;
+        },
+      );
+    }
   } finally {
     client.destroy();
-  }
-  if (found === 0) {
-    say(
-      `no incomplete upload under s3://${bucket}/${prefix} was initiated before ${
-        formatTime(cutoff)
-      }`,
-    );
   }
   return failures;
 }

@@ -13,50 +13,12 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { describeError } from "../_errors.ts";
 import { formatTime } from "./_abandoned_uploads.ts";
-import {
-  type CleanupPlan,
-  parseCleanupArgs,
-  runCleanup,
-} from "./_cleanup_command.ts";
-import { CliError, EXIT_FAILURE, messageOf } from "./_cli_error.ts";
-import { Interrupt } from "./_interrupt.ts";
+import type { CleanupPlan } from "./_cleanup_command.ts";
+import { CliError } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
-import { s3Client } from "./_s3_client.ts";
 
 /** A seam's key, as `copyPlanToS3` names it: its build's folder, then the part number. */
 const SEAM_KEY = /^(.*\.zipstream-seams\/[0-9a-f]{8}\/)\d+$/;
-
-/**
- * `zipstream cleanup ...`, then, for `s3://bucket/prefix`, the seam sweep:
- * resolves to the cleanup's exit code, or 1 when a seam folder could not be
- * shown removed. A usage error or an interruption ends the run before it.
- */
-export async function runCleanupAndSeams(
-  args: readonly string[],
-): Promise<number> {
-  const code = await runCleanup(args);
-  if (code !== 0 && code !== EXIT_FAILURE) return code;
-  // Parsed once more: runCleanup parsed it without complaint.
-  const plan = parseCleanupArgs(args);
-  const where = plan.bucket;
-  if (plan.help || where === undefined) return code;
-  using interrupt = new Interrupt();
-  interrupt.activity = { kind: "cleanup" };
-  const { endpoint, region, profile } = plan;
-  const client = await s3Client(endpoint, region, false, profile);
-  const failures = await sweepSeams(client, plan, where, interrupt.signal)
-    .catch((error: unknown) => {
-      writeLine(`zipstream: ${messageOf(error)}`);
-      return 1;
-    })
-    .finally(() => client.destroy());
-  const interruption = interrupt.reason;
-  if (interruption !== undefined) {
-    writeLine(`zipstream: ${interruption.message}`);
-    return interruption.exitCode;
-  }
-  return failures > 0 ? EXIT_FAILURE : code;
-}
 
 /**
  * Removes every seam folder under the prefix whose newest object was last
@@ -65,7 +27,7 @@ export async function runCleanupAndSeams(
  * confirmed; nothing is said when there is none. Resolves to the number of
  * folders not shown removed.
  */
-async function sweepSeams(
+export async function sweepSeams(
   client: S3Client,
   plan: CleanupPlan,
   where: { bucket: string; prefix: string },

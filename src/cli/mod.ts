@@ -22,9 +22,9 @@ import { collectArchiveItems } from "./_archive_items.ts";
 import { archiveProgress, feedProgress } from "./_archive_progress.ts";
 import { EXIT_SKIPPED, UsageError } from "./_cli_error.ts";
 import { sweepBeforeRun } from "./_abandoned_uploads.ts";
+import { runCleanup } from "./_cleanup_command.ts";
 import { buildServerSide, chooseBuild } from "./_copy_build.ts";
 import { runPlan } from "./_plan_command.ts";
-import { runCleanupAndSeams } from "./_seam_sweep.ts";
 import { exactLength } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
 import { writeToFile, writeToStdout } from "./_file_sink.ts";
@@ -90,7 +90,7 @@ import type { CliPlan } from "./_args.ts";
  */
 export async function main(args: readonly string[]): Promise<number> {
   // A file named cleanup, plan or serve is still archived as ./cleanup etc.
-  if (args[0] === "cleanup") return await runCleanupAndSeams(args.slice(1));
+  if (args[0] === "cleanup") return await runCleanup(args.slice(1));
   if (args[0] === "plan") return await runPlan(args.slice(1));
   if (args[0] === "serve") {
     // Loaded only to serve: the HTTP layer's packages cost every other run.
