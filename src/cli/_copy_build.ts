@@ -172,13 +172,11 @@ export async function buildServerSide(
           : 0),
       0,
     );
-    zipPlan = await untilAborted(
-      planZip(entries, {
-        ...(plan.comment === undefined ? {} : { comment: plan.comment }),
-        ...(cache === undefined ? {} : { crcCache: cache }),
-      }),
+    zipPlan = await planZip(entries, {
+      ...(plan.comment === undefined ? {} : { comment: plan.comment }),
+      ...(cache === undefined ? {} : { crcCache: cache }),
       signal,
-    ).catch((error: unknown) => {
+    }).catch((error: unknown) => {
       throw signal.aborted
         ? error
         : new CliError(messageOf(error).split("\n")[0] ?? "", {
@@ -314,21 +312,6 @@ function isSource(
   data: PlanEntry["data"],
 ): data is RangedSource {
   return typeof data === "object" && data !== null && "read" in data;
-}
-
-/**
- * `work`, or the signal's reason once it aborts. planZip takes no signal:
- * its reads are left to end with the process, which exits after the report.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const stop = () => reject(signal.reason);
-    if (signal.aborted) stop();
-    signal.addEventListener("abort", stop, { once: true });
-    work.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", stop)
-    );
-  });
 }
 
 /**

@@ -20,6 +20,8 @@ export interface CrcJob {
 export interface CrcReadOptions {
   readonly concurrency: number;
   readonly rangeSize: number;
+  /** The caller's: stops the reads when aborted. */
+  readonly signal: AbortSignal | undefined;
 }
 
 interface Range {
@@ -49,6 +51,10 @@ export async function readCrcs(
   });
   const rangeCrcs = new Array<number>(ranges.length);
   const failure = new AbortController();
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const stop = () => failure.abort(signal!.reason);
+  signal?.addEventListener("abort", stop, { once: true });
   let next = 0;
   const readNext = async (): Promise<void> => {
     while (next < ranges.length && !failure.signal.aborted) {
@@ -71,6 +77,7 @@ export async function readCrcs(
     readNext,
   );
   const settled = await Promise.allSettled(readers);
+  signal?.removeEventListener("abort", stop);
   if (failure.signal.aborted) throw failure.signal.reason;
   for (const outcome of settled) {
     if (outcome.status === "rejected") throw outcome.reason;

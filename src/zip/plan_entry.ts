@@ -88,4 +88,9 @@ export interface PlanOptions extends
    * @default {16 MiB}
    */
   crcRangeSize?: number;
+  /**
+   * Stops planning: the reads of data for CRCs are cancelled, and
+   * `planZip` rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }

@@ -273,6 +273,7 @@ interface CrcSources {
   readonly crcCache: CrcCache | undefined;
   readonly concurrency: number;
   readonly rangeSize: number;
+  readonly signal: AbortSignal | undefined;
 }
 
 /** Gives every member its CRC: from the cache, else by reading its data. */
@@ -333,6 +334,7 @@ function checkPlanOptions(options: PlanOptions): CrcSources {
     crcCache,
     crcReadConcurrency = DEFAULT_CRC_READ_CONCURRENCY,
     crcRangeSize = DEFAULT_CRC_RANGE_SIZE,
+    signal,
   } = options;
   if (
     crcCache !== undefined &&
@@ -347,7 +349,19 @@ function checkPlanOptions(options: PlanOptions): CrcSources {
   }
   checkPositive("crcReadConcurrency", crcReadConcurrency);
   checkPositive("crcRangeSize", crcRangeSize);
-  return { crcCache, concurrency: crcReadConcurrency, rangeSize: crcRangeSize };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot plan the archive: invalid option signal: expected an AbortSignal but received ${
+        describeValue(signal)
+      }`,
+    );
+  }
+  return {
+    crcCache,
+    concurrency: crcReadConcurrency,
+    rangeSize: crcRangeSize,
+    signal,
+  };
 }
 
 function checkPositive(option: string, value: unknown): void {

@@ -346,3 +346,43 @@ Deno.test("planZip: refuses what a plan cannot hold, naming the entry", async ()
     /expected 0 <= start <= end <= 22 but received start 5 and end 2/,
   );
 });
+
+Deno.test("planZip: a signal stops the reads for CRCs, cancelling them, and planZip rejects with its reason", async () => {
+  let cancelled = 0;
+  const stalled: RangedSource = {
+    size: 1000,
+    read: () =>
+      new ReadableStream({
+        pull: () => new Promise(() => {}),
+        cancel: () => {
+          cancelled++;
+        },
+      }),
+  };
+  const controller = new AbortController();
+  const planning = planZip([
+    { name: "a.bin", data: stalled },
+    { name: "b.bin", data: stalled },
+  ], { signal: controller.signal });
+  setTimeout(() => controller.abort(new Error("stop planning")), 20);
+  // Without the signal wired, planning would never end: fail instead.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const unstopped = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("planZip did not stop")), 10_000);
+  });
+  await assert.rejects(
+    Promise.race([planning, unstopped]).finally(() => clearTimeout(timer)),
+    /^Error: stop planning$/,
+  );
+  assert.equal(cancelled, 2, "both reads in flight were cancelled");
+  await assert.rejects(
+    planZip([{ name: "a.bin", data: stalled }], {
+      signal: AbortSignal.abort(new Error("already")),
+    }),
+    /^Error: already$/,
+  );
+  await assert.rejects(
+    planZip([], { signal: "no" as unknown as AbortSignal }),
+    /invalid option signal: expected an AbortSignal but received/,
+  );
+});
