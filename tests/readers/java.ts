@@ -34,8 +34,15 @@ const SOURCE = fileURLToPath(new URL("./ZipReaders.java", import.meta.url));
 const CLASS = "ZipReaders";
 // A class file for Java 17, whichever javac compiles it.
 const JAVAC_ARGS = ["--release", "17"];
-// Small heap: the readers stream, whatever the size of the archive.
-const JAVA_ARGS = ["-Xmx256m", "-XX:+UseSerialGC"];
+// Small heap: the readers stream, whatever the size of the archive. The
+// JVM's own warnings (such as "[0.010s][warning][os,thread] Failed to start
+// thread" on a busy machine) go to standard error: on standard output,
+// where they go by default, they broke the JSON lines of the listing.
+const JAVA_ARGS = [
+  "-Xmx256m",
+  "-XX:+UseSerialGC",
+  "-Xlog:all=warning:stderr",
+];
 
 let compiled: Promise<string> | undefined;
 
