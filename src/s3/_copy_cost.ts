@@ -21,9 +21,19 @@ export function costOf(
   let bytesSent = 0;
   let bytesRead = 0;
   let bytesCopied = 0;
+  // Sent ranges come in archive order, as entries do: one pass over the
+  // entries serves them all, rather than a pass per range.
+  const { entries } = plan;
+  let next = 0;
   const sentRange = (start: number, end: number) => {
     bytesSent += end - start;
-    for (const entry of plan.entries) {
+    while (
+      next < entries.length &&
+      entries[next]!.dataOffset + entries[next]!.size <= start
+    ) next++;
+    for (let i = next; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.dataOffset >= end) break;
       const from = Math.max(start, entry.dataOffset);
       const to = Math.min(end, entry.dataOffset + entry.size);
       if (from < to) bytesRead += to - from;

@@ -59,7 +59,7 @@ export interface CopyPlanOptions {
   retry?: RetryOptions;
   /**
    * Stops the build: its upload is then aborted (or kept, with
-   * `onCheckpoint`) and its seams removed.
+   * `abortOnFailure: false` and `onCheckpoint`) and its seams removed.
    */
   signal?: AbortSignal;
   /**
