@@ -359,6 +359,8 @@ function leftoverOf(
   if (failed.outcome === "nothing-left") {
     return { kind: "upload-gone", target, uploadId: failed.uploadId };
   }
+  // The upload was shown gone but seams are left: the error's own message
+  // says so, and no line must call the upload pending.
   if (failed.uploadId === undefined) return { kind: "nothing" };
   return {
     kind: "upload-pending",

@@ -64,7 +64,10 @@ export async function failedBuild(
     {
       bucket,
       key,
-      uploadId,
+      // Named only while it may be pending: once shown gone, what is left
+      // is seams, which the message names, and a caller must not take the
+      // upload for pending.
+      uploadId: gone && !clean ? undefined : uploadId,
       outcome: clean ? "nothing-left" : "pending",
       cause,
     },
