@@ -46,7 +46,9 @@ export interface RangedSource {
    * that gives exactly `end - start` bytes. A source whose data changed
    * since the plan was made should fail the stream (an S3 object read with
    * `If-Match` does); a stream that gives more or fewer bytes fails the
-   * archive's stream with an error naming the entry.
+   * archive's stream with an error naming the entry. Its chunks are handed
+   * on to the slice's reader as they are, not copied: a source must give a
+   * fresh array each time, never refill one it gave before.
    */
   read(start: number, end: number): ReadableStream<Uint8Array>;
 }
