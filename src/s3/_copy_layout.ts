@@ -9,8 +9,10 @@
  * Every part but the last must hold 5 MiB to 5 GiB, and the glue between
  * two objects is a local header of a few dozen bytes: it cannot be a part
  * of its own. The last part of an upload may be small, though, so a seam
- * is built as an upload of its own (the object's end copied, the glue sent
- * as its small last part) and then copied whole into the archive. Only the
+ * is built as an upload of its own (the object's last 5 MiB or so copied,
+ * the glue sent as its small last part) and then copied whole into the
+ * archive: the server copies each object once, and a seam's share of it
+ * twice. Only the
  * archive's first part borrows the start of the first object, so that it
  * reaches 5 MiB: the client reads and sends those bytes once.
  *
@@ -143,11 +145,18 @@ export function copyLayout<Source>(
       parts.push(...sendParts(glue, limits));
     } else {
       const last = pieces.pop()!;
+      // The seam's bytes are copied twice (into the seam, then into the
+      // archive), so it takes only the object's last minPart when what is
+      // before them can still be a copy part of its own.
+      const split = last.end - last.start >= 2 * limits.minPart
+        ? last.end - limits.minPart
+        : last.start;
+      if (split > last.start) pieces.push({ ...last, end: split });
       parts.push(...pieces.map((copy) => copyPart(run, copy)));
       parts.push({
         kind: "seam",
-        range: { start: run.dataOffset + last.start, end: glue.end },
-        copy: last,
+        range: { start: run.dataOffset + split, end: glue.end },
+        copy: { ...last, start: split },
         glue,
       });
     }

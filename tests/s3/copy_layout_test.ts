@@ -82,6 +82,13 @@ function assertValidParts(
         assert.equal(part.glue.start, entry.dataOffset + entry.size);
         assert.equal(part.glue.end, part.range.end);
         assert.ok(part.copy.end - part.copy.start >= limits.minPart);
+        // A seam's bytes are copied twice: it holds no more of the object
+        // than it must (what is before it is a copy part of its own).
+        assert.ok(
+          part.copy.end - part.copy.start < 2 * limits.minPart ||
+            part.copy.start === 0,
+          `seam ${i} copies ${part.copy.end - part.copy.start} of the object`,
+        );
         assert.ok(part.glue.end > part.glue.start);
         sent += part.glue.end - part.glue.start;
       }
@@ -169,7 +176,13 @@ Deno.test("copyLayout at S3's limits: 128 objects of 64 MiB send one 5 MiB start
   );
   assert.equal(parts[0]!.kind, "send");
   assert.equal(parts[0]!.range.end, S3_COPY_LIMITS.minPart);
-  assert.equal(parts.filter((part) => part.kind === "seam").length, 127);
+  const seams = parts.filter((part) => part.kind === "seam");
+  assert.equal(seams.length, 127);
+  // Each seam holds its object's last 5 MiB, the rest is copied directly.
+  for (const seam of seams) {
+    assert.equal(seam.copy.end - seam.copy.start, S3_COPY_LIMITS.minPart);
+  }
+  assert.equal(parts.filter((part) => part.kind === "copy").length, 128);
   assert.equal(sent, S3_COPY_LIMITS.minPart + 127 * header + 128 * 80 + 22);
 });
 
@@ -183,6 +196,7 @@ Deno.test("copyLayout splits an object over 5 GiB into copies of at most 5 GiB, 
   const parts = copyLayout(size, entries);
   assert.deepEqual(parts.map((part) => part.kind), [
     "send",
+    "copy",
     "copy",
     "copy",
     "seam",
