@@ -338,6 +338,49 @@ const builtInS3: LibraryExample = {
   },
 };
 
+const builtWithAppended: LibraryExample = {
+  title:
+    "copyPlanToS3() copies the videos and streams the appended notes after them",
+  async check(code, run) {
+    await withReadmeBucket(async (client) => {
+      const clip = new Uint8Array(12 * 1024 * 1024);
+      for (let at = 0; at < clip.length; at += 65536) {
+        crypto.getRandomValues(clip.subarray(at, at + 65536));
+      }
+      await client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: "videos/clip.mp4",
+          Body: clip,
+        }),
+      );
+      await withTempDir(async (dir) => {
+        const stdout = await run(code, dir, s3Env());
+        const match = /^(\d+) bytes, (\d+) copied\n$/.exec(stdout);
+        assert.ok(
+          match !== null,
+          `expected "N bytes, N copied" but the example printed ${
+            JSON.stringify(stdout)
+          }`,
+        );
+        const [, size, copied] = match.map(Number);
+        const key = "exports/videos-and-notes.zip";
+        const head = await client.send(
+          new HeadObjectCommand({ Bucket: BUCKET, Key: key }),
+        );
+        assert.equal(size, head.ContentLength);
+        // Its first 5 MiB make the archive's first part, sent.
+        assert.ok(copied! >= 7 * 1024 * 1024, "the video's rest is copied");
+        await download(client, key, `${dir}/v.zip`);
+        await assertOpensEverywhere(`${dir}/v.zip`, [
+          { name: "clip.mp4", data: clip },
+          { name: "notes.txt", data: "Shot in 2026.\n" },
+        ]);
+      });
+    });
+  },
+};
+
 /** README.md's library examples, in the order of its `ts` blocks. */
 export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
   toFile,
@@ -347,4 +390,5 @@ export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
   plannedOverHttp,
   plannedS3,
   builtInS3,
+  builtWithAppended,
 ];

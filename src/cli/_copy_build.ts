@@ -19,7 +19,9 @@ import type { RangedSource } from "../zip/ranged_source.ts";
 import type { ZipPlan } from "../zip/zip_plan.ts";
 import type { CliPlan } from "./_args.ts";
 import { CliError, findCliError, messageOf } from "./_cli_error.ts";
-import { type ArchiveItem, inputBytes } from "./_entries.ts";
+import { type ArchiveItem, inputBytes, toZipEntries } from "./_entries.ts";
+import { hasStoredSuffix } from "./_store_suffixes.ts";
+import { MIN_PART_SIZE } from "../s3/_part_size_plan.ts";
 import { openDefaultCrcCache } from "./_crc_cache_file.ts";
 import type { Interrupt } from "./_interrupt.ts";
 import type { Journal, JournalEntry } from "./_journal.ts";
@@ -35,31 +37,47 @@ import { formatAdding } from "./_verbose.ts";
 /** HeadObject requests at once, as many as `s3PlanEntries` sends. */
 const HEADS_AT_ONCE = 16;
 
-/** How the archive is made: built in S3, or streamed, with the line saying why when the user could expect a build. */
+/**
+ * How the archive is made: built in S3 (the stored objects copied, the
+ * other items streamed after them), or streamed, with the line saying why
+ * when the user could expect a build.
+ */
 export type BuildMethod =
-  | { kind: "copy"; objects: S3ObjectItem[] }
+  | { kind: "copy"; objects: S3ObjectItem[]; appended: ArchiveItem[] }
   | { kind: "stream"; note: string | undefined };
 
 /**
- * Whether the run can build its archive server-side: an S3 target, every
- * item an S3 object read with the target's endpoint, region and profile
- * (one client must both read and copy them), every entry stored, no
- * `--no-copy`, and none of the options only a streamed upload honours
- * (`--resume`, the parts' size and checksums, the object's storage class,
- * encryption and metadata, `--cleanup-max-time`); those stream, with a note.
+ * Whether the run can build its archive server-side: an S3 target whose
+ * endpoint, region and profile the S3 objects are read with (one client
+ * must both read and copy them), no `--no-copy`, and none of the options
+ * only a streamed upload honours (`--resume`, the parts' size and
+ * checksums, the object's storage class, encryption and metadata,
+ * `--cleanup-max-time`); those stream, with a note. Then the objects whose
+ * entries are stored (`-0`, or a `-n` suffix) are copied, and the other
+ * items (compressed objects, files) are streamed after them: when all are
+ * stored, or when at least one stored object is large enough to copy.
  */
 export function chooseBuild(
   plan: CliPlan,
   items: readonly ArchiveItem[],
 ): BuildMethod {
-  const objects = items.filter((item): item is S3ObjectItem =>
-    item.kind === "object"
-  );
+  const objects: S3ObjectItem[] = [];
+  const appended: ArchiveItem[] = [];
+  for (const item of items) {
+    const stored = plan.compression === "store" ||
+      hasStoredSuffix(item.name, plan.storeSuffixes);
+    if (item.kind === "object" && stored) objects.push(item);
+    else appended.push(item);
+  }
   const sameServer = (plan.sourceEndpoint ?? plan.endpoint) === plan.endpoint &&
     (plan.sourceRegion ?? plan.region) === plan.region;
+  // Streamed entries move after the copied ones: worth it only when
+  // something is copied.
+  const copies = appended.length === 0 ||
+    objects.some((item) => item.size >= MIN_PART_SIZE);
   if (
-    plan.target.kind !== "s3" || plan.noCopy || plan.level !== 0 ||
-    objects.length !== items.length || !sameServer
+    plan.target.kind !== "s3" || plan.noCopy || objects.length === 0 ||
+    !copies || !sameServer
   ) {
     return { kind: "stream", note: undefined };
   }
@@ -84,7 +102,7 @@ export function chooseBuild(
       } a streamed upload; streaming instead of building server-side (--no-copy streams without this line)`,
     };
   }
-  return { kind: "copy", objects };
+  return { kind: "copy", objects, appended };
 }
 
 /** What a server-side build needs besides the objects. */
@@ -111,7 +129,7 @@ export interface CopyBuildOptions {
  * before anything was created.
  */
 export async function buildServerSide(
-  objects: readonly S3ObjectItem[],
+  { objects, appended }: Extract<BuildMethod, { kind: "copy" }>,
   options: CopyBuildOptions,
 ): Promise<boolean> {
   const { plan, bucket, key, interrupt, journal } = options;
@@ -199,6 +217,14 @@ export async function buildServerSide(
       ...(plan.object.contentType === undefined
         ? {}
         : { contentType: plan.object.contentType }),
+      ...(appended.length === 0 ? {} : {
+        append: {
+          entries: toZipEntries(appended, UNOBSERVED, plan.storeSuffixes),
+          compression: plan.compression,
+          level: plan.level,
+          ...(plan.workers === undefined ? {} : { workers: plan.workers }),
+        },
+      }),
     });
   } catch (error) {
     const failed = causeChain(error).find((cause): cause is S3UploadError =>
@@ -246,8 +272,8 @@ export async function buildServerSide(
   }
   if (plan.progress !== "none") {
     writeLine(formatSummary({
-      entries: zipPlan.entries.length,
-      bytesIn: inputBytes(objects),
+      entries: zipPlan.entries.length + appended.length,
+      bytesIn: inputBytes([...objects, ...appended]),
       bytesOut: result.size,
       elapsedMs: performance.now() - started,
       target,
@@ -256,6 +282,7 @@ export async function buildServerSide(
         bytesSent: result.bytesSent,
         bytesCopied: result.bytesCopied,
         bytesRead: result.bytesRead + crcBytes,
+        streamed: appended.length,
       },
     }));
   }
@@ -307,6 +334,9 @@ async function planEntries(
   await Promise.all(Array.from({ length: HEADS_AT_ONCE }, head));
   return entries;
 }
+
+/** The appended entries' reads are not shown: a build prints its summary only. */
+const UNOBSERVED = { entryStarted() {}, bytesRead() {} };
 
 function isSource(
   data: PlanEntry["data"],

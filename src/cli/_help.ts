@@ -124,11 +124,13 @@ instance roles; looked up first, so that without any the run stops at once):
                        target's (default: the one --endpoint gives)
   --source-region R    the region of the s3:// paths (default: as --region)
   --no-copy            stream the archive even when it could be built inside
-                       S3 (default: with -0, when every path is an s3:// one
-                       on the target's server, the archive is built there:
-                       objects of 5MiB or more are copied server-side
-                       (UploadPartCopy), only headers, smaller objects and
-                       the central directory are sent; --resume, --part-size,
+                       S3 (default: when stored s3:// objects (-0, or -n
+                       suffixes) are on the target's server, the archive is
+                       built there: objects of 5MiB or more are copied
+                       server-side (UploadPartCopy), and only headers,
+                       smaller objects, the other entries (compressed, or
+                       files), which come after the copied ones, and the
+                       central directory are sent; --resume, --part-size,
                        --content-md5, --payload-signing, --part-checksum,
                        --storage-class, --sse, --sse-kms-key-id, --metadata
                        and --cleanup-max-time stream instead, saying so, as

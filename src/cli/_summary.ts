@@ -26,8 +26,16 @@ export interface SummaryFacts {
   target: string;
   /** For S3 targets: the object's size and ETag. */
   object?: { size: number; etag: string } | undefined;
-  /** What a server-side build (`copyPlanToS3`) sent, had S3 copy, and read. */
-  built?: { bytesSent: number; bytesCopied: number; bytesRead: number };
+  /**
+   * What a server-side build (`copyPlanToS3`) sent, had S3 copy, and read,
+   * and how many entries it streamed after the copied ones.
+   */
+  built?: {
+    bytesSent: number;
+    bytesCopied: number;
+    bytesRead: number;
+    streamed?: number;
+  };
 }
 
 /**
@@ -68,7 +76,9 @@ function objectFacts(object: { size: number; etag: string }): string {
  * run, 118 MiB/s, …`. A server-side build says what it cost instead of a
  * speed, which would be that of S3's copies: `…, 8.00 GiB out (100.0%),
  * built server-side: 5.00 MiB sent, 8.00 GiB copied, 5.00 MiB read, 41.2 s
- * -> …`.
+ * -> …`, and when it streamed compressed entries after the copied ones,
+ * how many: `…, 5.00 MiB read, 3 entries streamed after the copied ones,
+ * …`.
  */
 export function formatSummary(facts: SummaryFacts): string {
   const ratio = facts.bytesIn === 0
@@ -90,7 +100,13 @@ export function formatSummary(facts: SummaryFacts): string {
     ? formatRate(rate)
     : `built server-side: ${formatBytes(built.bytesSent)} sent, ${
       formatBytes(built.bytesCopied)
-    } copied, ${formatBytes(built.bytesRead)} read`;
+    } copied, ${formatBytes(built.bytesRead)} read${
+      built.streamed
+        ? `, ${formatCount(built.streamed)} ${
+          built.streamed === 1 ? "entry" : "entries"
+        } streamed after the copied ones`
+        : ""
+    }`;
   return `zipstream: ${formatCount(facts.entries)} ${
     facts.entries === 1 ? "entry" : "entries"
   }, ${formatBytes(facts.bytesIn)} in, ${

@@ -225,7 +225,7 @@ async function run(
   }
   if (
     method.kind === "copy" && target.kind === "s3" &&
-    await buildServerSide(method.objects, {
+    await buildServerSide(method, {
       plan,
       ...target,
       interrupt,

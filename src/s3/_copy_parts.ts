@@ -272,7 +272,10 @@ async function bytesOf(
   return bytes;
 }
 
-function requireEtag(etag: string | undefined, partNumber: number): string {
+export function requireEtag(
+  etag: string | undefined,
+  partNumber: number,
+): string {
   if (etag === undefined || etag === "") {
     throw new Error(
       `expected an ETag for part ${partNumber} but the server answered none`,

@@ -5,12 +5,16 @@
  * @module
  */
 
+import type { ZipEntrySource } from "../zip/zip_entry.ts";
+import type { ZipOptions } from "../zip/zip_options.ts";
 import type { ZipPlan } from "../zip/zip_plan.ts";
-import { copyLayout } from "./_copy_layout.ts";
-import { costOf } from "./_copy_cost.ts";
+import { copyLayout, S3_COPY_LIMITS } from "./_copy_layout.ts";
+import { type CopyCost, costOf } from "./_copy_cost.ts";
+import { continuationOf } from "../zip/_plan_continuation.ts";
 import { inPool } from "./_copy_pool.ts";
 import { type CopyCheckpoint, madeParts } from "./copy_checkpoint.ts";
 import { makePart } from "./_copy_parts.ts";
+import { sendTail, type SentTail, tailOf } from "./_copy_tail.ts";
 import {
   checkClientAndBucket,
   checkInteger,
@@ -89,6 +93,27 @@ export interface CopyPlanOptions {
    * target: the parts the server still lists are kept, the rest are made.
    */
   resume?: CopyCheckpoint;
+  /**
+   * Entries written after the plan's and streamed by the client, for those
+   * a plan cannot hold: compressed ones, or sources that are not S3 objects
+   * on the target's server. The archive is then the plan's entries followed
+   * by these, with one central directory for all, byte-identical to what
+   * `zip()` writes for the plan's entries (stored, with their CRCs) followed
+   * by these, with the plan's options and `compression`, `level` and
+   * `workers` from here. The plan's data after its last copied object is
+   * sent with them. A resumed build streams them again.
+   */
+  append?: AppendedEntries;
+}
+
+/**
+ * Entries a server-side build writes after the plan's, streamed by the
+ * client: see `CopyPlanOptions.append`.
+ */
+export interface AppendedEntries
+  extends Pick<ZipOptions, "compression" | "level" | "workers"> {
+  /** The entries, written after the plan's in this order; read once. */
+  entries: ZipEntrySource;
 }
 
 /** What {@linkcode copyPlanToS3} stored, and what it cost. */
@@ -188,6 +213,7 @@ export async function copyPlanToS3(
     onUploadCreated,
     abortOnFailure = true,
     resume,
+    append,
   } = options;
   checkClientAndBucket(client, bucket, fail);
   if (typeof key !== "string" || key === "") {
@@ -195,7 +221,7 @@ export async function copyPlanToS3(
   }
   checkInteger("concurrency", concurrency, 1, MAX_CONCURRENCY, fail);
   const requests = new S3Requests(client, resolveRetryPolicy(retry, fail));
-  const parts = copyLayout(
+  const layout = copyLayout(
     plan.size,
     plan.entries.flatMap((entry) =>
       entry.source instanceof S3RangedSource && copyable(entry.source)
@@ -207,6 +233,20 @@ export async function copyPlanToS3(
         : []
     ),
   );
+  if (
+    append !== undefined &&
+    (typeof append !== "object" || append === null ||
+      typeof append.entries !== "object" || append.entries === null)
+  ) {
+    fail(TypeError, "append", "an object with entries", append);
+  }
+  // With entries appended, the plan's glue after its last copied object is
+  // streamed with them: its end is not the archive's, so it cannot be cut
+  // into the sent parts the layout planned for it.
+  const parts = append === undefined
+    ? layout
+    : layout.slice(0, layout.findLastIndex((part) => part.kind !== "send") + 1);
+  const tailStart = parts.at(-1)?.range.end ?? 0;
   for (
     const [name, callback] of [["onCheckpoint", onCheckpoint], [
       "onUploadCreated",
@@ -254,6 +294,8 @@ export async function copyPlanToS3(
     return told;
   };
   let built: { etag: string; size: number } | undefined;
+  let size = plan.size;
+  let cost = costOf(plan, parts);
   let failure: unknown;
   try {
     if (resume === undefined) {
@@ -263,12 +305,29 @@ export async function copyPlanToS3(
     const missing = parts.flatMap((part, index) =>
       made.has(index + 1) ? [] : [{ part, partNumber: index + 1 }]
     );
-    await inPool(missing, concurrency, signal, async ({ part, partNumber }) => {
-      const { etag } = await makePart(target, part, partNumber, signal);
-      made.set(partNumber, etag);
-      await tell();
-    });
-    const etags = parts.map((_, index) => made.get(index + 1)!);
+    const tail = await inParallel(signal, (building) => [
+      inPool(missing, concurrency, building, async ({ part, partNumber }) => {
+        const { etag } = await makePart(target, part, partNumber, building);
+        made.set(partNumber, etag);
+        await tell();
+      }),
+      append === undefined ? undefined : sendTail(
+        target,
+        tailOf(plan, tailStart, append),
+        { partNumber: parts.length + 1, offset: tailStart },
+        { partSize: S3_COPY_LIMITS.sendPart, concurrency, signal: building },
+      ),
+    ]);
+    const etags = [
+      ...parts.map((_, index) => made.get(index + 1)!),
+      // Tail parts end in any order: they go in by number.
+      ...(tail === undefined ? [] : [...tail.etags].sort(([a], [b]) => a - b)
+        .map(([, etag]) => etag)),
+    ];
+    size = tail === undefined ? plan.size : tailStart + tail.bytes;
+    if (tail !== undefined) {
+      cost = withTail(costOf(plan, parts), plan, tailStart, tail);
+    }
     const completed = await requests.completeMultipartUpload(
       {
         Bucket: bucket,
@@ -288,12 +347,12 @@ export async function copyPlanToS3(
       { Bucket: bucket, Key: key },
       signal,
     );
-    if (head.ContentLength !== plan.size) {
+    if (head.ContentLength !== size) {
       throw new Error(
-        `expected the stored archive to hold ${plan.size} bytes but HeadObject says ${head.ContentLength}`,
+        `expected the stored archive to hold ${size} bytes but HeadObject says ${head.ContentLength}`,
       );
     }
-    built = { etag: completed.ETag ?? head.ETag ?? "", size: plan.size };
+    built = { etag: completed.ETag ?? head.ETag ?? "", size };
   } catch (error) {
     failure = error;
   }
@@ -320,7 +379,7 @@ export async function copyPlanToS3(
       { bucket, key, outcome: "pending" },
     );
   }
-  return { bucket, key, ...built, ...costOf(plan, parts) };
+  return { bucket, key, ...built, ...cost };
 }
 
 /** Creates the archive's upload, and the unique prefix of its seams. */
@@ -347,5 +406,56 @@ async function startBuild(
     uploadId: created.UploadId,
     seamPrefix: `${key}.zipstream-seams/${crypto.randomUUID().slice(0, 8)}/`,
     made: new Map(),
+  };
+}
+
+/**
+ * Runs the copies and the tail side by side under one signal: the first to
+ * fail stops the other, and both have ended before this returns or throws
+ * (the first failure), so that cleaning up races nothing.
+ */
+async function inParallel(
+  signal: AbortSignal,
+  start: (
+    building: AbortSignal,
+  ) => [Promise<unknown>, Promise<SentTail> | undefined],
+): Promise<SentTail | undefined> {
+  const building = new AbortController();
+  const stop = () => building.abort(signal.reason);
+  signal.addEventListener("abort", stop, { once: true });
+  let failure: { error: unknown } | undefined;
+  const settle = <T>(promise: Promise<T> | undefined) =>
+    promise?.catch((error) => {
+      failure ??= { error };
+      building.abort(error);
+      return undefined;
+    });
+  try {
+    const [copies, tail] = start(building.signal);
+    const [, sent] = await Promise.all([settle(copies), settle(tail)]);
+    if (failure !== undefined) throw failure.error;
+    return sent;
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}
+
+/** The cost of the copied parts, plus the tail's: what it sent and read. */
+function withTail(
+  cost: CopyCost,
+  plan: ZipPlan,
+  tailStart: number,
+  tail: SentTail,
+): CopyCost {
+  const dataEnd = continuationOf(plan).dataEnd;
+  const fromPlan = costOf(plan, [{
+    kind: "send",
+    range: { start: tailStart, end: dataEnd },
+  }]);
+  return {
+    ...cost,
+    parts: cost.parts + tail.etags.size,
+    bytesSent: cost.bytesSent + tail.bytes,
+    bytesRead: cost.bytesRead + fromPlan.bytesRead,
   };
 }

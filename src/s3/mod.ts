@@ -84,6 +84,7 @@ export {
   type S3RangedSourceInit,
 } from "./s3_ranged_source.ts";
 export {
+  type AppendedEntries,
   type CopyPlanOptions,
   type CopyPlanResult,
   copyPlanToS3,

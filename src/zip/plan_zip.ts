@@ -17,6 +17,7 @@ import {
   writeLocalFileHeader,
 } from "./_local_file_header.ts";
 import { type Piece, PlannedArchive } from "./_planned_archive.ts";
+import { recordContinuation, unreadSource } from "./_plan_continuation.ts";
 import { type CrcJob, readCrcs } from "./_plan_crcs.ts";
 import { planSource } from "./_plan_source.ts";
 import {
@@ -30,6 +31,7 @@ import { describeValue } from "../_errors.ts";
 import { cannotAdd } from "./_describe.ts";
 import type { CrcCache, PlanEntry, PlanOptions } from "./plan_entry.ts";
 import type { RangedSource } from "./ranged_source.ts";
+import type { ZipEntry } from "./zip_entry.ts";
 import type { PlannedEntry, ZipPlan } from "./zip_plan.ts";
 
 const DEFAULT_CRC_READ_CONCURRENCY = 4;
@@ -43,6 +45,8 @@ const NOT_READ: Iterable<Uint8Array> = [];
 /** An entry checked, with its source and (once known) its CRC. */
 interface Member {
   readonly entry: ResolvedEntry;
+  /** The entry as `zip()` is given it (data given whole kept, other data left out). */
+  readonly given: ZipEntry;
   readonly source: RangedSource;
   readonly lastModified: number;
   crc32: number | undefined;
@@ -175,7 +179,7 @@ export async function planZip(
   ];
   for (const chunk of tail) push(chunk, chunk.length);
   starts.push(offset);
-  return new PlannedArchive({
+  const plan = new PlannedArchive({
     pieces,
     starts: Float64Array.from(starts),
     entries: planned,
@@ -185,6 +189,33 @@ export async function planZip(
       members.length === 0 ? resolved.defaults.lastModified : -Infinity,
     ),
   });
+  recordContinuation(plan, {
+    dataEnd: extent.offset,
+    entries: () =>
+      members.map(({ given, entry, source, lastModified, crc32 }) => ({
+        ...given,
+        data: given.data ??
+          (source.size === 0 ? undefined : unreadSource(entry.name)),
+        size: source.size,
+        crc32,
+        lastModified,
+      })),
+    records: planned.map((entry) => ({
+      name: entry.name,
+      offset: entry.offset,
+      end: entry.dataOffset + entry.size,
+      crc32: entry.crc32,
+      size: entry.size,
+      compressedSize: entry.size,
+    })),
+    options: {
+      comment: options.comment,
+      lastModified: resolved.defaults.lastModified,
+      timeZone: options.timeZone,
+      allowEscapingSymlinks: options.allowEscapingSymlinks,
+    },
+  });
+  return plan;
 }
 
 function checkedMember(
@@ -217,15 +248,23 @@ function checkedMember(
       } has no use`,
     );
   }
+  if ((entry as { password?: unknown }).password !== undefined) {
+    throw new TypeError(
+      `${
+        cannotAdd(name)
+      }: a planned archive cannot be encrypted yet; expected no password but received one`,
+    );
+  }
   const given = planSource(name, data);
+  const zipEntry: ZipEntry = {
+    ...entry,
+    data: given.kind === "whole" ? given.bytes : undefined,
+    size: entry.size ??
+      (given.kind === "ranged" ? given.source.size : undefined),
+    compression: "store",
+  };
   const resolved = resolveEntry(
-    {
-      ...entry,
-      data: given.kind === "whole" ? given.bytes : NOT_READ,
-      size: entry.size ??
-        (given.kind === "ranged" ? given.source.size : undefined),
-      compression: "store",
-    },
+    { ...zipEntry, data: zipEntry.data ?? NOT_READ },
     defaults,
     position,
   );
@@ -259,6 +298,7 @@ function checkedMember(
   }
   return {
     entry: resolved,
+    given: zipEntry,
     source: given.source,
     lastModified: epochMilliseconds(
       resolved.name,
@@ -328,6 +368,11 @@ function checkPlanOptions(options: PlanOptions): CrcSources {
       `Cannot plan the archive: expected options to be an object but received ${
         describeValue(options)
       }`,
+    );
+  }
+  if ((options as { password?: unknown }).password !== undefined) {
+    throw new TypeError(
+      "Cannot plan the archive: invalid option password: a planned archive cannot be encrypted yet; use zip() with predictLength() instead",
     );
   }
   const {

@@ -201,6 +201,64 @@ Deno.test("zipstream -0 s3://b/src/ -o s3://b/out.zip builds the archive server-
   });
 });
 
+Deno.test("zipstream s3://b/src/ FILE -o s3://b/out.zip copies the stored objects server-side and streams the compressed ones and the file after them", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    const text = new TextEncoder().encode("zipstream ".repeat(300_000));
+    const objects: [string, Uint8Array][] = [
+      ["a.txt", text.subarray(0, 5000)],
+      ["photo.jpg", pseudoRandom(12 * MIB + 1, 11)],
+      ["video.mp4", pseudoRandom(6 * MIB, 12)],
+      ["logs/app.log", text],
+    ];
+    await putObjects(client, bucket, objects);
+    await withTempDir(async (dir) => {
+      const local = `${dir}/notes.txt`;
+      await Deno.writeTextFile(local, "local notes\n".repeat(1000));
+      const run = await runCli([
+        `s3://${bucket}/src/`,
+        local,
+        "-j",
+        "-o",
+        `s3://${bucket}/mixed.zip`,
+        "--endpoint",
+        endpoint,
+        "--no-progress",
+      ], { env: LOCAL_S3_ENV });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^zipstream: 5 entries, .* out \\(\\d+\\.\\d%\\), built server-side: [\\d.]+ MiB sent, [\\d.]+ MiB copied, [\\d.]+ MiB read, 3 entries streamed after the copied ones, [\\d.]+ m?s -> s3://${bucket}/mixed\\.zip \\([\\d,]+ bytes, ETag "[^"]+"\\)\\n$`,
+        ),
+      );
+      const copied = Number(/([\d.]+) MiB copied/.exec(run.stderr)?.[1]);
+      assert.ok(copied >= 12, run.stderr);
+      const archive = await archiveBytes(client, bucket, "mixed.zip");
+      // The copied objects come first, then the rest in the given order.
+      const { python } = await assertOpensEverywhere(archive, [
+        { name: "photo.jpg", data: objects[1]![1] },
+        { name: "video.mp4", data: objects[2]![1] },
+        { name: "a.txt", data: objects[0]![1] },
+        { name: "app.log", data: text },
+        { name: "notes.txt", data: "local notes\n".repeat(1000) },
+      ]);
+      assert.deepEqual(
+        python.entries.map((entry) => [entry.name, entry.compressType]),
+        [
+          ["photo.jpg", 0],
+          ["video.mp4", 0],
+          ["a.txt", 8],
+          ["app.log", 8],
+          ["notes.txt", 8],
+        ],
+      );
+      assert.ok(archive.length < 18.1 * MIB + 100_000, `${archive.length}`);
+    });
+    assert.deepEqual(await otherKeys(client, bucket), ["mixed.zip"]);
+  });
+});
+
 Deno.test("zipstream streams a deflated archive of s3:// paths, and a stored one whose options only a streamed upload honours, saying why", async () => {
   const endpoint = s3Endpoint();
   await withBucket(async (client, bucket) => {
