@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ZipPlan } from "../zip/zip_plan.ts";
+import type { Assembly } from "./_assembly.ts";
 import type { CopyPart } from "./_copy_layout.ts";
 import type { S3RangedSource } from "./s3_ranged_source.ts";
 import type { CopyPlanResult } from "./copy_plan_to_s3.ts";
@@ -15,7 +15,7 @@ export type CopyCost = Omit<CopyPlanResult, "bucket" | "key" | "etag" | "size">;
 
 /** The bytes sent, read and copied for `parts` of `plan`. */
 export function costOf(
-  plan: ZipPlan,
+  plan: Assembly,
   parts: readonly CopyPart<S3RangedSource>[],
 ): CopyCost {
   let bytesSent = 0;

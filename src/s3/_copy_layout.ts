@@ -136,11 +136,17 @@ export function copyLayout<Source>(
     const pieces = copyPieces(
       run,
       copyStart - run.dataOffset,
-      next !== undefined && glue.end - glue.start < limits.minPart
+      next !== undefined && glue.end - glue.start < limits.minPart &&
+        glue.end > glue.start
         ? limits.maxPart - (glue.end - glue.start)
         : limits.maxPart,
     );
-    if (next === undefined || glue.end - glue.start >= limits.minPart) {
+    // Objects that touch need no seam: one's copies end where the next's
+    // begin (as the segments of an archive written by several workers do).
+    const glueLength = glue.end - glue.start;
+    if (
+      next === undefined || glueLength === 0 || glueLength >= limits.minPart
+    ) {
       parts.push(...pieces.map((copy) => copyPart(run, copy)));
       parts.push(...sendParts(glue, limits));
     } else {

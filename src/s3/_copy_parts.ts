@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ZipPlan } from "../zip/zip_plan.ts";
+import type { Assembly } from "./_assembly.ts";
 import type { CopyPart, ObjectRange } from "./_copy_layout.ts";
 import { reasonOf } from "../_errors.ts";
 import { httpStatus, type S3Requests } from "./_s3_requests.ts";
@@ -17,7 +17,7 @@ import type { S3RangedSource } from "./s3_ranged_source.ts";
 /** The upload the parts go into, and where seams are kept meanwhile. */
 export interface CopyTarget {
   readonly requests: S3Requests;
-  readonly plan: ZipPlan;
+  readonly plan: Assembly;
   readonly bucket: string;
   readonly key: string;
   readonly uploadId: string;
@@ -259,7 +259,7 @@ function copySource(
 }
 
 async function bytesOf(
-  plan: ZipPlan,
+  plan: Assembly,
   start: number,
   end: number,
 ): Promise<Uint8Array> {

@@ -12,12 +12,12 @@
 import { continuationOf } from "../zip/_plan_continuation.ts";
 import { zip } from "../zip/zip.ts";
 import type { ZipEntry } from "../zip/zip_entry.ts";
-import type { ZipPlan } from "../zip/zip_plan.ts";
 import { reasonOf } from "../_errors.ts";
 import { requireEtag } from "./_copy_parts.ts";
 import { type CutPart, PartCutter } from "./_part_cutter.ts";
 import { planPartSizes } from "./_part_size_plan.ts";
 import type { AppendedEntries } from "./copy_plan_to_s3.ts";
+import type { Assembly } from "./_assembly.ts";
 import type { S3Requests } from "./_s3_requests.ts";
 
 /**
@@ -28,7 +28,7 @@ import type { S3Requests } from "./_s3_requests.ts";
  * central directory headers as the plan does.
  */
 export function tailOf(
-  plan: ZipPlan,
+  plan: Assembly,
   start: number,
   appended: AppendedEntries,
 ): ReadableStream<Uint8Array> {

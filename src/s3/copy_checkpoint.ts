@@ -6,7 +6,7 @@
  */
 
 import { describeValue } from "../_errors.ts";
-import type { ZipPlan } from "../zip/zip_plan.ts";
+import type { Assembly } from "./_assembly.ts";
 import type { S3Requests } from "./_s3_requests.ts";
 
 /** One part the build has made. */
@@ -72,7 +72,7 @@ export interface CopyCheckpoint {
 export async function madeParts(
   requests: S3Requests,
   checkpoint: CopyCheckpoint,
-  target: { bucket: string; key: string; plan: ZipPlan; partCount: number },
+  target: { bucket: string; key: string; plan: Assembly; partCount: number },
   signal: AbortSignal,
 ): Promise<Map<number, string>> {
   checkCheckpoint(checkpoint, target);
@@ -109,7 +109,7 @@ export async function madeParts(
 
 function checkCheckpoint(
   checkpoint: CopyCheckpoint,
-  target: { bucket: string; key: string; plan: ZipPlan; partCount: number },
+  target: { bucket: string; key: string; plan: Assembly; partCount: number },
 ): void {
   const refuse = (what: string, expected: unknown, received: unknown) => {
     throw new RangeError(

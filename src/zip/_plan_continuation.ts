@@ -36,7 +36,7 @@ export interface PlanContinuation {
   >;
 }
 
-const continuations = new WeakMap<ZipPlan, PlanContinuation>();
+const continuations = new WeakMap<object, PlanContinuation>();
 
 /** Records how `plan` continues; called by `planZip` only. */
 export function recordContinuation(
@@ -51,7 +51,7 @@ export function recordContinuation(
  *
  * @throws {TypeError} when `plan` was not made by `planZip`.
  */
-export function continuationOf(plan: ZipPlan): PlanContinuation {
+export function continuationOf(plan: object): PlanContinuation {
   const continuation = continuations.get(plan);
   if (continuation === undefined) {
     throw new TypeError(

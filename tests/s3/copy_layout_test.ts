@@ -103,7 +103,10 @@ function assertValidParts(
 const shapes = fc.record({
   entries: fc.array(
     fc.record({
-      header: fc.integer({ min: 1, max: 40 }),
+      header: fc.oneof(
+        fc.integer({ min: 1, max: 40 }),
+        fc.constant(0),
+      ),
       size: fc.oneof(
         fc.integer({ min: 0, max: 60 }),
         fc.integer({ min: 40, max: 2000 }),
@@ -217,4 +220,35 @@ Deno.test("copyLayout refuses a layout of more than maxParts parts", () => {
     () => copyLayout(20 * 70 + 100, entries, { ...SMALL, maxParts: 5 }),
     /expected at most 5 parts but its objects and the glue between them make \d+/,
   );
+});
+
+Deno.test("copyLayout copies objects that touch one after the other, with no seam between them", () => {
+  const layoutOf = (sizes: number[]) => {
+    let offset = 0;
+    const entries = sizes.map((size, source) => {
+      const entry = { dataOffset: offset, size, source };
+      offset += size;
+      return entry;
+    });
+    const parts = copyLayout(offset + 100, entries);
+    return parts.map((part) => [part.kind, part.range.end - part.range.start]);
+  };
+  // The first object, too short to lend 5 MiB and still be copied, is sent
+  // whole; then each object is copied, and the 100 bytes after are sent.
+  assert.deepEqual(layoutOf([7 * MIB, 12 * MIB, 6 * MIB, 9 * MIB]), [
+    ["send", 7 * MIB],
+    ["copy", 12 * MIB],
+    ["copy", 6 * MIB],
+    ["copy", 9 * MIB],
+    ["send", 100],
+  ]);
+  // An object too small to copy is glue: the object before it ends in a
+  // seam that carries it.
+  assert.deepEqual(layoutOf([7 * MIB, 12 * MIB, 6 * MIB, 3 * MIB, 9 * MIB]), [
+    ["send", 7 * MIB],
+    ["copy", 12 * MIB],
+    ["seam", 9 * MIB],
+    ["copy", 9 * MIB],
+    ["send", 100],
+  ]);
 });
