@@ -33,7 +33,6 @@ export const INPUT_BLOCK_SIZE = 1024 * 1024;
 
 /** The first buffer of an entry's block: it doubles up to a whole block. */
 const FIRST_BLOCK_SIZE = 64 * 1024;
-const NO_BLOCK = new Uint8Array(0);
 
 /** How {@linkcode createDeflater} compresses. */
 export interface DeflaterOptions {
@@ -77,8 +76,10 @@ class BlockDeflater implements Deflater {
   #engine: DeflateEngine;
   #pool: DeflatePool | undefined;
   #entryName: string;
-  // Grown as input arrives: most entries are far smaller than a block.
-  #block = NO_BLOCK;
+  // Grown as input arrives: most entries are far smaller than a block. Its
+  // own, even empty: an empty entry's block goes to a worker like any,
+  // which detaches its buffer, so a shared empty one would break the next.
+  #block = new Uint8Array(0);
   #used = 0;
   #fullBlocks = 0;
   #slots: Slot[] = [];

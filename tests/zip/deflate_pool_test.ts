@@ -398,3 +398,39 @@ Deno.test("zip() fails with what onWorkers threw, though it is called from a wor
     assert.equal(log.terminated, log.created);
   });
 });
+
+Deno.test("an empty streamed entry compressed while workers run leaves the next archives' deflate intact", async () => {
+  let ready: () => void = () => {};
+  const running = new Promise<void>((resolve) => ready = resolve);
+  // The empty entry ends only once a worker is ready, so that its final
+  // (empty) block goes to the worker, which takes its buffer.
+  const empty = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await running;
+      controller.close();
+    },
+  });
+  const first = await bytesOf(
+    zip([
+      { name: "big.log", data: chunked(logText(4 * INPUT_BLOCK_SIZE), 65536) },
+      { name: "empty.log", data: empty },
+    ], {
+      lastModified: 0,
+      workers: 1,
+      onWorkers: (status) => {
+        if (status.state === "running") ready();
+      },
+    }),
+  );
+  assert.ok(first.length > 0);
+  for (const workers of [0, 1]) {
+    const data = logText(5000);
+    const archive = await bytesOf(
+      zip([{ name: "next.log", data: chunked(data, 1000) }], {
+        lastModified: 0,
+        workers,
+      }),
+    );
+    await assertOpensEverywhere(archive, [{ name: "next.log", data }]);
+  }
+});
