@@ -381,6 +381,47 @@ const builtWithAppended: LibraryExample = {
   },
 };
 
+const segmented: LibraryExample = {
+  title:
+    "planSegments(), buildSegment() and finishSegments() write the logs in three segments and join them",
+  async check(code, run) {
+    await withReadmeBucket(async (client) => {
+      const logs = ["2026-01", "2026-02", "2026-03"].map((month, i) => ({
+        name: `${month}.log`,
+        data: new TextEncoder().encode(
+          `${month} GET /index.html 200\n`.repeat(20_000 * (i + 1)),
+        ),
+      }));
+      for (const { name, data } of logs) {
+        await client.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: `logs/${name}`,
+            Body: data,
+          }),
+        );
+      }
+      await withTempDir(async (dir) => {
+        const stdout = await run(code, dir, s3Env());
+        const match = /^(\d+) bytes, 3 segments\n$/.exec(stdout);
+        assert.ok(
+          match !== null,
+          `expected "N bytes, 3 segments" but the example printed ${
+            JSON.stringify(stdout)
+          }`,
+        );
+        const key = "exports/logs-q1.zip";
+        const head = await client.send(
+          new HeadObjectCommand({ Bucket: BUCKET, Key: key }),
+        );
+        assert.equal(Number(match[1]), head.ContentLength);
+        await download(client, key, `${dir}/q1.zip`);
+        await assertOpensEverywhere(`${dir}/q1.zip`, logs);
+      });
+    });
+  },
+};
+
 /** README.md's library examples, in the order of its `ts` blocks. */
 export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
   toFile,
@@ -391,4 +432,5 @@ export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
   plannedS3,
   builtInS3,
   builtWithAppended,
+  segmented,
 ];

@@ -93,6 +93,10 @@ Deno.test("the npm package has deno.json's name, version and exports, its npm de
           types: "./src/http/mod.d.ts",
           default: "./src/http/mod.js",
         },
+        "./segments": {
+          types: "./src/segments/mod.d.ts",
+          default: "./src/segments/mod.js",
+        },
         "./cli": { types: "./src/cli/mod.d.ts", default: "./src/cli/mod.js" },
       },
       bin: { zipstream: "./bin/zipstream.mjs" },

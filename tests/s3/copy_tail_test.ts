@@ -125,7 +125,6 @@ Deno.test("tailOf refuses a plan that planZip did not make", () => {
         {
           size: 0,
           etag: '"x"',
-          lastModified: 0,
           entries: [],
           slice: () => new ReadableStream(),
         },
