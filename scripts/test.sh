@@ -67,6 +67,7 @@ export DENO_JOBS=${DENO_JOBS:-3}
 # and runs each once): started last, one of them would run on alone for minutes.
 LONGEST_FIRST=(
   tests/zip/big_archive_test.ts tests/zip/plan_big_test.ts tests/s3/upload_outcomes_test.ts
+  tests/zip/aes_big_test.ts
   tests/npm/readme_examples_test.ts
   tests/npm/cli_bin_test.ts tests/zip/property_test.ts tests/cli/demo_test.ts
 )

@@ -35,7 +35,7 @@ import {
   writeLocalFileHeader,
 } from "./_local_file_header.ts";
 import { messageOf } from "../_errors.ts";
-import { EntryLookAhead } from "./_look_ahead.ts";
+import { type AheadEntry, EntryLookAhead } from "./_look_ahead.ts";
 import {
   IteratorProtocolError,
   type Pulled,
@@ -48,6 +48,8 @@ import { crc32 } from "./crc32.ts";
 import type { ZipEntry } from "./zip_entry.ts";
 import { resumedLayout } from "./_resumed_entry.ts";
 import type { WrittenEntry } from "./written_entry.ts";
+import { encryptionOverhead, headerCrc } from "./_entry_encryption.ts";
+import { type EntrySealer, sealerAt } from "./_entry_sealer.ts";
 
 /** Raised inside the engine once the output has been cancelled. */
 class Cancelled extends Error {}
@@ -78,6 +80,7 @@ export class ArchiveWriter {
       options.defaults,
       this.#deflatePool,
       options.copyChunks,
+      options.salts,
     );
   }
 
@@ -95,21 +98,29 @@ export class ArchiveWriter {
         claimName(this.#names, entry.name, entry.nameBytes);
         this.#links.admit(entry, this.#options.allowEscapingSymlinks);
         const record = this.#options.resumeEntries.get(entry.name);
+        const skipped = entry.body.kind === "stream" &&
+          record !== undefined && record.end <= this.#options.resumeOffset;
+        // No await for a plain entry: a promise is much of a tiny entry's time.
+        const sealer = ahead.sealer === undefined || skipped
+          ? undefined
+          : await sealerAt(
+            ahead.sealer,
+            entry,
+            this.#options,
+            this.#out.offset,
+          );
+        this.#throwIfCancelled();
         if (entry.body.kind === "bytes") {
           // Not `yield*`: delegating to a sync generator from an async one
           // costs a promise per step, most of a small entry's time.
           const { body } = entry;
-          for (
-            const batch of this.#writeInMemory(entry, body, ahead.deflated)
-          ) {
+          for (const batch of this.#writeInMemory(ahead, body, sealer)) {
             yield batch;
           }
-        } else if (
-          record !== undefined && record.end <= this.#options.resumeOffset
-        ) {
-          await this.#skipStreamed(entry, entry.body.open, record);
+        } else if (skipped) {
+          await this.#skipStreamed(entry, entry.body.open, record!);
         } else {
-          yield* this.#writeStreamed(entry, entry.body);
+          yield* this.#writeStreamed(entry, entry.body, sealer);
         }
         if (this.#out.full) yield this.#out.take();
       }
@@ -153,12 +164,12 @@ export class ArchiveWriter {
    * Writes an entry whose data was given whole. Stored data that is the
    * caller's is copied out a slab at a time, handed on between slabs, so a
    * large array is never held twice. `deflated` is its data deflated whole,
-   * by the look-ahead, when it is to be deflated.
+   * by the look-ahead, when it is to be deflated. `sealer` encrypts it.
    */
   *#writeInMemory(
-    entry: ResolvedEntry,
+    { entry, deflated }: AheadEntry,
     { bytes, fresh }: BytesBody,
-    deflated: Uint8Array | undefined,
+    sealer: EntrySealer | undefined,
   ): Generator<Uint8Array[], void, undefined> {
     const crc = crc32(bytes);
     if (entry.crc32 !== undefined && entry.crc32 !== crc) {
@@ -171,18 +182,23 @@ export class ArchiveWriter {
       method = METHOD_DEFLATE;
       payload = deflated;
     }
-    const sizes = { size: bytes.length, compressedSize: payload.length };
+    const compressedSize = payload.length +
+      encryptionOverhead(entry.encryption);
+    const sizes = { size: bytes.length, compressedSize };
     const layout = inMemoryEntryLayout(method, sizes, entry.zip64);
     const fields = entryFields(entry, method, false);
     const offset = this.#out.offset;
+    const writtenCrc = headerCrc(entry.encryption, crc);
     this.#emitLocalHeader(
       fields,
-      crc,
-      payload.length,
+      writtenCrc,
+      compressedSize,
       bytes.length,
       layout.zip64,
     );
-    if (payload !== bytes || fresh || !this.#options.copyChunks) {
+    if (sealer !== undefined) {
+      yield* sealer.sealWhole(payload, this.#out);
+    } else if (payload !== bytes || fresh || !this.#options.copyChunks) {
       this.#out.emit(payload);
     } else {
       for (let at = 0; at < bytes.length; at += SLAB_SIZE) {
@@ -192,13 +208,13 @@ export class ArchiveWriter {
     }
     this.#central.add(
       fields,
-      crc,
-      payload.length,
+      writtenCrc,
+      compressedSize,
       bytes.length,
       offset,
       layout.zip64,
     );
-    this.#written(entry, offset, crc, bytes.length, payload.length);
+    this.#written(entry, offset, writtenCrc, bytes.length, compressedSize);
   }
 
   /**
@@ -257,22 +273,24 @@ export class ArchiveWriter {
   async *#writeStreamed(
     entry: ResolvedEntry,
     body: StreamedBody,
+    sealer: EntrySealer | undefined,
   ): AsyncGenerator<Uint8Array[], void, undefined> {
     const layout = streamedEntryLayout(entry);
     const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
     const offset = this.#out.offset;
-    const declaredCrc = entry.crc32 ?? 0;
+    const overhead = encryptionOverhead(entry.encryption);
     if (layout.usesDataDescriptor) {
       this.#emitLocalHeader(fields, 0, 0, 0, layout.zip64);
     } else {
       this.#emitLocalHeader(
         fields,
-        declaredCrc,
-        entry.size!,
+        headerCrc(entry.encryption, entry.crc32 ?? 0),
+        entry.size! + overhead,
         entry.size!,
         layout.zip64,
       );
     }
+    if (sealer !== undefined) this.#out.emit(sealer.header);
     const deflater = layout.method === METHOD_DEFLATE
       ? createDeflater(entry.level, {
         pool: this.#deflatePool,
@@ -314,7 +332,9 @@ export class ArchiveWriter {
       crc = crc32(chunk, crc);
       if (deflater === undefined) {
         compressedSize += chunk.length;
-        if (body.freshChunks || !this.#options.copyChunks) {
+        if (sealer !== undefined) {
+          this.#out.emit(sealer.seal(chunk));
+        } else if (body.freshChunks || !this.#options.copyChunks) {
           this.#out.emit(chunk);
         } else {
           this.#out.copy(chunk);
@@ -322,7 +342,7 @@ export class ArchiveWriter {
       } else {
         for (const output of await deflater.push(chunk)) {
           compressedSize += output.length;
-          this.#out.emit(output);
+          this.#out.emit(sealer?.seal(output) ?? output);
         }
       }
       if (this.#out.full) yield this.#out.take();
@@ -341,21 +361,24 @@ export class ArchiveWriter {
     if (deflater !== undefined) {
       for (const output of await deflater.finish()) {
         compressedSize += output.length;
-        this.#out.emit(output);
+        this.#out.emit(sealer?.seal(output) ?? output);
       }
     }
+    if (sealer !== undefined) this.#out.emit(sealer.finish());
+    compressedSize += overhead;
+    const writtenCrc = headerCrc(entry.encryption, crc);
     if (layout.usesDataDescriptor) {
-      this.#emitDataDescriptor(layout, crc, { size, compressedSize });
+      this.#emitDataDescriptor(layout, writtenCrc, { size, compressedSize });
     }
     this.#central.add(
       fields,
-      crc,
+      writtenCrc,
       compressedSize,
       size,
       offset,
       layout.zip64,
     );
-    this.#written(entry, offset, crc, size, compressedSize);
+    this.#written(entry, offset, writtenCrc, size, compressedSize);
   }
 
   #writeEnd(): void {

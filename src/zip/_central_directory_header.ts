@@ -10,10 +10,8 @@ import {
   CENTRAL_DIRECTORY_HEADER_SIGNATURE,
   UINT32_MAX,
   VERSION_MADE_BY,
-  VERSION_NEEDED_DEFAULT,
-  VERSION_NEEDED_ZIP64,
 } from "./_constants.ts";
-import type { EntryFields } from "./_entry_fields.ts";
+import { type EntryFields, versionNeeded } from "./_entry_fields.ts";
 import { writeZip64Extra, zip64ExtraLength } from "./_extra_fields.ts";
 
 /** How many of the three 32-bit fields overflow into the ZIP64 extra field. */
@@ -28,7 +26,7 @@ function overflowCount(
 
 function centralExtraLength(fields: EntryFields, overflows: number): number {
   return (overflows > 0 ? zip64ExtraLength(overflows) : 0) +
-    fields.timestampExtra.length;
+    fields.timestampExtra.length + fields.aesExtra.length;
 }
 
 /** The length of the central directory header of an entry with these values. */
@@ -67,7 +65,7 @@ export function writeCentralDirectoryHeader(
   writer
     .uint32(CENTRAL_DIRECTORY_HEADER_SIGNATURE) // central file header signature
     .uint16(VERSION_MADE_BY) // version made by
-    .uint16(zip64 ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED_DEFAULT) // version needed to extract
+    .uint16(versionNeeded(fields, zip64)) // version needed to extract
     .uint16(fields.flags) // general purpose bit flag
     .uint16(fields.method) // compression method
     .uint16(fields.dosTime) // last mod file time
@@ -93,5 +91,6 @@ export function writeCentralDirectoryHeader(
   }
   writer
     .raw(fields.timestampExtra) // extra field: extended timestamp
+    .raw(fields.aesExtra) // extra field: WinZip AES
     .raw(fields.commentBytes); // file comment
 }

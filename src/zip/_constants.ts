@@ -43,6 +43,8 @@ export const EXTENDED_TIMESTAMP_MTIME_FLAG = 0x01;
 /** Flags byte plus one 32-bit time. */
 export const EXTENDED_TIMESTAMP_DATA_LENGTH = 5;
 
+/** 4.4.4 general purpose bit flag: the entry is encrypted. */
+export const FLAG_ENCRYPTED = 0x0001;
 /** 4.4.4 general purpose bit flag: CRC and sizes follow the data in a descriptor. */
 export const FLAG_DATA_DESCRIPTOR = 0x0008;
 /** 4.4.4 general purpose bit flag: name and comment are UTF-8. */

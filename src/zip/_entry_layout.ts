@@ -11,6 +11,7 @@ import { METHOD_DEFLATE, METHOD_STORE, UINT32_MAX } from "./_constants.ts";
 import { dataDescriptorRecordLength } from "./_data_descriptor.ts";
 import { deflateBound } from "./_deflater.ts";
 import type { ResolvedEntry } from "./_resolved_entry.ts";
+import { encryptionOverhead } from "./_entry_encryption.ts";
 import type { EntryFields, Method } from "./_entry_fields.ts";
 import { localFileHeaderLength } from "./_local_file_header.ts";
 
@@ -51,25 +52,27 @@ export interface EntrySizes {
  * (and unzipper, which finds the end of stored data by the descriptor's
  * signature, always reads 16 bytes). bsdtar takes the width from the local
  * header instead, so it refuses an entry that passes 4 GiB without having
- * said so (`zip64`).
+ * said so (`zip64`). An encrypted entry's compressed size counts the 28
+ * bytes that WinZip AES adds.
  */
 export function streamedEntryLayout(entry: ResolvedEntry): EntryLayout {
   const method = entry.size === 0 || entry.compression === "store"
     ? METHOD_STORE
     : METHOD_DEFLATE;
-  const crcKnown = entry.crc32 !== undefined || entry.size === 0;
+  // AE-2 headers carry no CRC, so a stored AE-2 entry of known size needs
+  // no descriptor even when its CRC is unknown.
+  const crcKnown = entry.crc32 !== undefined || entry.size === 0 ||
+    entry.encryption?.version === 2;
+  const overhead = encryptionOverhead(entry.encryption);
   if (method === METHOD_STORE && entry.size !== undefined && crcKnown) {
     return {
       method,
       usesDataDescriptor: false,
-      zip64: entry.zip64 || entry.size >= UINT32_MAX,
+      zip64: entry.zip64 || entry.size + overhead >= UINT32_MAX,
     };
   }
-  const largestCompressedSize = entry.size === undefined
-    ? 0
-    : method === METHOD_STORE
-    ? entry.size
-    : deflateBound(entry.size);
+  const largestCompressedSize = entry.size === undefined ? 0 : overhead +
+    (method === METHOD_STORE ? entry.size : deflateBound(entry.size));
   return {
     method,
     usesDataDescriptor: true,

@@ -9,10 +9,8 @@ import {
   LOCAL_FILE_HEADER_LENGTH,
   LOCAL_FILE_HEADER_SIGNATURE,
   UINT32_MAX,
-  VERSION_NEEDED_DEFAULT,
-  VERSION_NEEDED_ZIP64,
 } from "./_constants.ts";
-import type { EntryFields } from "./_entry_fields.ts";
+import { type EntryFields, versionNeeded } from "./_entry_fields.ts";
 import { writeZip64Extra, zip64ExtraLength } from "./_extra_fields.ts";
 
 /** Both sizes, which 4.5.3 requires together in a local header's ZIP64 field. */
@@ -29,7 +27,7 @@ export function localFileHeaderLength(
 
 function localExtraLength(fields: EntryFields, zip64: boolean): number {
   return (zip64 ? zip64ExtraLength(LOCAL_ZIP64_VALUE_COUNT) : 0) +
-    fields.timestampExtra.length;
+    fields.timestampExtra.length + fields.aesExtra.length;
 }
 
 /**
@@ -52,7 +50,7 @@ export function writeLocalFileHeader(
 ): void {
   writer
     .uint32(LOCAL_FILE_HEADER_SIGNATURE) // local file header signature
-    .uint16(zip64 ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED_DEFAULT) // version needed to extract
+    .uint16(versionNeeded(fields, zip64)) // version needed to extract
     .uint16(fields.flags) // general purpose bit flag
     .uint16(fields.method) // compression method
     .uint16(fields.dosTime) // last mod file time
@@ -64,5 +62,7 @@ export function writeLocalFileHeader(
     .uint16(localExtraLength(fields, zip64)) // extra field length
     .raw(fields.nameBytes); // file name
   if (zip64) writeZip64Extra(writer, [size, compressedSize]); // extra field: ZIP64 extended information
-  writer.raw(fields.timestampExtra); // extra field: extended timestamp
+  writer
+    .raw(fields.timestampExtra) // extra field: extended timestamp
+    .raw(fields.aesExtra); // extra field: WinZip AES
 }

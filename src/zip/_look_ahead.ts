@@ -22,6 +22,8 @@ import type { PullSource } from "./_pull_source.ts";
 import type { EntryDefaults, ResolvedEntry } from "./_resolved_entry.ts";
 import { ResolvedEntries } from "./_resolved_entries.ts";
 import type { ZipEntry } from "./zip_entry.ts";
+import { EntrySealer } from "./_entry_sealer.ts";
+import type { EntrySalts } from "./_entry_salts.ts";
 
 /**
  * What the look-ahead may hold: the data of the entries pulled but not yet
@@ -55,6 +57,12 @@ const MAX_SENT_ENTRY = 4 * INPUT_BLOCK_SIZE;
  * back.
  */
 const WORKERS_START_BYTES = 2 * INPUT_BLOCK_SIZE;
+/**
+ * Encrypted entries are pulled this far ahead, however small, so that their
+ * key derivations (PBKDF2, about 0.3 ms each, in WebCrypto's threads) run
+ * side by side and ahead of the writer instead of one at a time in its path.
+ */
+export const SEALERS_AHEAD = 16;
 
 /** An entry handed to the writer. */
 export interface AheadEntry {
@@ -64,6 +72,8 @@ export interface AheadEntry {
    * the writer stores instead when it is not smaller.
    */
   readonly deflated: Uint8Array | undefined;
+  /** For an encrypted entry: its keys, derived ahead. */
+  readonly sealer: Promise<EntrySealer> | undefined;
 }
 
 interface Item {
@@ -78,6 +88,7 @@ interface Item {
   settled: Promise<void>;
   /** Bytes it counts for in the budget. */
   cost: number;
+  sealer: Promise<EntrySealer> | undefined;
 }
 
 const SETTLED = Promise.resolve();
@@ -98,6 +109,7 @@ export class EntryLookAhead {
   /** Entries of the queue in workers. */
   #sentCount = 0;
   #copyBytes: boolean;
+  #salts: EntrySalts;
   #stopped = false;
   #tasks = new TaskYield();
 
@@ -105,16 +117,19 @@ export class EntryLookAhead {
    * @param copyBytes Copy the data given whole of an entry held while the
    * next is pulled: the caller may refill its array once asked for the next
    * entry (`ZipOptions.copyChunks`).
+   * @param salts Where the salts of encrypted entries come from.
    */
   constructor(
     entries: PullSource<ZipEntry>,
     defaults: EntryDefaults,
     pool: DeflatePool,
     copyBytes: boolean,
+    salts: EntrySalts,
   ) {
     this.#entries = new ResolvedEntries(entries, defaults);
     this.#pool = pool;
     this.#copyBytes = copyBytes;
+    this.#salts = salts;
   }
 
   /** What is held now, in budget bytes (for tests). */
@@ -141,7 +156,7 @@ export class EntryLookAhead {
     this.#pool.throwIfCallbackFailed();
     this.#queue.shift();
     this.#held -= head.cost;
-    return { entry: head.entry, deflated: head.output };
+    return { entry: head.entry, deflated: head.output, sealer: head.sealer };
   }
 
   /** Stops pulling: the archive is cancelled or failed. */
@@ -159,8 +174,9 @@ export class EntryLookAhead {
    * is written, and the entry after it is not pulled before then: sources
    * such as a tar reader make their next entry only once the previous
    * one's data has been read. Nor is anything pulled ahead while there is
-   * no deflate work to share (stored entries, or no workers): entries are
-   * then pulled one at a time, as the writer reaches them.
+   * no deflate work to share (stored entries, or no workers) nor keys to
+   * derive (see `SEALERS_AHEAD`): entries are then pulled one at a time, as
+   * the writer reaches them.
    */
   async #fill(): Promise<void> {
     while (
@@ -176,7 +192,19 @@ export class EntryLookAhead {
         : undefined;
       const cost = ENTRY_COST +
         (entry.body.kind === "bytes" ? entry.body.bytes.length : 0);
+      const sealer = entry.encryption === undefined
+        ? undefined
+        : EntrySealer.open(
+          entry.encryption,
+          this.#salts,
+          entry.index,
+          entry.nameBytes,
+        );
+      // Awaited when the writer reaches the entry; until then (or if the
+      // archive stops first) a failure must not count as unhandled.
+      sealer?.catch(() => {});
       this.#queue.push({
+        sealer,
         entry,
         data,
         state: data === undefined ? "done" : "waiting",
@@ -203,9 +231,11 @@ export class EntryLookAhead {
   #wantsMore(): boolean {
     const { length } = this.#queue;
     if (length === 0) return true;
+    const last = this.#queue[length - 1]!.entry;
     return this.#held < LOOK_AHEAD_BYTES && length < LOOK_AHEAD_ENTRIES &&
-      this.#queue[length - 1]!.entry.body.kind !== "stream" &&
-      this.#pool.usable && this.#waitingCount + this.#sentCount > 0;
+      last.body.kind !== "stream" &&
+      ((this.#pool.usable && this.#waitingCount + this.#sentCount > 0) ||
+        (last.encryption !== undefined && length < SEALERS_AHEAD));
   }
 
   /**

@@ -8,6 +8,14 @@
 
 import { HmacSha1, SHA1_LENGTH } from "./_winzip_aes_hmac_sha1.ts";
 
+/**
+ * Each password array's WebCrypto key, imported once: an archive derives
+ * keys for every entry from the same password, and an import costs about as
+ * much as a tenth of a derivation. Keyed by the array itself, which the
+ * callers never write to after giving it.
+ */
+const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
 /** The largest iteration count accepted: far beyond any real use. */
 const MAX_ITERATIONS = 2 ** 32 - 1;
 
@@ -32,7 +40,8 @@ function validate(iterations: number, length: number): void {
  * using WebCrypto when it is available and the portable implementation
  * otherwise.
  *
- * @param password The password bytes (WinZip uses them as given).
+ * @param password The password bytes (WinZip uses them as given), not
+ *   written to afterwards: their WebCrypto key is kept for the next call.
  * @param salt The salt.
  * @param iterations The iteration count.
  * @param length How many bytes to derive.
@@ -50,16 +59,20 @@ export async function pbkdf2HmacSha1(
   if (subtle === undefined) {
     return pbkdf2HmacSha1Portable(password, salt, iterations, length);
   }
-  const key = await subtle.importKey(
-    "raw",
-    new Uint8Array(password),
-    "PBKDF2",
-    false,
-    ["deriveBits"],
-  );
+  let key = importedKeys.get(password);
+  if (key === undefined) {
+    key = subtle.importKey(
+      "raw",
+      new Uint8Array(password),
+      "PBKDF2",
+      false,
+      ["deriveBits"],
+    );
+    importedKeys.set(password, key);
+  }
   const bits = await subtle.deriveBits(
     { name: "PBKDF2", hash: "SHA-1", salt: new Uint8Array(salt), iterations },
-    key,
+    await key,
     length * 8,
   );
   return new Uint8Array(bits);

@@ -10,11 +10,13 @@ import {
   DEFAULT_FILE_MODE,
   EXTERNAL_ATTRIBUTES_MODE_SHIFT,
   FLAG_DATA_DESCRIPTOR,
+  FLAG_ENCRYPTED,
   FLAG_UTF8,
   INT32_MAX,
   MAX_MODE,
   MSDOS_DIRECTORY_ATTRIBUTE,
   S_IFDIR,
+  S_IFLNK,
   S_IFMT,
   S_IFREG,
   UINT16_MAX,
@@ -27,6 +29,12 @@ import { describeValue } from "../_errors.ts";
 import { cannotAdd } from "./_describe.ts";
 import { encodeEntryName, isDirectoryName } from "./_entry_name.ts";
 import { extendedTimestampExtra } from "./_extra_fields.ts";
+import {
+  type EntryEncryption,
+  entryEncryption,
+  type EntryPasswordCache,
+} from "./_entry_encryption.ts";
+import { aesExtraField, METHOD_AES } from "./_winzip_aes_extra.ts";
 import type { CompressionMethod, ZipEntry } from "./zip_entry.ts";
 import { encodeUtf8 } from "./_utf8.ts";
 
@@ -45,11 +53,19 @@ export interface EntryDefaults {
   readonly lastModified: number;
   /** Packs times into DOS fields in the archive's time zone. */
   readonly clock: DosClock;
+  /** The archive's password and AE version; `undefined` without a password. */
+  readonly encryption: EntryEncryption | undefined;
+  /** The AE version of entries that bring their own password. */
+  readonly aesVersion: EntryEncryption["version"];
+  /** The last password an entry brought, encoded. */
+  readonly entryPasswords: EntryPasswordCache;
 }
 
 /** An entry ready to be written. */
 export interface ResolvedEntry {
   readonly name: string;
+  /** The entry's position in the entry source, from 0. */
+  readonly index: number;
   readonly isDirectory: boolean;
   readonly body: EntryBody;
   /** The uncompressed size, when known before reading: declared, or from the data. */
@@ -67,6 +83,8 @@ export interface ResolvedEntry {
   readonly externalAttributes: number;
   /** ZIP64 local fields were asked for, whatever the size. */
   readonly zip64: boolean;
+  /** How the entry's data is encrypted; `undefined` for plain data. */
+  readonly encryption: EntryEncryption | undefined;
 }
 
 /**
@@ -102,6 +120,7 @@ export function resolveEntry(
     comment = "",
     mode,
     zip64 = false,
+    password,
   } = entry;
   if (typeof name !== "string") {
     throw new TypeError(
@@ -162,8 +181,15 @@ export function resolveEntry(
     );
   }
   const time = timeFields(name, lastModified, defaults.clock);
+  const attributes = externalAttributes(name, isDirectory, mode);
+  // Directories and links stay plain, as 7-Zip writes them: a directory has
+  // no data, and a link's target must stay readable for extractors that
+  // restore links.
+  const plain = isDirectory ||
+    ((attributes >>> EXTERNAL_ATTRIBUTES_MODE_SHIFT) & S_IFMT) === S_IFLNK;
   return {
     name,
+    index: position,
     isDirectory,
     body,
     size: declaredSize ?? knownSize,
@@ -174,8 +200,9 @@ export function resolveEntry(
     commentBytes,
     utf8: NON_ASCII.test(name) || NON_ASCII.test(comment),
     ...time,
-    externalAttributes: externalAttributes(name, isDirectory, mode),
+    externalAttributes: attributes,
     zip64,
+    encryption: entryEncryption(name, password, defaults, plain),
   };
 }
 
@@ -185,16 +212,21 @@ export function entryFields(
   method: Method,
   usesDataDescriptor: boolean,
 ): EntryFields {
+  const { encryption } = entry;
   return {
     nameBytes: entry.nameBytes,
     commentBytes: entry.commentBytes,
     flags: (entry.utf8 ? FLAG_UTF8 : 0) |
-      (usesDataDescriptor ? FLAG_DATA_DESCRIPTOR : 0),
-    method,
+      (usesDataDescriptor ? FLAG_DATA_DESCRIPTOR : 0) |
+      (encryption === undefined ? 0 : FLAG_ENCRYPTED),
+    method: encryption === undefined ? method : METHOD_AES,
     dosDate: entry.dosDate,
     dosTime: entry.dosTime,
     timestampExtra: entry.timestampExtra,
     externalAttributes: entry.externalAttributes,
+    aesExtra: encryption === undefined
+      ? NO_BYTES
+      : aesExtraField(encryption.version, method),
   };
 }
 

@@ -16,6 +16,8 @@ import {
 import type { WorkerStatus, ZipOptions } from "./zip_options.ts";
 import type { ResumePoint, WrittenEntry } from "./written_entry.ts";
 import { encodeUtf8 } from "./_utf8.ts";
+import { resolveEncryption } from "./_entry_encryption.ts";
+import type { EntrySalts } from "./_entry_salts.ts";
 
 const DEFAULT_LEVEL = 6;
 
@@ -57,6 +59,8 @@ export interface ResolvedOptions {
   readonly copyChunks: boolean;
   /** Symbolic links may point outside the folder the archive is extracted into. */
   readonly allowEscapingSymlinks: boolean;
+  /** Where the salts of encrypted entries come from. */
+  readonly salts: EntrySalts;
 }
 
 /**
@@ -85,6 +89,9 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     copyChunks = true,
     timeZone = "UTC",
     allowEscapingSymlinks = false,
+    password,
+    encryption = "AE-2",
+    saltKey,
   } = options;
   checkCallback("onEntry", onEntry);
   checkCallback("onWorkers", onWorkers);
@@ -137,7 +144,12 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
     );
   }
   const { resumeOffset, resumeEntries } = resolveResume(resume);
+  const encrypted = resolveEncryption(
+    { password, encryption, saltKey },
+    resumeOffset,
+  );
   return {
+    salts: encrypted.salts,
     workers,
     copyChunks,
     allowEscapingSymlinks,
@@ -150,6 +162,9 @@ export function resolveOptions(options: ZipOptions = {}): ResolvedOptions {
       level,
       lastModified: epochMilliseconds(undefined, lastModified),
       clock: dosClock(timeZone),
+      encryption: encrypted.encryption,
+      aesVersion: encrypted.aesVersion,
+      entryPasswords: { last: undefined },
     },
     commentBytes,
   };

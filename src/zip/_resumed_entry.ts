@@ -13,6 +13,7 @@ import {
 } from "./_entry_layout.ts";
 import { entryFields, type ResolvedEntry } from "./_resolved_entry.ts";
 import type { WrittenEntry } from "./written_entry.ts";
+import { headerCrc } from "./_entry_encryption.ts";
 
 /** What the central directory header of a resumed entry is made from. */
 export interface ResumedLayout {
@@ -39,7 +40,9 @@ export function resumedLayout(
   const fields = entryFields(entry, layout.method, layout.usesDataDescriptor);
   const end = offset + entryLength(fields, layout, record);
   const sizeChanged = entry.size !== undefined && entry.size !== record.size;
-  const crcChanged = entry.crc32 !== undefined && entry.crc32 !== record.crc32;
+  // The record holds the CRC as the headers do: 0 for AE-2.
+  const crcChanged = entry.crc32 !== undefined &&
+    headerCrc(entry.encryption, entry.crc32) !== record.crc32;
   if (
     record.offset !== offset || record.end !== end || sizeChanged || crcChanged
   ) {

@@ -44,7 +44,7 @@ export type PlanEntryData =
  * ```
  */
 export interface PlanEntry
-  extends Omit<ZipEntry, "data" | "compression" | "level"> {
+  extends Omit<ZipEntry, "data" | "compression" | "level" | "password"> {
   /** The member's bytes; absent (or empty) for a directory. */
   data?: PlanEntryData;
 }

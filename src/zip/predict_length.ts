@@ -12,6 +12,7 @@ import { endRecordsLength } from "./_end_of_central_directory.ts";
 import {
   type EntryLayout,
   entryLength,
+  type EntrySizes,
   inMemoryEntryLayout,
   streamedEntryLayout,
 } from "./_entry_layout.ts";
@@ -25,6 +26,7 @@ import {
 import { resolveOptions } from "./_resolved_options.ts";
 import type { ZipEntry } from "./zip_entry.ts";
 import type { ZipOptions } from "./zip_options.ts";
+import { encryptionOverhead } from "./_entry_encryption.ts";
 
 /**
  * Computes the exact length in bytes of the archive that `zip(entries,
@@ -38,7 +40,8 @@ import type { ZipOptions } from "./zip_options.ts";
  * checks them, so an archive `zip()` would reject is rejected here too.
  * Streams are not read; iterating `entries` consumes a generator. With
  * `resume`, the length is that of the bytes `zip()` emits from
- * `resume.offset` on.
+ * `resume.offset` on. Encrypted entries (`password`) count the 28 bytes
+ * WinZip AES adds to each.
  *
  * @param entries The entries `zip()` will be given.
  * @param options The options `zip()` will be given.
@@ -95,10 +98,19 @@ export function predictLength(
     claimed.append(nameBytes, nameKeyLength(nameBytes, 0, nameBytes.length));
     links.admit(known, resolved.allowEscapingSymlinks);
     const size = knownStoredSize(known);
-    const layout = predictedLayout(known, size);
+    const sizes = {
+      size,
+      compressedSize: size + encryptionOverhead(known.encryption),
+    };
+    const layout = predictedLayout(known, sizes);
     const fields = entryFields(known, layout.method, layout.usesDataDescriptor);
-    centralSize += centralDirectoryHeaderLength(fields, size, size, offset);
-    offset += entryLength(fields, layout, { size, compressedSize: size });
+    centralSize += centralDirectoryHeaderLength(
+      fields,
+      sizes.compressedSize,
+      size,
+      offset,
+    );
+    offset += entryLength(fields, layout, sizes);
     entryCount++;
   }
   const extent = { entryCount, size: centralSize, offset };
@@ -130,12 +142,11 @@ function knownStoredSize(entry: ResolvedEntry): number {
   return entry.size;
 }
 
-function predictedLayout(entry: ResolvedEntry, size: number): EntryLayout {
+function predictedLayout(
+  entry: ResolvedEntry,
+  sizes: EntrySizes,
+): EntryLayout {
   return entry.body.kind === "bytes"
-    ? inMemoryEntryLayout(
-      METHOD_STORE,
-      { size, compressedSize: size },
-      entry.zip64,
-    )
+    ? inMemoryEntryLayout(METHOD_STORE, sizes, entry.zip64)
     : streamedEntryLayout(entry);
 }

@@ -32,7 +32,10 @@ export interface WrittenEntry {
   readonly offset: number;
   /** Offset just past the entry's last byte (data, and descriptor if any). */
   readonly end: number;
-  /** CRC-32 of the uncompressed data. */
+  /**
+   * CRC-32 of the uncompressed data, as the headers carry it: 0 for an
+   * entry encrypted with AE-2, whose headers keep no CRC.
+   */
   readonly crc32: number;
   /** Uncompressed size in bytes. */
   readonly size: number;

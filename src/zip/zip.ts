@@ -27,7 +27,9 @@ import type { ZipOptions } from "./zip_options.ts";
  * with an `Error` naming the entry, with the failure as its `cause`.
  *
  * The output is a function of the entries and options alone: the same input
- * gives the same bytes, whatever the chunking of the data. Entries without a
+ * gives the same bytes, whatever the chunking of the data. Encrypted entries
+ * (`password`) are the exception unless `options.saltKey` is given: their
+ * salts are random. Entries without a
  * `lastModified` share one time, `options.lastModified`, which defaults to
  * the time of this call.
  *

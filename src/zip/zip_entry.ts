@@ -160,6 +160,15 @@ export interface ZipEntry {
    * @default {false}
    */
   zip64?: boolean;
+  /**
+   * Encrypt this entry with WinZip AES-256 under this password instead of
+   * the archive's (`ZipOptions.password`), or `false` to leave it plain in
+   * an encrypted archive. Ignored for directories and symbolic links, which
+   * stay plain.
+   *
+   * @default {the archive's `password` option}
+   */
+  password?: string | false;
 }
 
 /**

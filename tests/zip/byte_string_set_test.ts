@@ -53,6 +53,7 @@ function fields(name: string): EntryFields {
     dosTime: 0,
     timestampExtra: new Uint8Array(0),
     externalAttributes: 0,
+    aesExtra: new Uint8Array(0),
   };
 }
 

@@ -21,6 +21,7 @@ const FIELDS: EntryFields = {
   dosTime: 0x3c20,
   timestampExtra: extendedTimestampExtra(0x6925_5bc4),
   externalAttributes: 0x81a4_0000,
+  aesExtra: new Uint8Array(0),
 };
 
 Deno.test("ByteWriter writes little-endian values into a view at its own offset", () => {

@@ -35,6 +35,7 @@ const FIELDS: EntryFields = {
   dosTime: 0x3c20, // 07:33:00
   timestampExtra: extendedTimestampExtra(0x6925_5bc4),
   externalAttributes: 0x81a4_0000,
+  aesExtra: new Uint8Array(0),
 };
 
 Deno.test("extendedTimestampExtra() writes ID, size, flags and the signed mtime", () => {
