@@ -14,7 +14,9 @@ TOOLS=(unzip:unzip 7z:p7zip-full bsdtar:libarchive-tools python3:python3
   # headless Chromium for tests/browser/, driven over the DevTools protocol
   chromium:chromium
   # the HTTP clients that download planned archives in tests/http/ and tests/cli/
-  curl:curl wget:wget aria2c:aria2)
+  curl:curl wget:wget aria2c:aria2
+  # Redis, for the segment queue (BullMQ) in tests/cli/queue_test.ts
+  redis-server:redis-server)
 
 readers="$(cd "$(dirname "$0")/../tests/readers" && pwd)"
 # npm ci writes node_modules/.package-lock.json: older than package-lock.json,

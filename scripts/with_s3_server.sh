@@ -9,7 +9,8 @@
 #
 # Beside it, a moto server (moto_server_start.sh), the S3 double that keeps S3's CRC32
 # checksums, which Swift does not: its address goes to ZIPSTREAM_MOTO_ENDPOINT, and it is
-# stopped by its PID at the end too. It starts while Swift does. Where moto cannot start
+# stopped by its PID at the end too. And a Redis server (redis_server_start.sh), for the
+# segment queue: its URL goes to ZIPSTREAM_REDIS_URL, and it is stopped by its PID as well. It starts while Swift does. Where moto cannot start
 # (Python's moto package missing), that is said and ZIPSTREAM_MOTO_ENDPOINT stays unset: the
 # command still runs, and the tests that need moto fail saying why.
 #
@@ -36,6 +37,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/zipstream-s3.XXXXXX")
 # Apart from $dir, which the Swift start script wants empty.
 moto_dir=$(mktemp -d "${TMPDIR:-/tmp}/zipstream-moto.XXXXXX")
+redis_dir=$(mktemp -d "${TMPDIR:-/tmp}/zipstream-redis.XXXXXX")
 
 child=""
 moto_starter=""
@@ -53,7 +55,8 @@ stop() {
   fi
   SWIFT_DIR=$dir bash "$here/s3_server_stop.sh"
   MOTO_DIR=$moto_dir bash "$here/moto_server_stop.sh"
-  rm -rf "$dir" "$moto_dir" "$moto_dir.env"
+  REDIS_DIR=$redis_dir bash "$here/redis_server_stop.sh"
+  rm -rf "$dir" "$moto_dir" "$moto_dir.env" "$redis_dir"
   exit "$code"
 }
 trap stop EXIT
@@ -75,6 +78,12 @@ if wait "$moto_starter"; then
 else
   moto_starter=""
   echo "with_s3_server: moto did not start (see above); ZIPSTREAM_MOTO_ENDPOINT is not set, so the tests that need it will fail" >&2
+fi
+if redis_env=$(REDIS_DIR=$redis_dir bash "$here/redis_server_start.sh"); then
+  eval "$redis_env"
+  export ZIPSTREAM_REDIS_URL
+else
+  echo "with_s3_server: Redis did not start (see above); ZIPSTREAM_REDIS_URL is not set, so the tests that need it will fail" >&2
 fi
 export AWS_ENDPOINT_URL=$ZIPSTREAM_S3_ENDPOINT
 # The CLI's journal of uploads goes with the server: records of uploads on a

@@ -24,6 +24,7 @@ import {
   readWithPython,
   withTempDir,
 } from "./_readers.ts";
+import { centralHeaders, extractAll, testWith7z } from "./zip/_aes_readers.ts";
 import {
   downloadObject,
   LOCAL_S3_ENV,
@@ -422,11 +423,45 @@ const segmented: LibraryExample = {
   },
 };
 
+const encrypted: LibraryExample = {
+  title:
+    "zip() with a password writes report.csv encrypted, that 7-Zip and bsdtar open with it, and README.txt plain",
+  async check(code, run) {
+    await withTempDir(async (dir) => {
+      const password = "correct horse battery staple";
+      await run(code, dir, { ARCHIVE_PASSWORD: password });
+      const path = `${dir}/report.zip`;
+      const csv = "quarter,revenue\nQ1,100\nQ2,140\n";
+      for (const extractor of ["7z", "bsdtar"] as const) {
+        const files = await extractAll(extractor, path, password);
+        assert.equal(new TextDecoder().decode(files.get("report.csv")), csv);
+        assert.equal(
+          new TextDecoder().decode(files.get("README.txt")),
+          "Ask Ann for the password.\n",
+        );
+      }
+      const wrong = await testWith7z(path, "wrong");
+      assert.notEqual(wrong.code, 0, "7z refuses a wrong password");
+      // Bit 0 of the flags marks an encrypted entry, method 99 AES; a text
+      // this short is stored, deflate would make it longer.
+      assert.deepEqual(
+        centralHeaders(await Deno.readFile(path)).map((header) => [
+          header.name,
+          header.flags & 1,
+          header.method,
+        ]),
+        [["report.csv", 1, 99], ["README.txt", 0, 0]],
+      );
+    });
+  },
+};
+
 /** README.md's library examples, in the order of its `ts` blocks. */
 export const LIBRARY_EXAMPLES: readonly LibraryExample[] = [
   toFile,
   toS3,
   httpDownload,
+  encrypted,
   bucketFolder,
   plannedOverHttp,
   plannedS3,

@@ -17,6 +17,7 @@ import {
   parsePartSize,
   parseRetries,
   parseSeconds,
+  parseSegmentSize,
   parseWholeNumber,
 } from "./_option_values.ts";
 import { LEVEL_OPTIONS, levelOf } from "./_level_flags.ts";
@@ -57,6 +58,10 @@ export interface CliPlan {
   /** `--allow-escaping-symlinks`: store links that point outside the archive. */
   allowEscapingSymlinks: boolean;
   stdinName: string;
+  /** `-e` or `--password-file`: encrypt the files with WinZip AES-256. */
+  encrypt: boolean;
+  /** `--password-file FILE`: where the password is, on the first line. */
+  passwordFile: string | undefined;
   /** `--workers N`: deflate workers; `undefined` leaves zip()'s default. */
   workers: number | undefined;
   /** `--endpoint` or `--endpoint-url`. */
@@ -88,6 +93,10 @@ export interface CliPlan {
   abortResume: string | undefined;
   /** `--no-copy`: stream into S3 even when the archive could be built there by copies. */
   noCopy: boolean;
+  /** `--queue URL`: have `zipstream worker` processes write the archive in segments. */
+  queue: string | undefined;
+  /** `--segment-size SIZE`: input bytes per segment, with `--queue`. */
+  segmentSize: number | undefined;
   /** `bar` draws the terminal bar or plain lines; `summary` only the last line; `none` nothing. */
   progress: "bar" | "summary" | "none";
 }
@@ -108,6 +117,8 @@ const OPTIONS = {
   "allow-escaping-symlinks": { type: "boolean" },
   "stdin-name": { type: "string" },
   workers: { type: "string" },
+  encrypt: { type: "boolean", short: "e" },
+  "password-file": { type: "string" },
   endpoint: { type: "string" },
   "endpoint-url": { type: "string" },
   region: { type: "string" },
@@ -130,6 +141,8 @@ const OPTIONS = {
   resume: { type: "string" },
   "abort-resume": { type: "string" },
   "no-copy": { type: "boolean" },
+  queue: { type: "string" },
+  "segment-size": { type: "string" },
   "no-progress": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
@@ -185,6 +198,8 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     followSymlinks: values["follow-symlinks"] === true,
     allowEscapingSymlinks: values["allow-escaping-symlinks"] === true,
     stdinName: values["stdin-name"] ?? "-",
+    encrypt: values.encrypt === true || values["password-file"] !== undefined,
+    passwordFile: values["password-file"],
     workers: values.workers === undefined
       ? undefined
       : parseWholeNumber("--workers", values.workers, 0, MAX_WORKERS),
@@ -237,6 +252,10 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     resume: values.resume,
     abortResume: values["abort-resume"],
     noCopy: values["no-copy"] === true,
+    queue: values.queue,
+    segmentSize: values["segment-size"] === undefined
+      ? undefined
+      : parseSegmentSize(values["segment-size"]),
     progress,
   };
   if (help || version) return plan;
@@ -332,6 +351,11 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
         `Invalid --${option} "${url}": expected a URL such as http://127.0.0.1:8080`,
       );
     }
+  }
+  if (plan.passwordFile === "") {
+    throw new UsageError(
+      'Invalid --password-file "": expected a FILE whose first line is the password',
+    );
   }
   if (plan.resume !== undefined) checkResume(plan, output);
   return plan;

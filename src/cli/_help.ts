@@ -28,6 +28,7 @@ Usage:
   zipstream plan [options] <path>... -o <manifest>
   zipstream serve [options] [--host H] [--port N] [--name NAME] <path>...
   zipstream serve --manifest FILE [--host H] [--port N] [--name NAME]
+  zipstream worker --queue redis://HOST:PORT [--endpoint URL] [--concurrency N]
 
 Arguments:
   <path>               a file or directory to add, directories recursively, or -
@@ -82,6 +83,15 @@ Options:
   --workers N          threads that deflate, 0 to ${MAX_WORKERS} (default: one
                        per core, at most 4); 0 deflates in the main thread,
                        slower but with the least memory
+  -e, --encrypt        encrypt every file with WinZip AES-256 (AE-2); names,
+                       sizes, directories and links stay readable. The password
+                       comes from --password-file, else $ZIPSTREAM_PASSWORD,
+                       else it is asked twice on the terminal without echo.
+                       7-Zip, bsdtar and WinZip open such archives; unzip 6.0,
+                       Windows Explorer and Python's zipfile do not. An
+                       encrypted archive is never built in S3 by copies; with
+                       --resume, FILE keeps its salt key, never the password
+  --password-file FILE encrypt (as -e) with the first line of FILE as password
 
 S3 targets and s3:// paths (credentials from the AWS SDK's standard chain:
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials,
@@ -135,6 +145,14 @@ instance roles; looked up first, so that without any the run stops at once):
                        --storage-class, --sse, --sse-kms-key-id, --metadata
                        and --cleanup-max-time stream instead, saying so, as
                        does a server that refuses copies)
+  --queue URL          have zipstream worker processes (any number, on any
+                       machines, on the same queue) write the archive: the
+                       entries are cut into segments, BullMQ jobs on the Redis
+                       server at URL (redis://HOST:PORT); the command waits,
+                       then joins the segments inside S3; a segment whose
+                       worker dies is taken up by another; files must be at
+                       the same path for every worker; not for -, -e, --resume
+  --segment-size SIZE  input bytes per segment with --queue (default: 256MiB)
   --resume FILE        make the upload resumable: after each part, FILE records
                        the upload (FILE.entries the entries written); if FILE
                        exists, continue the upload it records instead of

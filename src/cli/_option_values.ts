@@ -32,6 +32,17 @@ export function parsePartSize(text: string): number {
   return size;
 }
 
+/** `--segment-size SIZE`: input bytes per segment of a queued build. */
+export function parseSegmentSize(text: string): number {
+  const size = parseSize(text);
+  if (size === undefined || size < 1) {
+    throw new UsageError(
+      `Invalid --segment-size "${text}": expected a size such as 256MiB or 1G`,
+    );
+  }
+  return size;
+}
+
 /** `--retries N`: attempts per request, the first included. */
 export function parseRetries(text: string): number {
   return parseWholeNumber("--retries", text, 1, MAX_ATTEMPTS);

@@ -13,6 +13,9 @@
  *   "upload": { <UploadCheckpoint: upload ID, part plan, completed parts> } }
  * ```
  *
+ * With `-e`, FILE also holds `"encryption": { "saltKey", "check" }` (see
+ * `_resume_encryption.ts`), never the password.
+ *
  * `endpoint` and `region` are the `--endpoint` and `--region` the run was
  * given, absent when it was not (files of earlier versions have neither):
  * `--abort-resume FILE` reaches the same server without being told again.
@@ -42,6 +45,11 @@ import {
 import { S3UploadError } from "../s3/s3_upload_error.ts";
 import { CliError } from "./_cli_error.ts";
 import { reason } from "./_walk.ts";
+import {
+  isRecordedEncryption,
+  type RecordedEncryption,
+  resumedEncryption,
+} from "./_resume_encryption.ts";
 
 const FORMAT = "resume";
 const VERSION = 1;
@@ -71,6 +79,7 @@ interface StoredResume {
   endpoint?: string;
   region?: string;
   archive: ArchiveIdentity;
+  encryption?: RecordedEncryption;
   upload: UploadCheckpoint;
 }
 
@@ -91,6 +100,9 @@ export class ResumeFile {
    * `bodyOffset`, with the records of the entries before it.
    */
   readonly resumePoint: ArchiveResumePoint["archive"];
+  /** `ZipOptions.saltKey` of an encrypted archive, kept in FILE. */
+  readonly saltKey: Uint8Array | undefined;
+  #encryption: RecordedEncryption | undefined;
   #target: string;
   #server: S3Server;
   #archive: ArchiveIdentity;
@@ -106,8 +118,11 @@ export class ResumeFile {
     checkpoint: UploadCheckpoint | undefined,
     resumePoint: ArchiveResumePoint["archive"],
     entries: Deno.FsFile,
+    encryption?: { recorded: RecordedEncryption; saltKey: Uint8Array },
   ) {
     this.path = path;
+    this.#encryption = encryption?.recorded;
+    this.saltKey = encryption?.saltKey;
     this.#target = recorded.target;
     this.#server = recorded.server;
     this.#archive = recorded.archive;
@@ -123,6 +138,9 @@ export class ResumeFile {
    * in FILE for `--abort-resume`; it may differ from the one recorded, as
    * the same server can be reached by other addresses.
    *
+   * With `password` (`-e`), FILE keeps a salt key for the archive, and a
+   * resumed run must be given the first run's password.
+   *
    * @throws {CliError} FILE cannot be read, is not a checkpoint, or belongs to another command.
    */
   static async open(
@@ -131,6 +149,7 @@ export class ResumeFile {
     archive: ArchiveIdentity,
     partSize: number | undefined,
     server: S3Server = { endpoint: undefined, region: undefined },
+    password?: string,
   ): Promise<ResumeFile> {
     const stored = await readStored(path);
     const differences = stored === undefined
@@ -143,6 +162,12 @@ export class ResumeFile {
         }); run the command that wrote it, or discard its upload with zipstream --abort-resume ${path}`,
       );
     }
+    const encryption = await resumedEncryption(
+      path,
+      stored !== undefined,
+      stored?.encryption,
+      password,
+    );
     const resumePoint = stored === undefined
       ? { offset: 0, entries: [] }
       : resumePointOf(stored.upload, await readRecords(`${path}.entries`))
@@ -153,6 +178,7 @@ export class ResumeFile {
       stored?.upload,
       resumePoint,
       await openEntries(path, resumePoint.entries),
+      encryption,
     );
   }
 
@@ -180,6 +206,9 @@ export class ResumeFile {
         ...(endpoint === undefined ? {} : { endpoint }),
         ...(region === undefined ? {} : { region }),
         archive: this.#archive,
+        ...(this.#encryption === undefined
+          ? {}
+          : { encryption: this.#encryption }),
         upload: checkpoint,
       };
       const temporary = `${this.path}.tmp`;
@@ -283,7 +312,7 @@ async function readStored(path: string): Promise<StoredResume | undefined> {
       value.zipstream !== FORMAT || value.version !== VERSION ||
       typeof value.target !== "string" || typeof value.archive !== "object" ||
       value.archive === null || !optionalString(value.endpoint) ||
-      !optionalString(value.region)
+      !optionalString(value.region) || !isRecordedEncryption(value.encryption)
     ) {
       throw new TypeError(
         `expected a zipstream resume file of version ${VERSION}`,

@@ -17,8 +17,12 @@ import type { CleanupPlan } from "./_cleanup_command.ts";
 import { CliError } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
 
-/** A seam's key, as `copyPlanToS3` names it: its build's folder, then the part number. */
-const SEAM_KEY = /^(.*\.zipstream-seams\/[0-9a-f]{8}\/)\d+$/;
+/**
+ * A seam's key, as `copyPlanToS3` names it, or a segment's, as
+ * `planSegments` does: its build's folder, then a number.
+ */
+const SEAM_KEY =
+  /^(.*\.zipstream-(seams\/[0-9a-f]{8}|segments\/[0-9A-Za-z_-]{1,64})\/)\d+$/;
 
 /**
  * Removes every seam folder under the prefix whose newest object was last
@@ -36,23 +40,27 @@ export async function sweepSeams(
   const { bucket, prefix } = where;
   const cutoff = new Date(Date.now() - (plan.olderThan ?? 0));
   let failures = 0;
-  const folders = new Map<string, { keys: string[]; newest: Date }>();
+  const folders = new Map<
+    string,
+    { keys: string[]; newest: Date; kind: string }
+  >();
   for (const object of await listObjects(client, bucket, prefix, signal)) {
-    const folder = SEAM_KEY.exec(object.key)?.[1];
-    if (folder === undefined) continue;
-    const seen = folders.get(folder) ?? { keys: [], newest: new Date(0) };
+    const match = SEAM_KEY.exec(object.key);
+    if (match === null) continue;
+    const folder = match[1]!;
+    const kind = match[2]!.startsWith("seams/") ? "seam" : "segment";
+    const seen = folders.get(folder) ??
+      { keys: [], newest: new Date(0), kind };
     seen.keys.push(object.key);
     if (object.lastModified > seen.newest) seen.newest = object.lastModified;
     folders.set(folder, seen);
   }
   const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
-  for (const [folder, { keys, newest }] of folders) {
+  for (const [folder, { keys, newest, kind }] of folders) {
     if (newest >= cutoff) continue;
-    const what = `${keys.length} seam ${
-      keys.length === 1 ? "object" : "objects"
-    } of a server-side build under s3://${bucket}/${folder} (last modified ${
-      formatTime(newest)
-    })`;
+    const what = `${
+      describeKind(kind, keys.length)
+    } under s3://${bucket}/${folder} (last modified ${formatTime(newest)})`;
     if (plan.dryRun) {
       if (!plan.quiet) writeLine(`zipstream: would remove ${what}`);
       continue;
@@ -72,7 +80,7 @@ export async function sweepSeams(
     }
     failures++;
     writeLine(
-      `zipstream: Cannot remove the seam objects under s3://${bucket}/${folder}: expected none listed after deleting them but ${left.length} still are${
+      `zipstream: Cannot remove the ${kind}s under s3://${bucket}/${folder}: expected none listed after deleting them but ${left.length} still are${
         reason === undefined ? "" : ` (${reason})`
       }`,
     );
@@ -120,4 +128,13 @@ async function listObjects(
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   return objects;
+}
+
+/** `2 seam objects of a server-side build`, `1 segment of a build on a queue`. */
+function describeKind(kind: string, count: number): string {
+  return kind === "seam"
+    ? `${count} seam ${
+      count === 1 ? "object" : "objects"
+    } of a server-side build`
+    : `${count} ${count === 1 ? "segment" : "segments"} of a build on a queue`;
 }

@@ -35,6 +35,8 @@ export interface SummaryFacts {
     bytesCopied: number;
     bytesRead: number;
     streamed?: number;
+    /** Segments written by workers (`--queue`) and joined. */
+    segments?: number;
   };
 }
 
@@ -98,7 +100,13 @@ export function formatSummary(facts: SummaryFacts): string {
   const { built } = facts;
   const how = built === undefined
     ? formatRate(rate)
-    : `built server-side: ${formatBytes(built.bytesSent)} sent, ${
+    : `${
+      built.segments === undefined
+        ? ""
+        : `${formatCount(built.segments)} ${
+          built.segments === 1 ? "segment" : "segments"
+        } written by workers, `
+    }built server-side: ${formatBytes(built.bytesSent)} sent, ${
       formatBytes(built.bytesCopied)
     } copied, ${formatBytes(built.bytesRead)} read${
       built.streamed

@@ -23,7 +23,11 @@ import { archiveProgress, feedProgress } from "./_archive_progress.ts";
 import { EXIT_SKIPPED, UsageError } from "./_cli_error.ts";
 import { sweepBeforeRun } from "./_abandoned_uploads.ts";
 import { runCleanup } from "./_cleanup_command.ts";
-import { buildServerSide, chooseBuild } from "./_copy_build.ts";
+import {
+  type BuildMethod,
+  buildServerSide,
+  chooseBuild,
+} from "./_copy_build.ts";
 import { runPlan } from "./_plan_command.ts";
 import { exactLength } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
@@ -46,6 +50,7 @@ import {
 } from "./_summary.ts";
 import { describeTarget } from "./_target.ts";
 import { readNames } from "./_names_stdin.ts";
+import { readPassword } from "./_password.ts";
 import { describeCompression, hasStoredSuffix } from "./_store_suffixes.ts";
 import { formatAdding } from "./_verbose.ts";
 import type { WrittenEntry } from "../zip/written_entry.ts";
@@ -89,9 +94,13 @@ import type { CliPlan } from "./_args.ts";
  * ```
  */
 export async function main(args: readonly string[]): Promise<number> {
-  // A file named cleanup, plan or serve is still archived as ./cleanup etc.
+  // A file named cleanup, plan, serve or worker is still archived as ./cleanup etc.
   if (args[0] === "cleanup") return await runCleanup(args.slice(1));
   if (args[0] === "plan") return await runPlan(args.slice(1));
+  if (args[0] === "worker") {
+    const { runWorker } = await import("./_worker_command.ts");
+    return await runWorker(args.slice(1));
+  }
   if (args[0] === "serve") {
     // Loaded only to serve: the HTTP layer's packages cost every other run.
     const { runServe } = await import("./_serve_command.ts");
@@ -178,6 +187,13 @@ async function run(
       "Refusing to write a ZIP archive to a terminal: redirect standard output or give -o FILE",
     );
   }
+  // Asked before anything is walked or listed, which may take a while.
+  const password = plan.encrypt
+    ? await readPassword({
+      passwordFile: plan.passwordFile,
+      stdinTaken: plan.namesStdin || inputs.includes("-"),
+    })
+    : undefined;
   if (plan.resume !== undefined) checkOutsideInputs(plan.resume, inputs);
   if (journal !== undefined) {
     await sweepBeforeRun(journal, {
@@ -219,7 +235,22 @@ async function run(
     plan.junkPaths,
   );
   if (!plan.allowEscapingSymlinks) refuseEscapingLinks(items);
-  const method = chooseBuild(plan, items);
+  if (plan.queue !== undefined) {
+    // Loaded only for a queued build: BullMQ costs every other run.
+    const { buildOnQueue } = await import("./_queue_build.ts");
+    await buildOnQueue(items, {
+      plan,
+      queue: plan.queue,
+      target,
+      encrypted: password !== undefined,
+      interrupt,
+    });
+    return skipped;
+  }
+  // S3 copies the objects as they are: an encrypted archive is streamed.
+  const method: BuildMethod = password === undefined
+    ? chooseBuild(plan, items)
+    : { kind: "stream", note: undefined };
   if (method.kind === "stream" && method.note !== undefined) {
     writeLine(method.note);
   }
@@ -239,6 +270,7 @@ async function run(
     allowEscapingSymlinks: plan.allowEscapingSymlinks,
     ...(plan.comment === undefined ? {} : { comment: plan.comment }),
     ...(plan.workers === undefined ? {} : { workers: plan.workers }),
+    ...(password === undefined ? {} : { password }),
     onWorkers: (status) => {
       if (status.state === "unavailable") workersUnavailable = status.reason;
     },
@@ -256,6 +288,7 @@ async function run(
     },
     plan.partSize,
     { endpoint: plan.endpoint, region: plan.region },
+    password,
   );
   const progress = archiveProgress({
     items,
@@ -287,6 +320,7 @@ async function run(
       ...options,
       onEntry,
       resume: resume.resumePoint,
+      ...(resume.saltKey === undefined ? {} : { saltKey: resume.saltKey }),
     },
   ).pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({

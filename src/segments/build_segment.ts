@@ -154,7 +154,7 @@ export async function buildSegment(
 }
 
 /** The `ZipEntry` of a segment entry, its source opened, its data a stream. */
-export async function zipEntryOf(
+async function zipEntryOf(
   entry: SegmentEntry,
   client: S3ClientLike,
   open: BuildSegmentOptions["open"],
@@ -169,7 +169,7 @@ export async function zipEntryOf(
 }
 
 /** Whether the entry is a symbolic link (its mode's file type). */
-export function isLink(entry: SegmentEntry): boolean {
+function isLink(entry: SegmentEntry): boolean {
   return entry.mode !== undefined && (entry.mode & 0o170000) === 0o120000;
 }
 

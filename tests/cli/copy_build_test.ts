@@ -430,12 +430,13 @@ Deno.test("zipstream -0 interrupted by Ctrl-C during a server-side build, its up
   });
 });
 
-Deno.test("zipstream cleanup s3://bucket/prefix --older-than removes the seam folders a killed build left, and --dry-run only lists them", async () => {
+Deno.test("zipstream cleanup s3://bucket/prefix --older-than removes the seam and segment folders a killed build left, and --dry-run only lists them", async () => {
   await withBucket(async (client, bucket) => {
     await withTempDir(async (dir) => {
       const seams = [
         "out.zip.zipstream-seams/0a1b2c3d/2",
         "out.zip.zipstream-seams/0a1b2c3d/5",
+        "q.zip.zipstream-segments/b1d2/00003",
       ];
       const others = ["out.zip.zipstream-seams/notes.txt", "src/a.txt"];
       await Promise.all([...seams, ...others].map((key) =>
@@ -454,8 +455,12 @@ Deno.test("zipstream cleanup s3://bucket/prefix --older-than removes the seam fo
         s3Endpoint(),
       ];
       const env = { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: `${dir}/state` };
-      const what =
-        `2 seam objects of a server-side build under s3://${bucket}/out\\.zip\\.zipstream-seams/0a1b2c3d/ \\(last modified \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\)`;
+      const time =
+        `\\(last modified \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\)`;
+      const seamsWhat =
+        `2 seam objects of a server-side build under s3://${bucket}/out\\.zip\\.zipstream-seams/0a1b2c3d/ ${time}`;
+      const segmentWhat =
+        `1 segment of a build on a queue under s3://${bucket}/q\\.zip\\.zipstream-segments/b1d2/ ${time}`;
       const none =
         `zipstream: no incomplete upload under s3://${bucket}/ was initiated before .* UTC`;
 
@@ -463,15 +468,19 @@ Deno.test("zipstream cleanup s3://bucket/prefix --older-than removes the seam fo
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(
         dry.stderr,
-        new RegExp(`^${none}\nzipstream: would remove ${what}\n$`),
+        new RegExp(
+          `^${none}\nzipstream: would remove ${seamsWhat}\nzipstream: would remove ${segmentWhat}\n$`,
+        ),
       );
-      assert.equal((await otherKeys(client, bucket)).length, 3);
+      assert.equal((await otherKeys(client, bucket)).length, 4);
 
       const cleanup = await runCli(args, { env });
       assert.equal(cleanup.code, 0, cleanup.stderr);
       assert.match(
         cleanup.stderr,
-        new RegExp(`^${none}\nzipstream: removed ${what}\n$`),
+        new RegExp(
+          `^${none}\nzipstream: removed ${seamsWhat}\nzipstream: removed ${segmentWhat}\n$`,
+        ),
       );
       assert.deepEqual(await otherKeys(client, bucket), [others[0]]);
     });

@@ -103,6 +103,7 @@ Deno.test("the npm package has deno.json's name, version and exports, its npm de
       engines: { node: ">=20" },
       dependencies: {
         "@aws-sdk/client-s3": rangeOf("@aws-sdk/client-s3"),
+        "bullmq": rangeOf("bullmq"),
         "cli-progress": rangeOf("cli-progress"),
         "content-disposition": rangeOf("content-disposition"),
         "pako": rangeOf("pako"),
