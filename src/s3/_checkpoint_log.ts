@@ -99,7 +99,7 @@ export class CheckpointLog {
     if (onCheckpoint === undefined) return;
     const call = this.#calling.then(async () => {
       if (stopped()) return;
-      await onCheckpoint(this.#snapshot(uploadId));
+      await onCheckpoint(this.snapshot(uploadId));
       this.#stored = true;
     });
     this.#calling = call.catch(() => {});
@@ -111,7 +111,8 @@ export class CheckpointLog {
     return this.#calling;
   }
 
-  #snapshot(uploadId: string): UploadCheckpoint {
+  /** Where the upload stands: every part recorded. */
+  snapshot(uploadId: string): UploadCheckpoint {
     const { bucket, key, partSize, contentLength } = this.#target;
     return {
       version: CHECKPOINT_VERSION,

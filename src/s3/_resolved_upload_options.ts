@@ -68,6 +68,8 @@ export interface ResolvedUploadOptions {
   resume: UploadCheckpoint | undefined;
   bodyOffset: number;
   abortOnFailure: boolean;
+  /** `deadline`, in milliseconds since the epoch. */
+  deadline: number | undefined;
 }
 
 /**
@@ -112,6 +114,7 @@ export function resolveUploadOptions(
     onUploadCreated,
     bodyOffset = 0,
     abortOnFailure = true,
+    deadline,
   } = options;
   const fail = failer(
     typeof bucket === "string" && typeof key === "string"
@@ -226,6 +229,26 @@ export function resolveUploadOptions(
   if (resume !== undefined) {
     checkResume(resume, { bucket, key, partSize, contentLength }, fail);
   }
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (
+    deadlineMs !== undefined &&
+    (typeof deadlineMs !== "number" || !Number.isFinite(deadlineMs))
+  ) {
+    fail(
+      TypeError,
+      "deadline",
+      "a Date or milliseconds since the epoch",
+      deadline,
+    );
+  }
+  if (deadlineMs !== undefined && onCheckpoint === undefined) {
+    fail(
+      TypeError,
+      "onCheckpoint",
+      "a function with deadline (a paused upload resumes from its checkpoint)",
+      onCheckpoint,
+    );
+  }
   checkInteger("bodyOffset", bodyOffset, 0, MAX_UPLOAD_SIZE, fail);
   if (bodyOffset !== 0) {
     const ends = resume === undefined ? [] : gaplessPartEnds(resume);
@@ -272,6 +295,7 @@ export function resolveUploadOptions(
     resume,
     bodyOffset,
     abortOnFailure,
+    deadline: deadlineMs,
   };
 }
 

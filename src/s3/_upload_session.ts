@@ -9,7 +9,7 @@
 
 import { crc32 } from "../zip/mod.ts";
 import type { UploadOptions, UploadProgress } from "./upload_options.ts";
-import type { UploadResult } from "./upload_result.ts";
+import type { PausedUpload, UploadResult } from "./upload_result.ts";
 import type { S3UploadError } from "./s3_upload_error.ts";
 import {
   objectFieldsOf,
@@ -36,8 +36,11 @@ const AS_CONFIGURED: Disposition = { kind: "as-configured" };
 
 /** One upload, from the first byte to a result or an error. */
 export class UploadSession {
-  /** Settles once: with the object, or with an `S3UploadError` after cleanup. */
-  readonly result: Promise<UploadResult>;
+  /**
+   * Settles once: with the object, with the paused upload at its deadline,
+   * or with an `S3UploadError` after cleanup.
+   */
+  readonly result: Promise<UploadResult | PausedUpload>;
 
   #options: ResolvedUploadOptions;
   #protocol: MultipartProtocol;
@@ -47,7 +50,7 @@ export class UploadSession {
   #controller: WritableStreamDefaultController | undefined;
   /** Aborted on failure: cancels parts in flight and their backoffs. */
   #work = new AbortController();
-  #resolve!: (result: UploadResult) => void;
+  #resolve!: (result: UploadResult | PausedUpload) => void;
   #reject!: (error: S3UploadError) => void;
   #onSignalAbort: (() => void) | undefined;
   #parts: UploadParts;
@@ -55,6 +58,9 @@ export class UploadSession {
   #creating: Promise<void> | undefined;
   #inFlight = new Set<Promise<void>>();
   #completed = false;
+  /** Parts this run sent: a run pauses only after one, so runs progress. */
+  #sent = 0;
+  #paused = false;
   #failure: Failure | undefined;
   #cleanup: Promise<S3UploadError | undefined> | undefined;
   /** Set once CompleteMultipartUpload is sent; see `FailedUpload.recheck`. */
@@ -144,6 +150,8 @@ export class UploadSession {
     if (refusal !== undefined) this.#fail(refusal, undefined);
     if (this.#failure !== undefined) return await this.#rethrow();
     for (const part of this.#cutter.cut(chunk)) {
+      // Not the last part, which close() sends: the end is worth reaching.
+      if (this.#pastDeadline()) return await this.#pause();
       await this.#dispatch(part);
       if (this.#failure !== undefined) return await this.#rethrow();
     }
@@ -174,6 +182,8 @@ export class UploadSession {
 
   /** The sink's `abort`: the source failed or the writer gave up. */
   async abort(reason: unknown): Promise<void> {
+    // A paused upload is kept: the body stopping now is no failure.
+    if (this.#paused) return;
     this.#fail("the source stream failed or the writer was aborted", reason);
     await this.#cleanup;
   }
@@ -219,11 +229,50 @@ export class UploadSession {
       contentMd5 ? verdict.digest : undefined,
       this.#work.signal,
     ));
+    this.#sent++;
     this.#inFlight.add(task);
     task.then(() => {
       this.#inFlight.delete(task);
       this.#recycle(bytes);
     });
+  }
+
+  /** Whether the deadline has come, once this run has sent a part. */
+  #pastDeadline(): boolean {
+    const { deadline } = this.#options;
+    return deadline !== undefined && this.#sent > 0 && Date.now() >= deadline;
+  }
+
+  /**
+   * Stops at the deadline: no new part; the parts in flight finish and are
+   * checkpointed; the upload is kept, the session resolves with where it
+   * stands, and the body is stopped.
+   */
+  async #pause(): Promise<void> {
+    this.#paused = true;
+    while (this.#inFlight.size > 0 && this.#failure === undefined) {
+      await Promise.all(this.#inFlight);
+    }
+    await this.#log.settled();
+    if (this.#failure !== undefined) return;
+    const o = this.#options;
+    const uploadId = this.#parts.uploadId!;
+    this.#cutter.drop();
+    this.#settle();
+    this.#resolve({
+      outcome: "paused",
+      bucket: o.bucket,
+      key: o.key,
+      uploadId,
+      checkpoint: this.#log.snapshot(uploadId),
+      bytesUploaded: this.#parts.bytesUploaded,
+      parts: this.#parts.partsDone,
+    });
+    this.#controller?.error(
+      new Error(
+        `The upload to s3://${o.bucket}/${o.key} (upload ID ${uploadId}) paused at its deadline: the rest of the body is for the run that resumes it`,
+      ),
+    );
   }
 
   /** Waits for a step of the upload; its failure fails the upload. */

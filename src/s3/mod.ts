@@ -57,7 +57,7 @@ export type {
   UploadOptions,
   UploadProgress,
 } from "./upload_options.ts";
-export type { UploadResult } from "./upload_result.ts";
+export type { PausedUpload, UploadResult } from "./upload_result.ts";
 export {
   CHECKPOINT_VERSION,
   checkpointOffset,

@@ -70,17 +70,29 @@ export class S3UploadStream extends WritableStream<Uint8Array> {
    * Checks the options; nothing is sent before the first write (or close).
    *
    * @param options Where to upload and how; see {@linkcode UploadOptions}.
-   * @throws {TypeError} An option of the wrong type.
+   * @throws {TypeError} An option of the wrong type, or `deadline`, which
+   * only `uploadToS3` takes (its result may then be a paused upload).
    * @throws {RangeError} An option out of range.
    */
   constructor(options: UploadOptions) {
+    if (options?.deadline !== undefined) {
+      throw new TypeError(
+        "Cannot create an S3UploadStream: expected no deadline (uploadToS3 takes one, and may then resolve with a paused upload) but got one",
+      );
+    }
     const session = new UploadSession(options);
-    super({
-      start: (controller) => session.start(controller),
-      write: (chunk) => session.write(chunk),
-      close: () => session.close(),
-      abort: (reason) => session.abort(reason),
-    });
-    this.result = session.result;
+    super(sinkOf(session));
+    // Without a deadline the session never pauses.
+    this.result = session.result as Promise<UploadResult>;
   }
+}
+
+/** The writable side of an upload session. */
+export function sinkOf(session: UploadSession): UnderlyingSink<Uint8Array> {
+  return {
+    start: (controller) => session.start(controller),
+    write: (chunk) => session.write(chunk),
+    close: () => session.close(),
+    abort: (reason) => session.abort(reason),
+  };
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { UploadCheckpoint } from "./upload_checkpoint.ts";
+
 /**
  * The object an upload created.
  *
@@ -51,4 +53,37 @@ export interface UploadResult {
   uploadId?: string;
   /** The object's URL as CompleteMultipartUpload reported it, if it did. */
   location?: string;
+}
+
+/**
+ * An upload that stopped at its `deadline`: kept, with the checkpoint a
+ * later run resumes it from (`resume: checkpoint`, the body from
+ * `checkpointOffset(checkpoint)`).
+ *
+ * @example The loop of a serverless function
+ * ```ts ignore
+ * import { checkpointOffset, uploadToS3 } from "@zipstream/zipstream/s3";
+ *
+ * const result = await uploadToS3(bodyFrom(checkpointOffset(saved)), {
+ *   client, bucket, key, resume: saved, onCheckpoint: save,
+ *   deadline: Date.now() + 14 * 60_000,
+ * });
+ * if (result.outcome === "paused") await scheduleNextRun(result.checkpoint);
+ * ```
+ */
+export interface PausedUpload {
+  /** The upload stopped at its deadline and is kept. */
+  outcome: "paused";
+  /** The target bucket. */
+  bucket: string;
+  /** The target key. */
+  key: string;
+  /** The multipart upload kept. */
+  uploadId: string;
+  /** Where it stands: give it back as `resume`. */
+  checkpoint: UploadCheckpoint;
+  /** Bytes of the body the server holds. */
+  bytesUploaded: number;
+  /** Parts the server holds. */
+  parts: number;
 }

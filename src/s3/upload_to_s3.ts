@@ -5,8 +5,9 @@
  */
 
 import type { UploadOptions } from "./upload_options.ts";
-import type { UploadResult } from "./upload_result.ts";
-import { S3UploadStream } from "./s3_upload_stream.ts";
+import type { PausedUpload, UploadResult } from "./upload_result.ts";
+import { sinkOf } from "./s3_upload_stream.ts";
+import { UploadSession } from "./_upload_session.ts";
 
 /**
  * Streams `body` into `s3://bucket/key` and reports the object: its ETag,
@@ -22,7 +23,9 @@ import { S3UploadStream } from "./s3_upload_stream.ts";
  *
  * @returns The uploaded object; `outcome` is `"stored"`, or
  * `"stored-unverified"` when the server said it stored it but HeadObject
- * could not check it (`unverified` says what was not checked).
+ * could not check it (`unverified` says what was not checked). With a
+ * `deadline`, a {@linkcode PausedUpload} (`outcome: "paused"`) when it came
+ * first.
  * @throws {TypeError} An option of the wrong type (the body is cancelled).
  * @throws {RangeError} An option out of range (the body is cancelled).
  * @throws {S3UploadError} The object was not stored. `outcome` is
@@ -68,8 +71,16 @@ import { S3UploadStream } from "./s3_upload_stream.ts";
  */
 export async function uploadToS3(
   body: ReadableStream<Uint8Array>,
+  options: UploadOptions & { deadline: Date | number },
+): Promise<UploadResult | PausedUpload>;
+export async function uploadToS3(
+  body: ReadableStream<Uint8Array>,
   options: UploadOptions,
-): Promise<UploadResult> {
+): Promise<UploadResult>;
+export async function uploadToS3(
+  body: ReadableStream<Uint8Array>,
+  options: UploadOptions,
+): Promise<UploadResult | PausedUpload> {
   if (!(body instanceof ReadableStream) || body.locked) {
     throw new TypeError(
       `Cannot upload to S3: expected the body to be an unlocked ReadableStream but got ${
@@ -81,20 +92,21 @@ export async function uploadToS3(
       }`,
     );
   }
-  let upload: S3UploadStream;
+  let session: UploadSession;
   try {
-    upload = new S3UploadStream(options);
+    session = new UploadSession(options);
   } catch (error) {
     await body.cancel(error).catch(() => {});
     throw error;
   }
+  const upload = new WritableStream(sinkOf(session));
   try {
     await body.pipeTo(upload);
   } catch (error) {
-    // Usually the upload failed and `result` says why, after cleanup. Should
-    // the pipe have failed without touching the upload, end it here so that
+    // Usually the upload failed (or paused) and `result` says so. Should the
+    // pipe have failed without touching the upload, end it here so that
     // `result` settles.
     await upload.abort(error).catch(() => {});
   }
-  return await upload.result;
+  return await session.result;
 }
