@@ -104,6 +104,21 @@ export class UploadSession {
     this.result.catch(() => {});
   }
 
+  /** The sink a writable stream of this upload is made with. */
+  sink(): {
+    start(controller: WritableStreamDefaultController): Promise<void> | void;
+    write(chunk: Uint8Array): Promise<void>;
+    close(): Promise<void>;
+    abort(reason: unknown): Promise<void>;
+  } {
+    return {
+      start: (controller) => this.start(controller),
+      write: (chunk) => this.write(chunk),
+      close: () => this.close(),
+      abort: (reason) => this.abort(reason),
+    };
+  }
+
   /**
    * The sink's `start`: keeps the controller, watches the signal, and when
    * resuming, checks the checkpoint against ListParts before the first write.

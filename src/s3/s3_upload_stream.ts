@@ -81,18 +81,8 @@ export class S3UploadStream extends WritableStream<Uint8Array> {
       );
     }
     const session = new UploadSession(options);
-    super(sinkOf(session));
+    super(session.sink());
     // Without a deadline the session never pauses.
     this.result = session.result as Promise<UploadResult>;
   }
-}
-
-/** The writable side of an upload session. */
-export function sinkOf(session: UploadSession): UnderlyingSink<Uint8Array> {
-  return {
-    start: (controller) => session.start(controller),
-    write: (chunk) => session.write(chunk),
-    close: () => session.close(),
-    abort: (reason) => session.abort(reason),
-  };
 }

@@ -6,7 +6,6 @@
 
 import type { UploadOptions } from "./upload_options.ts";
 import type { PausedUpload, UploadResult } from "./upload_result.ts";
-import { sinkOf } from "./s3_upload_stream.ts";
 import { UploadSession } from "./_upload_session.ts";
 
 /**
@@ -99,7 +98,7 @@ export async function uploadToS3(
     await body.cancel(error).catch(() => {});
     throw error;
   }
-  const upload = new WritableStream(sinkOf(session));
+  const upload = new WritableStream(session.sink());
   try {
     await body.pipeTo(upload);
   } catch (error) {
