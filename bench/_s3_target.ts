@@ -12,6 +12,7 @@ import {
   DeleteObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import type { Sink } from "./_job.ts";
@@ -103,4 +104,31 @@ export async function deleteBucket(bucket: string): Promise<void> {
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Puts `count` objects, 4 at a time: object `i` at `keyOf(i)` holding
+ * `bodyOf(i)`.
+ */
+export async function putObjects(
+  client: S3Client,
+  bucket: string,
+  count: number,
+  keyOf: (index: number) => string,
+  bodyOf: (index: number) => Uint8Array,
+): Promise<void> {
+  let next = 0;
+  const putOne = async () => {
+    while (next < count) {
+      const index = next++;
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: keyOf(index),
+          Body: bodyOf(index),
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, putOne));
 }

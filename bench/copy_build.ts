@@ -16,7 +16,6 @@
 
 import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { planZip, zip } from "../mod.ts";
 import {
   copyPlanToS3,
@@ -24,7 +23,12 @@ import {
   s3PlanEntries,
   uploadToS3,
 } from "../src/s3/mod.ts";
-import { createBucket, deleteBucket, localClient } from "./_s3_target.ts";
+import {
+  createBucket,
+  deleteBucket,
+  localClient,
+  putObjects,
+} from "./_s3_target.ts";
 
 const MIB = 1024 * 1024;
 
@@ -74,20 +78,13 @@ function mib(bytes: number): string {
 }
 
 try {
-  let next = 0;
-  const putOne = async () => {
-    while (next < count) {
-      const index = next++;
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: `w6/${String(index).padStart(4, "0")}.bin`,
-          Body: objectBody(index),
-        }),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, putOne));
+  await putObjects(
+    client,
+    bucket,
+    count,
+    (index) => `w6/${String(index).padStart(4, "0")}.bin`,
+    objectBody,
+  );
 
   let streamedBytes = 0;
   const streamStart = performance.now();

@@ -13,8 +13,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { createBucket, deleteBucket, localClient } from "./_s3_target.ts";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import {
+  createBucket,
+  deleteBucket,
+  localClient,
+  putObjects,
+} from "./_s3_target.ts";
 
 const MIB = 1024 * 1024;
 const CLI = new URL("../src/cli/mod.ts", import.meta.url).pathname;
@@ -95,20 +100,13 @@ async function sizeOf(key: string): Promise<number> {
 const workers: Deno.ChildProcess[] = [];
 try {
   const body = logs(objectSize);
-  let next = 0;
-  const putOne = async () => {
-    while (next < count) {
-      const index = next++;
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: `logs/${String(index).padStart(4, "0")}.log`,
-          Body: body,
-        }),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, putOne));
+  await putObjects(
+    client,
+    bucket,
+    count,
+    (index) => `logs/${String(index).padStart(4, "0")}.log`,
+    () => body,
+  );
   const common = ["--endpoint", endpoint, "--no-copy", "--no-progress"];
   const source = `s3://${bucket}/logs/`;
   const oneThread = await timed([
@@ -137,7 +135,7 @@ try {
       "-q",
     ], "inherit"));
   }
-  // The workers are up once they have connected; a second is plenty.
+  // The workers are up once they have connected: 3 s is plenty.
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const queued = await timed([
     "--queue",

@@ -358,7 +358,28 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     );
   }
   if (plan.resume !== undefined) checkResume(plan, output);
+  if (plan.queue !== undefined) checkQueue(plan);
   return plan;
+}
+
+/**
+ * `--queue URL` needs an S3 target, where the workers write the segments;
+ * it neither encrypts nor resumes (the queue retries segments itself).
+ * Refused here, before a password is asked for or anything is walked.
+ */
+function checkQueue(plan: CliPlan): void {
+  if (plan.target.kind !== "s3") {
+    throw new UsageError(
+      "--queue needs an s3:// target (-o s3://bucket/key.zip): the workers write the segments there",
+    );
+  }
+  if (plan.encrypt || plan.resume !== undefined) {
+    throw new UsageError(
+      `--queue cannot be given with ${
+        plan.encrypt ? "-e or --password-file" : "--resume"
+      }: a queued build is resumed by the queue itself, and does not encrypt`,
+    );
+  }
 }
 
 /** Options that take one value, which a second one would silently replace. */

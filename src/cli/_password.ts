@@ -11,7 +11,7 @@ import { CliError } from "./_cli_error.ts";
 import { reason } from "./_walk.ts";
 
 /** The environment variable that holds the password for `-e`. */
-export const PASSWORD_ENV = "ZIPSTREAM_PASSWORD";
+const PASSWORD_ENV = "ZIPSTREAM_PASSWORD";
 
 const ENTER = new Set([0x0a, 0x0d]);
 const BACKSPACE = new Set([0x08, 0x7f]);

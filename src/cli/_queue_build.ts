@@ -19,7 +19,7 @@ import {
 } from "../segments/finish_segments.ts";
 import type { SegmentPlan, SegmentResult } from "../segments/segment_job.ts";
 import type { CliPlan } from "./_args.ts";
-import { CliError, messageOf, UsageError } from "./_cli_error.ts";
+import { CliError, messageOf } from "./_cli_error.ts";
 import { type ArchiveItem, inputBytes } from "./_entries.ts";
 import { formatBytes, formatCount } from "./_format.ts";
 import type { Interrupt } from "./_interrupt.ts";
@@ -39,18 +39,14 @@ export interface QueueBuildOptions {
   plan: CliPlan;
   /** The queue's Redis server, `--queue`. */
   queue: string;
-  /** `-o`: it must be `s3://`, where the workers write the segments. */
+  /** `-o`: `s3://`, as parseCliArgs checked, where the workers write the segments. */
   target: Target;
-  /** Whether `-e` or `--password-file` asked for encryption. */
-  encrypted: boolean;
   interrupt: Interrupt;
 }
 
 /**
  * Builds the archive of `items` on the queue and prints the summary.
  *
- * @throws {UsageError} for a target that is not `s3://`, or with `-e` or
- * `--resume`.
  * @throws {CliError} when a segment failed for good or the join failed,
  * saying what was left (nothing, once the segments were removed).
  */
@@ -59,17 +55,9 @@ export async function buildOnQueue(
   options: QueueBuildOptions,
 ): Promise<void> {
   const { plan, target: output, interrupt } = options;
+  // parseCliArgs refused any other target.
   if (output.kind !== "s3") {
-    throw new UsageError(
-      "--queue needs an s3:// target (-o s3://bucket/key.zip): the workers write the segments there",
-    );
-  }
-  if (options.encrypted || plan.resume !== undefined) {
-    throw new UsageError(
-      `--queue cannot be given with ${
-        options.encrypted ? "-e or --password-file" : "--resume"
-      }: a queued build is resumed by the queue itself, and does not encrypt`,
-    );
+    throw new TypeError("--queue needs an s3:// target");
   }
   const { bucket, key } = output;
   const target = `s3://${bucket}/${key}`;
@@ -99,10 +87,11 @@ export async function buildOnQueue(
     connection,
   });
   const events = new QueueEvents(QUEUE_NAME, { connection });
+  let jobs: Job<QueuedSegment, SegmentResult>[] = [];
   try {
     await requireCredentials(client, target);
     await events.waitUntilReady();
-    const jobs = await queue.addBulk(segmentPlan.jobs.map((job) => ({
+    jobs = await queue.addBulk(segmentPlan.jobs.map((job) => ({
       name: "segment",
       data: { job },
       opts: {
@@ -116,11 +105,16 @@ export async function buildOnQueue(
     );
     const results = await allWritten(jobs, events, interrupt.signal, say)
       .catch(async (error: unknown) => {
-        await giveUp(queue, jobs, events, segmentPlan, client);
+        const left = await giveUp(queue, jobs, events);
+        const removed = await discarded(segmentPlan, client);
         throw new CliError(
           `Cannot build ${target}: ${
             interrupt.signal.aborted ? "interrupted" : reasonOf(error)
-          }; nothing was stored: the segments' jobs were taken off the queue and the segments written were removed`,
+          }; nothing was stored: ${
+            left.length === 0
+              ? "the segments' jobs were taken off the queue"
+              : `jobs ${left.join(", ")} are still on the queue`
+          } and ${removed}`,
           { cause: error },
         );
       });
@@ -133,15 +127,14 @@ export async function buildOnQueue(
         ? {}
         : { concurrency: plan.concurrency }),
     }).catch(async (error: unknown) => {
-      await discardSegments(segmentPlan, { client });
       throw new CliError(
-        `Cannot build ${target}: ${
-          messageOf(error)
-        }; the segments were removed`,
+        `Cannot build ${target}: ${messageOf(error)}; ${await discarded(
+          segmentPlan,
+          client,
+        )}`,
         { cause: error },
       );
     });
-    await Promise.allSettled(jobs.map((job) => job.remove()));
     if (plan.progress !== "none") {
       writeLine(formatSummary({
         entries: built.entries,
@@ -159,8 +152,23 @@ export async function buildOnQueue(
       }));
     }
   } finally {
+    // The jobs' records in Redis are of no more use, however the run ended.
+    await Promise.allSettled(jobs.map((job) => job.remove()));
     await Promise.allSettled([queue.close(), events.close()]);
     client.destroy();
+  }
+}
+
+/** Removes the build's segments, and says what a listing then showed. */
+async function discarded(
+  plan: SegmentPlan,
+  client: Parameters<typeof discardSegments>[1]["client"],
+): Promise<string> {
+  try {
+    await discardSegments(plan, { client });
+    return "the segments written were removed";
+  } catch (error) {
+    return `the segments could not all be removed: ${messageOf(error)}`;
   }
 }
 
@@ -209,15 +217,14 @@ async function allWritten(
 /**
  * Takes the build's jobs off the queue: those waiting are removed, those in
  * a worker's hands are waited for (a worker writing a segment would leave
- * it behind the removal), then every segment is removed.
+ * it behind a removal of the segments), then removed. Resolves to the IDs
+ * of the jobs the queue still holds.
  */
 async function giveUp(
   queue: Queue<QueuedSegment, SegmentResult>,
   jobs: readonly Job<QueuedSegment, SegmentResult>[],
   events: QueueEvents,
-  plan: SegmentPlan,
-  client: Parameters<typeof discardSegments>[1]["client"],
-): Promise<void> {
+): Promise<string[]> {
   const busy: Job<QueuedSegment, SegmentResult>[] = [];
   for (const job of jobs) {
     const removed = await queue.remove(job.id!).catch(() => 0);
@@ -227,5 +234,12 @@ async function giveUp(
   }
   await Promise.allSettled(busy.map((job) => job.waitUntilFinished(events)));
   await Promise.allSettled(jobs.map((job) => job.remove()));
-  await discardSegments(plan, { client });
+  const left: string[] = [];
+  for (const job of jobs) {
+    // A failed check counts as left: only a listing says gone.
+    if (await queue.getJob(job.id!).catch(() => null) !== undefined) {
+      left.push(job.id!);
+    }
+  }
+  return left;
 }

@@ -18,6 +18,7 @@
 
 import { pbkdf2HmacSha1 } from "../zip/_pbkdf2.ts";
 import { CliError } from "./_cli_error.ts";
+import { fromHex, toHex } from "../s3/_etag.ts";
 
 /** What FILE records of an encrypted archive, in hex. */
 export interface RecordedEncryption {
@@ -98,18 +99,5 @@ function checkValue(
     salt,
     CHECK_ITERATIONS,
     CHECK_LENGTH,
-  );
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join(
-    "",
-  );
-}
-
-function fromHex(text: string): Uint8Array {
-  return Uint8Array.from(
-    text.match(/../g) ?? [],
-    (pair) => parseInt(pair, 16),
   );
 }

@@ -242,7 +242,6 @@ async function run(
       plan,
       queue: plan.queue,
       target,
-      encrypted: password !== undefined,
       interrupt,
     });
     return skipped;

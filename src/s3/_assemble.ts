@@ -270,6 +270,8 @@ async function inParallel(
 ): Promise<SentTail | undefined> {
   const building = new AbortController();
   const stop = () => building.abort(signal.reason);
+  // A signal aborted already fires no event: the build stops at once.
+  if (signal.aborted) stop();
   signal.addEventListener("abort", stop, { once: true });
   let failure: { error: unknown } | undefined;
   const settle = <T>(promise: Promise<T> | undefined) =>

@@ -53,7 +53,7 @@ export function tailOf(
   const rest = zip(all(), {
     ...continuation.options,
     ...options,
-    resume: { offset: continuation.dataEnd, entries: continuation.records },
+    resume: { offset: continuation.dataEnd, entries: continuation.records() },
   });
   const streams = [plan.slice(start, continuation.dataEnd), rest];
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;

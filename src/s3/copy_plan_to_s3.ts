@@ -114,7 +114,10 @@ export interface CopyPlanResult {
   copiedParts: number;
   /** Of those, seams: temporary objects of an object's end and the glue after it. */
   seams: number;
-  /** Bytes the client sent: headers, small objects, the central directory, one start. */
+  /**
+   * Bytes the client sent: headers, small objects, the central directory,
+   * one start, and with `append`, the appended entries as written.
+   */
   bytesSent: number;
   /** Of those, bytes the client read from source objects first. */
   bytesRead: number;
@@ -141,7 +144,9 @@ export interface CopyPlanResult {
  * however it ends; the result or the error says so only once a listing
  * shows nothing left.
  *
- * The archive is byte-identical to `plan.slice(0)`. Its size is checked
+ * The archive is byte-identical to `plan.slice(0)`, or with `append` to
+ * what `zip()` writes for the plan's entries followed by the appended
+ * ones (see `append`). Its size is checked
  * with HeadObject before the result is returned. On failure the archive's
  * upload is aborted (and checked gone with ListParts) and the seams are
  * removed; the `S3UploadError` says what was left.

@@ -27,7 +27,7 @@ const AES_VERSIONS: ReadonlyMap<unknown, AesVersion> = new Map([
   ["AE-2", 2],
 ]);
 /** A salt key shorter than this could be guessed: 128 bits. */
-export const MIN_SALT_KEY_LENGTH = 16;
+const MIN_SALT_KEY_LENGTH = 16;
 const SUBJECT = "Cannot create the archive: invalid option";
 
 /** The archive-wide encryption settings, checked. */
@@ -97,7 +97,7 @@ export function resolveEncryption(
  * @param subject What the error message starts with.
  * @throws {TypeError} for anything but a non-empty well-formed string.
  */
-export function encodePassword(subject: string, value: unknown): Uint8Array {
+function encodePassword(subject: string, value: unknown): Uint8Array {
   if (typeof value !== "string" || value === "" || !value.isWellFormed()) {
     const received = typeof value !== "string"
       ? describeKind(value)

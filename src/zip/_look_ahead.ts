@@ -62,7 +62,7 @@ const WORKERS_START_BYTES = 2 * INPUT_BLOCK_SIZE;
  * key derivations (PBKDF2, about 0.3 ms each, in WebCrypto's threads) run
  * side by side and ahead of the writer instead of one at a time in its path.
  */
-export const SEALERS_AHEAD = 16;
+const SEALERS_AHEAD = 16;
 
 /** An entry handed to the writer. */
 export interface AheadEntry {

@@ -28,7 +28,7 @@ export interface PlanContinuation {
    */
   entries(): ZipEntry[];
   /** Where each of the plan's entries was written. */
-  readonly records: readonly WrittenEntry[];
+  records(): WrittenEntry[];
   /** The options that shaped the plan's headers and end records. */
   readonly options: Pick<
     ZipOptions,

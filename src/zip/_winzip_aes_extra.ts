@@ -16,11 +16,11 @@ export const METHOD_AES = 99;
 /** APPNOTE 4.4.3: AES encryption needs version 5.1 to extract. */
 export const VERSION_NEEDED_AES = 51;
 /** AE spec: the AES extra field's header ID. */
-export const AES_EXTRA_ID = 0x9901;
+const AES_EXTRA_ID = 0x9901;
 /** Vendor version, vendor ID, strength and method. */
 const AES_EXTRA_DATA_LENGTH = 7;
 /** The whole AES extra field, header included. */
-export const AES_EXTRA_LENGTH = EXTRA_FIELD_HEADER_LENGTH +
+const AES_EXTRA_LENGTH = EXTRA_FIELD_HEADER_LENGTH +
   AES_EXTRA_DATA_LENGTH;
 /** AE spec: vendor ID "AE", as the little-endian 16-bit value of its bytes. */
 const AES_VENDOR_ID = 0x4541;

@@ -200,14 +200,16 @@ export async function planZip(
         crc32,
         lastModified,
       })),
-    records: planned.map((entry) => ({
-      name: entry.name,
-      offset: entry.offset,
-      end: entry.dataOffset + entry.size,
-      crc32: entry.crc32,
-      size: entry.size,
-      compressedSize: entry.size,
-    })),
+    // Made when a build appends entries, not for every plan.
+    records: () =>
+      planned.map((entry) => ({
+        name: entry.name,
+        offset: entry.offset,
+        end: entry.dataOffset + entry.size,
+        crc32: entry.crc32,
+        size: entry.size,
+        compressedSize: entry.size,
+      })),
     options: {
       comment: options.comment,
       lastModified: resolved.defaults.lastModified,

@@ -163,8 +163,8 @@ export interface ZipEntry {
   /**
    * Encrypt this entry with WinZip AES-256 under this password instead of
    * the archive's (`ZipOptions.password`), or `false` to leave it plain in
-   * an encrypted archive. Ignored for directories and symbolic links, which
-   * stay plain.
+   * an encrypted archive. Directories and symbolic links stay plain (the
+   * value must still be a string or `false`).
    *
    * @default {the archive's `password` option}
    */

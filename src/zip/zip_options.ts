@@ -80,7 +80,8 @@ export interface ZipOptions {
    * entries recorded in `resume.entries` that end before it. The bytes are
    * those a full run would produce from that offset, provided the entries
    * and options are the same; an encrypted archive also needs the same
-   * `saltKey` (without one, resuming it is refused).
+   * `saltKey` (without one, resuming is refused: up front with a
+   * `password`, else at the first encrypted entry written again).
    */
   resume?: ResumePoint;
   /**
@@ -237,8 +238,8 @@ export interface ZipOptions {
    * Derive the salts of encrypted entries from this key (at least 16 bytes)
    * instead of drawing them at random: each salt is the first 16 bytes of
    * HMAC-SHA-256 over the entry's index and name, so the same entries,
-   * options and key give the same bytes, as `resume` needs (resuming an
-   * encrypted archive without it is refused). **Security:** AES-CTR must
+   * options and key give the same bytes, as `resume` needs (see `resume`
+   * for when resuming without it is refused). **Security:** AES-CTR must
    * never use the same key and counter for two different plaintexts. With
    * the same password, `saltKey` and entry name at the same index, two
    * archives get the same salt, hence the same keystream: whoever holds

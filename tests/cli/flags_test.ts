@@ -235,6 +235,14 @@ Deno.test("zipstream keeps the working directory of the caller under deno task z
 
 const USAGE_ERRORS: [string[], string][] = [
   [
+    ["--queue", "redis://127.0.0.1:1", "a", "-o", "a.zip"],
+    "--queue needs an s3:// target (-o s3://bucket/key.zip): the workers write the segments there",
+  ],
+  [
+    ["--queue", "redis://127.0.0.1:1", "-e", "a", "-o", "s3://b/a.zip"],
+    "--queue cannot be given with -e or --password-file: a queued build is resumed by the queue itself, and does not encrypt",
+  ],
+  [
     ["-10", "a", "-o", "a.zip"],
     'Invalid option "-10": expected one deflate level from -0 to -9',
   ],
