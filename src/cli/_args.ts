@@ -9,6 +9,12 @@ import { MAX_CONCURRENCY } from "../s3/_part_size_plan.ts";
 import { MAX_WORKERS } from "../zip/_resolved_options.ts";
 import type { CompressionMethod } from "../zip/zip_entry.ts";
 import { UsageError } from "./_cli_error.ts";
+import {
+  checkAbortResume,
+  checkMaxTime,
+  checkQueue,
+  checkResume,
+} from "./_option_combinations.ts";
 import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
 import {
   checkGivenOnce,
@@ -89,6 +95,8 @@ export interface CliPlan {
   cleanupRetry: RetryOptions;
   /** `--resume FILE`: the checkpoint file of a resumable upload. */
   resume: string | undefined;
+  /** `--max-time SECONDS`, in milliseconds: pause the upload for `--resume` then. */
+  maxTime: number | undefined;
   /** `--abort-resume FILE`: abort the upload FILE records, and nothing else. */
   abortResume: string | undefined;
   /** `--no-copy`: stream into S3 even when the archive could be built there by copies. */
@@ -139,6 +147,7 @@ const OPTIONS = {
   "retry-max-time": { type: "string" },
   "cleanup-max-time": { type: "string" },
   resume: { type: "string" },
+  "max-time": { type: "string" },
   "abort-resume": { type: "string" },
   "no-copy": { type: "boolean" },
   queue: { type: "string" },
@@ -250,6 +259,9 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       maxTime: parseSeconds("--cleanup-max-time", values["cleanup-max-time"]),
     },
     resume: values.resume,
+    maxTime: values["max-time"] === undefined
+      ? undefined
+      : parseSeconds("--max-time", values["max-time"]),
     abortResume: values["abort-resume"],
     noCopy: values["no-copy"] === true,
     queue: values.queue,
@@ -358,64 +370,12 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
     );
   }
   if (plan.resume !== undefined) checkResume(plan, output);
+  if (plan.maxTime !== undefined) checkMaxTime(plan);
   if (plan.queue !== undefined) checkQueue(plan);
   return plan;
-}
-
-/**
- * `--queue URL` needs an S3 target, where the workers write the segments;
- * it neither encrypts nor resumes (the queue retries segments itself).
- * Refused here, before a password is asked for or anything is walked.
- */
-function checkQueue(plan: CliPlan): void {
-  if (plan.target.kind !== "s3") {
-    throw new UsageError(
-      "--queue needs an s3:// target (-o s3://bucket/key.zip): the workers write the segments there",
-    );
-  }
-  if (plan.encrypt || plan.resume !== undefined) {
-    throw new UsageError(
-      `--queue cannot be given with ${
-        plan.encrypt ? "-e or --password-file" : "--resume"
-      }: a queued build is resumed by the queue itself, and does not encrypt`,
-    );
-  }
 }
 
 /** Options that take one value, which a second one would silently replace. */
 const SINGLE_VALUED = Object.entries(OPTIONS)
   .filter(([, option]) => option.type === "string" && !("multiple" in option))
   .map(([name]) => name);
-
-/** `--resume FILE` needs an S3 target and inputs that can be read again. */
-function checkResume(plan: CliPlan, output: string): void {
-  if (plan.resume === "") {
-    throw new UsageError('Invalid --resume "": expected a checkpoint FILE');
-  }
-  if (plan.target.kind !== "s3") {
-    throw new UsageError(
-      `Option --resume applies to s3:// targets only, but the output is ${output}`,
-    );
-  }
-  if (plan.inputs.includes("-")) {
-    throw new UsageError(
-      "Cannot resume an archive of standard input: - cannot be read again; give files instead",
-    );
-  }
-}
-
-/** `--abort-resume FILE` stands alone, with only the options that reach the server. */
-function checkAbortResume(plan: CliPlan, output: string | undefined): void {
-  if (plan.abortResume === "") {
-    throw new UsageError(
-      'Invalid --abort-resume "": expected the checkpoint FILE',
-    );
-  }
-  if (
-    plan.inputs.length > 0 || output !== undefined || plan.resume !== undefined
-  ) {
-    throw new UsageError(
-      "Option --abort-resume FILE takes no paths, -o or --resume: it only aborts the upload FILE records",
-    );
-  }
-}

@@ -16,6 +16,11 @@ export const EXIT_USAGE = 2;
  * read".
  */
 export const EXIT_SKIPPED = 18;
+/**
+ * Exit code for a run stopped by `--max-time` with its upload kept for
+ * `--resume`: sysexits' EX_TEMPFAIL, "try again later".
+ */
+export const EXIT_PAUSED = 75;
 
 /** A failure the CLI explains in one line; `exitCode` says how the process ends. */
 export class CliError extends Error {

@@ -160,6 +160,11 @@ instance roles; looked up first, so that without any the run stops at once):
                        parts already stored are checked, not sent again); on
                        failure or interruption the upload is kept; FILE is
                        removed once the upload completes; not for -
+  --max-time SECONDS   with --resume: once SECONDS have passed since the start,
+                       start no new part, let the parts in flight finish, keep
+                       the upload and its checkpoint and exit 75; run the same
+                       command again to continue (every run sends at least
+                       one part; leave a part's upload time as margin)
   --abort-resume FILE  abort the upload FILE records and remove FILE
   --retries N          attempts per S3 request, the first included, 1 to ${MAX_ATTEMPTS}
                        (default: 20); for s3:// paths too
@@ -257,6 +262,8 @@ Exit status:
   18   the archive was written without the files or directories that could
        not be read, each named by a warning line (zip's "could not open a
        specified file to read"); the summary, unless --quiet, says how many
+  75   paused at --max-time: the upload is kept for --resume; run the same
+       command again to continue
   130  interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM; cleaned up
        as for 1, unless a second signal came first; how zipstream serve
        ends

@@ -229,7 +229,7 @@ export class ResumeFile {
    * purpose. Resolves to why FILE is still there, or `undefined` when it is gone.
    */
   async remove(): Promise<string | undefined> {
-    this.#close();
+    this.close();
     const left = await Deno.remove(this.path).then(
       () => undefined,
       (error) =>
@@ -246,7 +246,7 @@ export class ResumeFile {
    * when the upload was aborted as without `--resume`.
    */
   async afterFailure(error: unknown): Promise<string | undefined> {
-    this.#close();
+    this.close();
     if (uploadKept(error)) {
       return `kept the upload for --resume ${this.path}: run the same command again to resume it, or discard it with zipstream --abort-resume ${this.path}`;
     }
@@ -265,7 +265,8 @@ export class ResumeFile {
     }
   }
 
-  #close(): void {
+  /** Stops writing FILE.entries, as a run that keeps its upload does. */
+  close(): void {
     try {
       this.#flush();
       this.#entries.close();

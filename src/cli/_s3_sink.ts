@@ -9,8 +9,12 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { causeChain } from "../_errors.ts";
 import { S3UploadError } from "../s3/s3_upload_error.ts";
 import type { UploadCheckpoint } from "../s3/upload_checkpoint.ts";
-import type { CreatedUpload, RetryOptions } from "../s3/upload_options.ts";
-import type { UploadResult } from "../s3/upload_result.ts";
+import type {
+  CreatedUpload,
+  RetryOptions,
+  UploadOptions,
+} from "../s3/upload_options.ts";
+import type { PausedUpload, UploadResult } from "../s3/upload_result.ts";
 import { CliError, findCliError } from "./_cli_error.ts";
 import type { CurrentUpload } from "./_interrupt.ts";
 import type { Journal, JournalEntry, UploadFields } from "./_journal.ts";
@@ -42,6 +46,11 @@ export interface S3SinkOptions {
   /** `--cleanup-max-time`: the budget of aborting it after a failure. */
   cleanupRetry: RetryOptions;
   signal: AbortSignal;
+  /**
+   * `--max-time`: when no new part may start, in milliseconds since the
+   * epoch; the upload is then kept for `resume`, which must be given.
+   */
+  deadline?: number;
   onUploaded: (bytesUploaded: number) => void;
   /** Where the multipart upload is recorded while it exists. */
   journal: Journal;
@@ -71,11 +80,18 @@ export interface S3Object {
   completedEarlier: boolean;
 }
 
+/** The upload kept at `--max-time`, for the next run to resume. */
+export type PausedObject = Pick<
+  PausedUpload,
+  "outcome" | "uploadId" | "checkpoint" | "bytesUploaded" | "parts"
+>;
+
 /**
  * Streams the archive into `s3://bucket/key`. The multipart upload is in
  * the journal from before its first part until it is completed or the
  * server confirmed it gone; a failure leaves the record when the upload is
- * still pending, for `zipstream cleanup`.
+ * still pending, for `zipstream cleanup`. At the `deadline` the upload is
+ * kept with its record, and the checkpoint is saved for the next run.
  *
  * @throws {OutputFailure} The upload failed; its `leftover` is what the
  * library verified: nothing stored, or the upload ID still pending.
@@ -83,7 +99,7 @@ export interface S3Object {
 export async function writeToS3(
   archive: ReadableStream<Uint8Array>,
   options: S3SinkOptions,
-): Promise<S3Object> {
+): Promise<S3Object | PausedObject> {
   const [client, { uploadToS3 }] = await Promise.all([
     s3Client(
       options.endpoint,
@@ -101,7 +117,7 @@ export async function writeToS3(
     throw error;
   }
   let entry: JournalEntry | undefined;
-  let result: UploadResult;
+  let result: UploadResult | PausedUpload;
   const track = async (upload: CreatedUpload) => {
     options.onUpload({ uploadId: upload.uploadId, recorded: false });
     entry = await options.journal.record({
@@ -118,7 +134,7 @@ export async function writeToS3(
   try {
     // A resumed upload exists already: uploadToS3 creates none to report.
     if (resume?.checkpoint !== undefined) await track(resume.checkpoint);
-    result = await uploadToS3(archive, {
+    const upload: UploadOptions = {
       client,
       bucket,
       key,
@@ -149,7 +165,10 @@ export async function writeToS3(
           ? {}
           : { resume: resume.checkpoint, bodyOffset: resume.bodyOffset }),
       }),
-    });
+    };
+    result = options.deadline === undefined
+      ? await uploadToS3(archive, upload)
+      : await uploadToS3(archive, { ...upload, deadline: options.deadline });
   } catch (error) {
     const leftover = leftoverOf(error, options, entry !== undefined);
     // A record that cannot be removed after the upload was confirmed gone
@@ -164,6 +183,13 @@ export async function writeToS3(
   } finally {
     client.destroy();
   }
+  if (result.outcome === "paused") {
+    // Kept for --resume: the record stays, and a sweep leaves it pending.
+    entry?.release();
+    await savePaused(result, options, entry !== undefined);
+    const { outcome, uploadId, checkpoint, bytesUploaded, parts } = result;
+    return { outcome, uploadId, checkpoint, bytesUploaded, parts };
+  }
   // The object is stored: a record that cannot be removed only costs a
   // later cleanup the check that finds its upload gone.
   await entry?.remove().catch(() => {});
@@ -174,6 +200,31 @@ export async function writeToS3(
     etag: result.etag,
     completedEarlier: result.completedEarlier,
   };
+}
+
+/**
+ * Saves the paused upload's checkpoint once more, whole: a checkpoint kept
+ * in S3 is saved only now and then while parts are sent.
+ *
+ * @throws {OutputFailure} It could not be saved; the upload is pending.
+ */
+async function savePaused(
+  paused: PausedUpload,
+  options: S3SinkOptions,
+  recorded: boolean,
+): Promise<void> {
+  try {
+    await options.resume?.save(paused.checkpoint);
+  } catch (error) {
+    const leftover: Leftover = {
+      kind: "upload-pending",
+      target: `s3://${options.bucket}/${options.key}`,
+      uploadId: paused.uploadId,
+      resumeFile: undefined,
+      recorded,
+    };
+    throw new OutputFailure(leftover, error);
+  }
 }
 
 /** What the failed upload left, as the library verified it. */

@@ -129,3 +129,35 @@ export function formatSkipped(count: number): string {
   const paths = count === 1 ? "1 unreadable path" : `${count} unreadable paths`;
   return `zipstream: skipped ${paths} (see the warnings above); the archive holds everything else`;
 }
+
+/** What a run stopped by `--max-time` reports. */
+export interface PausedFacts {
+  /** Bytes of the archive the server holds, earlier runs' included. */
+  bytesStored: number;
+  /** The archive's length, when it is known before it is written. */
+  bytesTotal: number | undefined;
+  parts: number;
+  uploadId: string;
+  elapsedMs: number;
+  target: string;
+  /** `--resume`'s FILE or `s3://` checkpoint, as given. */
+  checkpoint: string;
+}
+
+/**
+ * `zipstream: paused at --max-time after 14m 10s: 61.0 GiB of 120 GiB
+ * stored in 610 parts (upload ID … of s3://demo/logs.zip), kept for
+ * --resume up.resume; run the same command again to continue`
+ */
+export function formatPaused(facts: PausedFacts): string {
+  const total = facts.bytesTotal === undefined
+    ? ""
+    : ` of ${formatBytes(facts.bytesTotal)}`;
+  return `zipstream: paused at --max-time after ${
+    formatDuration(facts.elapsedMs)
+  }: ${formatBytes(facts.bytesStored)}${total} stored in ${
+    formatCount(facts.parts)
+  } ${
+    facts.parts === 1 ? "part" : "parts"
+  } (upload ID ${facts.uploadId} of ${facts.target}), kept for --resume ${facts.checkpoint}; run the same command again to continue`;
+}

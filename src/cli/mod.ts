@@ -14,13 +14,10 @@
  */
 
 import denoConfig from "../../deno.json" with { type: "json" };
-import { zip } from "../zip/mod.ts";
-import type { ZipOptions } from "../zip/zip_options.ts";
-import { resolve } from "node:path";
 import { parseCliArgs } from "./_args.ts";
+import type { CliPlan } from "./_args.ts";
 import { collectArchiveItems } from "./_archive_items.ts";
-import { archiveProgress, feedProgress } from "./_archive_progress.ts";
-import { EXIT_SKIPPED, UsageError } from "./_cli_error.ts";
+import { EXIT_PAUSED, EXIT_SKIPPED, UsageError } from "./_cli_error.ts";
 import { sweepBeforeRun } from "./_abandoned_uploads.ts";
 import { runCleanup } from "./_cleanup_command.ts";
 import {
@@ -29,32 +26,19 @@ import {
   chooseBuild,
 } from "./_copy_build.ts";
 import { runPlan } from "./_plan_command.ts";
-import { exactLength } from "./_entries.ts";
 import { refuseEscapingLinks } from "./_escaping_links.ts";
-import { writeToFile, writeToStdout } from "./_file_sink.ts";
 import { Excluder, Includer } from "./_glob.ts";
 import { HELP } from "./_help.ts";
 import { Interrupt } from "./_interrupt.ts";
-import { leftoverOf, reportFailure } from "./_failure_report.ts";
+import { reportFailure } from "./_failure_report.ts";
 import { Journal, journalDirectory } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
-import { type S3Object, writeToS3 } from "./_s3_sink.ts";
 import { S3Sources } from "./_s3_source.ts";
-import { readRecordedUpload, ResumeFile } from "./_resume_file.ts";
-import { checkOutsideInputs, fingerprintInputs } from "./_resume_inputs.ts";
-import {
-  formatCompletedEarlier,
-  formatSkipped,
-  formatSummary,
-  formatUnverified,
-} from "./_summary.ts";
-import { describeTarget } from "./_target.ts";
+import { readRecordedUpload } from "./_resume_file.ts";
+import { checkOutsideInputs } from "./_resume_inputs.ts";
 import { readNames } from "./_names_stdin.ts";
 import { readPassword } from "./_password.ts";
-import { describeCompression, hasStoredSuffix } from "./_store_suffixes.ts";
-import { formatAdding } from "./_verbose.ts";
-import type { WrittenEntry } from "../zip/written_entry.ts";
-import type { CliPlan } from "./_args.ts";
+import { type RunState, streamBuild } from "./_stream_build.ts";
 
 /**
  * Runs the `zipstream` command with `args` (without the program name) and
@@ -126,20 +110,22 @@ export async function main(args: readonly string[]): Promise<number> {
   if (plan.abortResume !== undefined) {
     return await abortResume(plan.abortResume, plan);
   }
+  // Counted from the start: the walk and listings take of the budget too.
+  const deadline = plan.maxTime === undefined
+    ? undefined
+    : Date.now() + plan.maxTime;
   using interrupt = new Interrupt();
   const state: RunState = { resumeNote: undefined };
   try {
-    const skipped = await run(plan, openJournal(), interrupt, state);
-    return skipped > 0 ? EXIT_SKIPPED : 0;
+    return await run(plan, {
+      journal: openJournal(),
+      interrupt,
+      state,
+      deadline,
+    });
   } catch (error) {
     return reportFailure(error, interrupt.reason, state.resumeNote);
   }
-}
-
-/** What became of FILE after a failed `--resume` run, for the report. */
-interface RunState {
-  /** `removed FILE` when the upload FILE recorded is gone, else undefined. */
-  resumeNote: string | undefined;
 }
 
 /**
@@ -171,13 +157,22 @@ async function abortResume(path: string, plan: CliPlan): Promise<number> {
   return code;
 }
 
-/** Runs the command and resolves to the number of unreadable paths left out. */
-async function run(
-  plan: CliPlan,
-  journal: Journal | undefined,
-  interrupt: Interrupt,
-  state: RunState,
-): Promise<number> {
+/** What a run is given besides its options. */
+interface RunContext {
+  journal: Journal | undefined;
+  interrupt: Interrupt;
+  state: RunState;
+  /** `--max-time`'s end, in milliseconds since the epoch. */
+  deadline: number | undefined;
+}
+
+/**
+ * Runs the command and resolves to its exit code: 0, or
+ * {@linkcode EXIT_SKIPPED} when unreadable paths were left out, or
+ * {@linkcode EXIT_PAUSED} when `--max-time` came first.
+ */
+async function run(plan: CliPlan, context: RunContext): Promise<number> {
+  const { journal, interrupt, state, deadline } = context;
   const { target } = plan;
   const inputs = plan.namesStdin
     ? [...plan.inputs, ...await readNames(Deno.stdin.readable)]
@@ -244,7 +239,7 @@ async function run(
       target,
       interrupt,
     });
-    return skipped;
+    return skipped > 0 ? EXIT_SKIPPED : 0;
   }
   // S3 copies the objects as they are: an encrypted archive is streamed.
   const method: BuildMethod = password === undefined
@@ -261,172 +256,18 @@ async function run(
       interrupt,
       journal: journal ?? new Journal(journalDirectory()),
     })
-  ) return skipped;
-  let workersUnavailable: Error | undefined;
-  const options: ZipOptions = {
-    compression: plan.compression,
-    level: plan.level,
-    allowEscapingSymlinks: plan.allowEscapingSymlinks,
-    ...(plan.comment === undefined ? {} : { comment: plan.comment }),
-    ...(plan.workers === undefined ? {} : { workers: plan.workers }),
-    ...(password === undefined ? {} : { password }),
-    onWorkers: (status) => {
-      if (status.state === "unavailable") workersUnavailable = status.reason;
-    },
-  };
-  const where = describeTarget(target);
-  const resume = plan.resume === undefined ? undefined : await ResumeFile.open(
-    plan.resume,
-    where,
-    {
-      compression: describeCompression(plan.compression, plan.storeSuffixes),
-      level: plan.level,
-      comment: plan.comment ?? null,
-      entries: items.length,
-      inputs: fingerprintInputs(items),
-    },
-    plan.partSize,
-    { endpoint: plan.endpoint, region: plan.region },
+  ) return skipped > 0 ? EXIT_SKIPPED : 0;
+  const built = await streamBuild({
+    plan,
+    items,
     password,
-  );
-  const progress = archiveProgress({
-    items,
-    display: plan.progress,
-    verbose: plan.verbose,
-    uploads: target.kind === "s3",
-    resumePoint: resume?.resumePoint,
+    interrupt,
+    journal,
+    skipped,
+    deadline,
+    state,
   });
-  // A signal's line must not land in the middle of the bar.
-  interrupt.beforeLine = () => progress.stop();
-  const { entries, entryWritten } = feedProgress(
-    progress,
-    items,
-    plan.storeSuffixes,
-  );
-  const contentLength = target.kind === "s3"
-    ? exactLength(items, options, plan.storeSuffixes)
-    : undefined;
-  const stored = (name: string) =>
-    plan.compression === "store" || hasStoredSuffix(name, plan.storeSuffixes);
-  const onEntry = (entry: WrittenEntry) => {
-    entryWritten(entry);
-    resume?.onEntry(entry);
-    if (plan.verbose) writeLine(formatAdding(entry, stored(entry.name)));
-  };
-  const archive = zip(
-    entries,
-    resume === undefined ? { ...options, onEntry } : {
-      ...options,
-      onEntry,
-      resume: resume.resumePoint,
-      ...(resume.saltKey === undefined ? {} : { saltKey: resume.saltKey }),
-    },
-  ).pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        progress.bytesWritten(chunk.byteLength);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-
-  let object: S3Object | undefined;
-  try {
-    switch (target.kind) {
-      case "file":
-        interrupt.activity = { kind: "writing", target: where };
-        await writeToFile(archive, target.path, interrupt.signal, () => {
-          interrupt.activity = { kind: "file", path: target.path };
-        });
-        break;
-      case "stdout":
-        interrupt.activity = { kind: "writing", target: where };
-        await writeToStdout(archive, interrupt.signal);
-        break;
-      case "s3":
-        interrupt.activity = {
-          kind: "upload",
-          target: where,
-          resumeFile: plan.resume,
-          upload: undefined,
-        };
-        object = await writeToS3(archive, {
-          ...(resume === undefined ? {} : {
-            resume: {
-              path: resume.path,
-              absolutePath: resolve(resume.path),
-              checkpoint: resume.checkpoint,
-              bodyOffset: resume.resumePoint.offset,
-              save: (checkpoint) => resume.save(checkpoint),
-            },
-          }),
-          bucket: target.bucket,
-          key: target.key,
-          endpoint: plan.endpoint,
-          region: plan.region,
-          profile: plan.profile,
-          object: plan.object,
-          partSize: plan.partSize,
-          concurrency: plan.concurrency,
-          contentMd5: plan.contentMd5,
-          payloadSigning: plan.payloadSigning,
-          partChecksum: plan.partChecksum,
-          contentLength,
-          retry: plan.retry,
-          cleanupRetry: plan.cleanupRetry,
-          signal: interrupt.signal,
-          onUploaded: (bytes) => progress.bytesUploaded(bytes),
-          journal: journal ?? new Journal(journalDirectory()),
-          onUpload: (upload) => {
-            interrupt.activity = {
-              kind: "upload",
-              target: where,
-              resumeFile: plan.resume,
-              upload,
-            };
-          },
-        });
-        break;
-    }
-    await resume?.remove();
-  } catch (error) {
-    const note = await resume?.afterFailure(error);
-    const leftover = leftoverOf(error);
-    // FILE kept with its upload: the leftover's line says so and how to go on.
-    const kept = leftover.kind === "upload-pending" &&
-      leftover.resumeFile !== undefined;
-    state.resumeNote = kept ? undefined : note;
-    throw error;
-  } finally {
-    progress.stop();
-  }
-  if (workersUnavailable !== undefined) {
-    // Printed even with --quiet: the run was slower than asked for.
-    writeLine(
-      `zipstream: note: deflate workers could not start (${workersUnavailable.message}); compressed on this thread`,
-    );
-  }
-  if (object?.outcome === "stored-unverified") {
-    // Printed even with --quiet: the object may not be what was sent.
-    writeLine(formatUnverified(where, object.unverified ?? "unknown"));
-  }
-  if (plan.progress !== "none") {
-    writeLine(
-      object?.completedEarlier && plan.resume !== undefined
-        ? formatCompletedEarlier(plan.resume, where, object)
-        : formatSummary({
-          entries: progress.entriesDone,
-          bytesIn: progress.bytesIn,
-          bytesOut: progress.bytesOut,
-          resumed: progress.resumed,
-          elapsedMs: progress.elapsed,
-          target: where,
-          object,
-        }),
-    );
-    if (skipped > 0) writeLine(formatSkipped(skipped));
-  }
-  return skipped;
+  return built === "paused" ? EXIT_PAUSED : skipped > 0 ? EXIT_SKIPPED : 0;
 }
 
 /** The device and inode of an existing output file, so the walk leaves it out. */
