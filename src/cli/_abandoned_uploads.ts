@@ -20,6 +20,7 @@ import { messageOf } from "./_cli_error.ts";
 import type { FoundRecord, Journal, UploadRecord } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
 import { s3Client } from "./_s3_client.ts";
+import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
 
 /**
  * The budget of the sweep every run makes before its own work: a server
@@ -146,6 +147,8 @@ export async function sweepBeforeRun(
       quiet: options.quiet,
       ownResumeFile: options.resumeFile === undefined
         ? undefined
+        : isS3Uri(options.resumeFile)
+        ? options.resumeFile
         : resolve(options.resumeFile),
     });
   } catch (error) {
@@ -190,7 +193,10 @@ async function abortAbandoned(
   clientFor: (record: UploadRecord) => Promise<S3Client>,
 ): Promise<{ line: string | undefined; gone: boolean }> {
   const { resumeFile } = record;
-  if (resumeFile !== null && await exists(resumeFile)) {
+  if (
+    resumeFile !== null &&
+    await checkpointExists(resumeFile, () => clientFor(record))
+  ) {
     const line = resumeFile === options.ownResumeFile
       ? undefined
       : `left ${
@@ -250,12 +256,29 @@ function started(record: UploadRecord): string {
     : `started ${formatTime(time)}`;
 }
 
-async function exists(path: string): Promise<boolean> {
+/**
+ * Whether the checkpoint a record names is there: FILE, or an `s3://`
+ * object on the upload's server. Unknown is not absent: an upload kept
+ * for resuming must not be lost.
+ */
+async function checkpointExists(
+  name: string,
+  client: () => Promise<S3Client>,
+): Promise<boolean> {
   try {
-    await Deno.lstat(path);
+    if (!isS3Uri(name)) {
+      await Deno.lstat(name);
+      return true;
+    }
+    const { bucket, key } = parseS3Uri(name);
+    const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    await (await client()).send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key }),
+    );
     return true;
   } catch (error) {
-    // Unknown is not absent: an upload kept for resuming must not be lost.
-    return !(error instanceof Deno.errors.NotFound);
+    return !(error instanceof Deno.errors.NotFound ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+          ?.httpStatusCode === 404);
   }
 }

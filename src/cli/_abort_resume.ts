@@ -9,8 +9,10 @@ import { describeError, messageOf } from "../_errors.ts";
 import type { AbortUploadResult } from "../s3/abort_upload.ts";
 import { CliError, EXIT_FAILURE, findCliError } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
-import { readRecordedUpload } from "./_resume_file.ts";
-import { reason } from "./_walk.ts";
+import type { UploadCheckpoint } from "../s3/upload_checkpoint.ts";
+import { openCheckpointStore } from "./_checkpoint_store.ts";
+import { Journal, journalDirectory } from "./_journal.ts";
+import { readRecordedUpload, type RecordedUpload } from "./_resume_record.ts";
 import { s3Client } from "./_s3_client.ts";
 
 /** The server and credentials given on the command line, each optional. */
@@ -36,8 +38,21 @@ export interface AbortServer {
 export async function abortResume(
   path: string,
   server: AbortServer,
-): Promise<{ result: AbortUploadResult; left: string | undefined }> {
-  const recorded = await readRecordedUpload(path);
+): Promise<
+  {
+    result: AbortUploadResult;
+    left: string | undefined;
+    upload: UploadCheckpoint;
+  }
+> {
+  const store = await openCheckpointStore(path, server);
+  let recorded: RecordedUpload;
+  try {
+    recorded = await readRecordedUpload(store);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const [client, { abortUpload }] = await Promise.all([
     s3Client(
       server.endpoint ?? recorded.endpoint,
@@ -51,6 +66,7 @@ export async function abortResume(
   try {
     result = await abortUpload({ client, checkpoint: recorded.upload });
   } catch (error) {
+    store.close();
     // abortUpload's message names the upload, what was tried and the answer.
     const message = messageOf(error);
     throw new CliError(
@@ -60,13 +76,8 @@ export async function abortResume(
   } finally {
     client.destroy();
   }
-  const left = await Deno.remove(path).then(
-    () => undefined,
-    (error) =>
-      error instanceof Deno.errors.NotFound ? undefined : reason(error),
-  );
-  await Deno.remove(`${path}.entries`).catch(() => {});
-  return { result, left };
+  const left = await store.remove();
+  return { result, left, upload: recorded.upload };
 }
 
 /** `zipstream --abort-resume FILE`: aborts, prints one line, returns the exit code. */
@@ -76,7 +87,8 @@ export async function runAbortResume(
   quiet: boolean,
 ): Promise<number> {
   try {
-    const { result, left } = await abortResume(path, server);
+    const { result, left, upload } = await abortResume(path, server);
+    await forgetUpload(upload);
     const removed = left === undefined
       ? `removed ${path}`
       : `could not remove ${path} (${left}): delete it`;
@@ -103,5 +115,14 @@ function describe(result: AbortUploadResult, removed: string): string {
       return `${upload} no longer existed; ${removed}`;
     case "completed":
       return `${upload} was completed by an earlier run: the object is stored; ${removed}`;
+  }
+}
+
+/** The upload is gone: so goes the journal's record of it, if there is one. */
+async function forgetUpload(upload: UploadCheckpoint): Promise<void> {
+  try {
+    await new Journal(journalDirectory()).forget(upload);
+  } catch {
+    // No journal here, or it cannot be read: a later sweep finds the upload gone.
   }
 }

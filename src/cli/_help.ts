@@ -22,7 +22,7 @@ export const HELP =
 
 Usage:
   zipstream [options] <path>... -o <target>
-  zipstream --abort-resume FILE [--endpoint URL] [--region R]
+  zipstream --abort-resume FILE|s3://BUCKET/KEY [--endpoint URL] [--region R]
   zipstream cleanup [--dry-run]
   zipstream cleanup s3://bucket/prefix --older-than AGE [--dry-run]
   zipstream plan [options] <path>... -o <manifest>
@@ -160,6 +160,11 @@ instance roles; looked up first, so that without any the run stops at once):
                        parts already stored are checked, not sent again); on
                        failure or interruption the upload is kept; FILE is
                        removed once the upload completes; not for -
+  --resume s3://BUCKET/KEY
+                       the same, the checkpoint kept as that object (and the
+                       records under KEY.entries/) on the target's server, for
+                       machines that keep no disk between runs; saved at most
+                       every 10 s, and whenever the run stops
   --max-time SECONDS   with --resume: once SECONDS have passed since the start,
                        start no new part, let the parts in flight finish, keep
                        the upload and its checkpoint and exit 75; run the same

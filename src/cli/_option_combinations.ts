@@ -7,6 +7,7 @@
 
 import type { CliPlan } from "./_args.ts";
 import { UsageError } from "./_cli_error.ts";
+import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
 
 /**
  * `--queue URL` needs an S3 target, where the workers write the segments;
@@ -49,6 +50,20 @@ export function checkResume(plan: CliPlan, output: string): void {
     throw new UsageError(
       `Option --resume applies to s3:// targets only, but the output is ${output}`,
     );
+  }
+  const { resume } = plan;
+  if (resume !== undefined && isS3Uri(resume)) {
+    const { key } = parseS3Uri(resume);
+    if (key === "" || key.endsWith("/")) {
+      throw new UsageError(
+        `Invalid --resume "${resume}": expected s3://bucket/key, the object to keep the checkpoint in`,
+      );
+    }
+    if (resume === output) {
+      throw new UsageError(
+        `Cannot keep the checkpoint in ${output}, the archive's own object: give --resume another key, such as ${output}.resume`,
+      );
+    }
   }
   if (plan.inputs.includes("-")) {
     throw new UsageError(

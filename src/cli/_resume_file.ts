@@ -1,24 +1,9 @@
 /**
- * `--resume FILE`: the checkpoint of an upload in progress, kept on disk so
- * that running the same command again continues the upload.
- *
- * Two files. FILE is one JSON object, replaced atomically (written to a
- * temporary file, synced, renamed) after every part the server acknowledges:
- *
- * ```json
- * { "zipstream": "resume", "version": 1, "target": "s3://bucket/key",
- *   "endpoint": "http://127.0.0.1:8080", "region": "us-east-1",
- *   "archive": { "compression": "store", "level": 0, "comment": null,
- *                "entries": 1200, "inputs": "<sha-256 of the inputs' names, sizes, times, modes>" },
- *   "upload": { <UploadCheckpoint: upload ID, part plan, completed parts> } }
- * ```
- *
- * With `-e`, FILE also holds `"encryption": { "saltKey", "check" }` (see
- * `_resume_encryption.ts`), never the password.
- *
- * `endpoint` and `region` are the `--endpoint` and `--region` the run was
- * given, absent when it was not (files of earlier versions have neither):
- * `--abort-resume FILE` reaches the same server without being told again.
+ * `--resume FILE` (or `s3://bucket/key`): the checkpoint of an upload in
+ * progress, kept so that running the same command again continues the
+ * upload. Its JSON is `_resume_record.ts`'s; where it is kept,
+ * `_checkpoint_store.ts`'s. It is saved after every part the server
+ * acknowledges.
  *
  * FILE.entries holds what the archive recorded of each entry written
  * (`WrittenEntry`), one line per entry in archive order as
@@ -38,61 +23,47 @@ import {
   encodeWrittenEntry,
 } from "../zip/written_entry_record.ts";
 import { type ArchiveResumePoint, resumePointOf } from "../s3/resume_point.ts";
-import {
-  parseUploadCheckpoint,
-  type UploadCheckpoint,
-} from "../s3/upload_checkpoint.ts";
+import type { UploadCheckpoint } from "../s3/upload_checkpoint.ts";
 import { S3UploadError } from "../s3/s3_upload_error.ts";
 import { CliError } from "./_cli_error.ts";
+import {
+  type CheckpointStore,
+  openCheckpointStore,
+} from "./_checkpoint_store.ts";
 import { reason } from "./_walk.ts";
 import {
-  isRecordedEncryption,
   type RecordedEncryption,
   resumedEncryption,
 } from "./_resume_encryption.ts";
+import {
+  type ArchiveIdentity,
+  describeDifferences,
+  FORMAT,
+  readStored,
+  type StoredResume,
+  VERSION,
+} from "./_resume_record.ts";
 
-const FORMAT = "resume";
-const VERSION = 1;
 /** Entry records are written out in blocks of about this many characters. */
 const FLUSH_SIZE = 64 * 1024;
 
-/** What must be the same for an archive to come out byte for byte the same. */
-export interface ArchiveIdentity {
-  compression: string;
-  level: number;
-  comment: string | null;
-  entries: number;
-  /** A SHA-256 of every input's name, kind, size, time and mode, in order. */
-  inputs: string;
-}
-
-/** The server given on the command line; `undefined` leaves the SDK's environment to say. */
+/**
+ * The server given on the command line; `undefined` leaves the SDK's
+ * environment to say. An `s3://` checkpoint is kept there too.
+ */
 export interface S3Server {
   endpoint: string | undefined;
   region: string | undefined;
+  /** `--profile`, for an `s3://` checkpoint. */
+  profile?: string | undefined;
 }
-
-interface StoredResume {
-  zipstream: typeof FORMAT;
-  version: typeof VERSION;
-  target: string;
-  endpoint?: string;
-  region?: string;
-  archive: ArchiveIdentity;
-  encryption?: RecordedEncryption;
-  upload: UploadCheckpoint;
-}
-
-/** What `--abort-resume` needs of FILE: the upload, and the server it is on. */
-export type RecordedUpload = Pick<
-  StoredResume,
-  "upload" | "endpoint" | "region"
->;
 
 /** One run's side of `--resume FILE`: what to resume from, and the writing of new checkpoints. */
 export class ResumeFile {
-  /** The path given to `--resume`. */
+  /** What was given to `--resume`: FILE or `s3://bucket/key`. */
   readonly path: string;
+  /** What the journal records: FILE's absolute path, or the URI. */
+  readonly recordedName: string;
   /** The upload to resume, or `undefined` when FILE did not exist. */
   readonly checkpoint: UploadCheckpoint | undefined;
   /**
@@ -106,10 +77,12 @@ export class ResumeFile {
   #target: string;
   #server: S3Server;
   #archive: ArchiveIdentity;
-  #entries: Deno.FsFile;
+  #store: CheckpointStore;
   /** Records of entries from this archive offset on are new to FILE.entries. */
   #appendFrom: number;
   #pending = "";
+  /** Whether a checkpoint naming parts was saved by this run. */
+  #savedParts = false;
 
   /** Use {@linkcode ResumeFile.open}. */
   constructor(
@@ -117,10 +90,11 @@ export class ResumeFile {
     recorded: { target: string; server: S3Server; archive: ArchiveIdentity },
     checkpoint: UploadCheckpoint | undefined,
     resumePoint: ArchiveResumePoint["archive"],
-    entries: Deno.FsFile,
+    store: CheckpointStore,
     encryption?: { recorded: RecordedEncryption; saltKey: Uint8Array },
   ) {
     this.path = path;
+    this.recordedName = store.recordedName;
     this.#encryption = encryption?.recorded;
     this.saltKey = encryption?.saltKey;
     this.#target = recorded.target;
@@ -128,7 +102,7 @@ export class ResumeFile {
     this.#archive = recorded.archive;
     this.checkpoint = checkpoint;
     this.resumePoint = resumePoint;
-    this.#entries = entries;
+    this.#store = store;
     this.#appendFrom = resumePoint.entries.at(-1)?.end ?? 0;
   }
 
@@ -151,7 +125,32 @@ export class ResumeFile {
     server: S3Server = { endpoint: undefined, region: undefined },
     password?: string,
   ): Promise<ResumeFile> {
-    const stored = await readStored(path);
+    const store = await openCheckpointStore(path, server);
+    try {
+      return await ResumeFile.#open(
+        store,
+        target,
+        archive,
+        partSize,
+        server,
+        password,
+      );
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
+  static async #open(
+    store: CheckpointStore,
+    target: string,
+    archive: ArchiveIdentity,
+    partSize: number | undefined,
+    server: S3Server,
+    password: string | undefined,
+  ): Promise<ResumeFile> {
+    const path = store.name;
+    const stored = await readStored(store);
     const differences = stored === undefined
       ? []
       : describeDifferences(stored, target, archive, partSize);
@@ -170,14 +169,18 @@ export class ResumeFile {
     );
     const resumePoint = stored === undefined
       ? { offset: 0, entries: [] }
-      : resumePointOf(stored.upload, await readRecords(`${path}.entries`))
+      : resumePointOf(stored.upload, parseRecords(await store.readRecords()))
         .archive;
+    await store.startRecords(
+      resumePoint.entries.map((record) => `${encodeWrittenEntry(record)}\n`)
+        .join(""),
+    );
     return new ResumeFile(
       path,
       { target, server, archive },
       stored?.upload,
       resumePoint,
-      await openEntries(path, resumePoint.entries),
+      store,
       encryption,
     );
   }
@@ -197,7 +200,6 @@ export class ResumeFile {
   async save(checkpoint: UploadCheckpoint): Promise<void> {
     try {
       this.#flush();
-      await this.#entries.syncData();
       const { endpoint, region } = this.#server;
       const stored: StoredResume = {
         zipstream: FORMAT,
@@ -211,12 +213,13 @@ export class ResumeFile {
           : { encryption: this.#encryption }),
         upload: checkpoint,
       };
-      const temporary = `${this.path}.tmp`;
-      await Deno.writeTextFile(temporary, `${JSON.stringify(stored)}\n`);
-      using file = await Deno.open(temporary, { write: true });
-      await file.syncData();
-      await Deno.rename(temporary, this.path);
+      // The first part is worth saving at once: a store holding saves back
+      // would otherwise keep a checkpoint of none for a while.
+      const first = checkpoint.parts.length > 0 && !this.#savedParts;
+      this.#savedParts ||= checkpoint.parts.length > 0;
+      await this.#store.save(stored, first);
     } catch (error) {
+      if (error instanceof CliError) throw error;
       throw new CliError(
         `Cannot write the checkpoint ${this.path}: ${reason(error)}`,
         { cause: error },
@@ -229,14 +232,21 @@ export class ResumeFile {
    * purpose. Resolves to why FILE is still there, or `undefined` when it is gone.
    */
   async remove(): Promise<string | undefined> {
-    this.close();
-    const left = await Deno.remove(this.path).then(
-      () => undefined,
-      (error) =>
-        error instanceof Deno.errors.NotFound ? undefined : reason(error),
-    );
-    await Deno.remove(`${this.path}.entries`).catch(() => {});
-    return left;
+    this.#flushQuietly();
+    return await this.#store.remove();
+  }
+
+  /**
+   * After a paused run: makes the checkpoint a store held back, and stops.
+   *
+   * @throws {CliError} It could not be saved; an older one may be.
+   */
+  async keep(): Promise<void> {
+    try {
+      await this.#store.flush();
+    } finally {
+      this.close();
+    }
   }
 
   /**
@@ -246,9 +256,16 @@ export class ResumeFile {
    * when the upload was aborted as without `--resume`.
    */
   async afterFailure(error: unknown): Promise<string | undefined> {
-    this.close();
     if (uploadKept(error)) {
-      return `kept the upload for --resume ${this.path}: run the same command again to resume it, or discard it with zipstream --abort-resume ${this.path}`;
+      const unsaved = await this.#store.flush().then(
+        () => "",
+        (cause) =>
+          `; its newest checkpoint could not be saved (${
+            reason(cause)
+          }), so the parts after the one saved will be sent again`,
+      );
+      this.close();
+      return `kept the upload for --resume ${this.path}: run the same command again to resume it, or discard it with zipstream --abort-resume ${this.path}${unsaved}`;
     }
     const left = await this.remove();
     if (left !== undefined) {
@@ -258,21 +275,23 @@ export class ResumeFile {
   }
 
   #flush(): void {
-    const bytes = new TextEncoder().encode(this.#pending);
+    const pending = this.#pending;
     this.#pending = "";
-    for (let written = 0; written < bytes.length;) {
-      written += this.#entries.writeSync(bytes.subarray(written));
+    this.#store.appendRecords(pending);
+  }
+
+  #flushQuietly(): void {
+    try {
+      this.#flush();
+    } catch {
+      // The disk failed: the records only save reading.
     }
   }
 
   /** Stops writing FILE.entries, as a run that keeps its upload does. */
   close(): void {
-    try {
-      this.#flush();
-      this.#entries.close();
-    } catch {
-      // Already closed, or the disk failed: the records only save reading.
-    }
+    this.#flushQuietly();
+    this.#store.close();
   }
 }
 
@@ -284,101 +303,11 @@ function uploadKept(error: unknown): boolean {
   return upload?.uploadKept ?? false;
 }
 
-/** The upload recorded in FILE and its server, for `--abort-resume`. */
-export async function readRecordedUpload(
-  path: string,
-): Promise<RecordedUpload> {
-  const stored = await readStored(path);
-  if (stored === undefined) {
-    throw new CliError(
-      `Cannot abort the upload recorded in ${path}: the file does not exist`,
-    );
-  }
-  return stored;
-}
-
-async function readStored(path: string): Promise<StoredResume | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new CliError(`Cannot read ${path}: ${reason(error)}`, {
-      cause: error,
-    });
-  }
-  try {
-    const value = JSON.parse(text) as Partial<StoredResume>;
-    if (
-      value.zipstream !== FORMAT || value.version !== VERSION ||
-      typeof value.target !== "string" || typeof value.archive !== "object" ||
-      value.archive === null || !optionalString(value.endpoint) ||
-      !optionalString(value.region) || !isRecordedEncryption(value.encryption)
-    ) {
-      throw new TypeError(
-        `expected a zipstream resume file of version ${VERSION}`,
-      );
-    }
-    parseUploadCheckpoint(value.upload);
-    return value as StoredResume;
-  } catch (error) {
-    throw new CliError(
-      `Cannot resume from ${path}: it is not a checkpoint zipstream wrote (${
-        reason(error)
-      }); give another --resume FILE, or delete it to start over`,
-      { cause: error },
-    );
-  }
-}
-
-function describeDifferences(
-  stored: StoredResume,
-  target: string,
-  archive: ArchiveIdentity,
-  partSize: number | undefined,
-): string[] {
-  const differences: string[] = [];
-  if (stored.target !== target) {
-    differences.push(`target ${stored.target}, now ${target}`);
-  }
-  const before = stored.archive;
-  if (before.entries !== archive.entries) {
-    differences.push(`${before.entries} entries, now ${archive.entries}`);
-  } else if (before.inputs !== archive.inputs) {
-    differences.push("the inputs' names, sizes, times or modes changed");
-  }
-  if (
-    before.compression !== archive.compression || before.level !== archive.level
-  ) {
-    differences.push(
-      `${before.compression} at level ${before.level}, now ${archive.compression} at level ${archive.level}`,
-    );
-  }
-  if (before.comment !== archive.comment) {
-    differences.push("another --comment");
-  }
-  if (partSize !== undefined && partSize !== stored.upload.partSize) {
-    differences.push(
-      `--part-size ${stored.upload.partSize}, now ${partSize}`,
-    );
-  }
-  return differences;
-}
-
 /**
- * Reads FILE.entries up to its first unreadable line: a line cut short by a
+ * The records up to the first unreadable line: a line cut short by a
  * crash ends what can be trusted.
  */
-async function readRecords(path: string): Promise<WrittenEntry[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw new CliError(`Cannot read ${path}: ${reason(error)}`, {
-      cause: error,
-    });
-  }
+function parseRecords(text: string): WrittenEntry[] {
   const records: WrittenEntry[] = [];
   for (const line of text.split("\n")) {
     try {
@@ -388,29 +317,4 @@ async function readRecords(path: string): Promise<WrittenEntry[]> {
     }
   }
   return records;
-}
-
-/** Starts FILE.entries over with the records the resumed archive keeps. */
-async function openEntries(
-  path: string,
-  kept: readonly WrittenEntry[],
-): Promise<Deno.FsFile> {
-  const entriesPath = `${path}.entries`;
-  try {
-    const temporary = `${entriesPath}.tmp`;
-    await Deno.writeTextFile(
-      temporary,
-      kept.map((record) => `${encodeWrittenEntry(record)}\n`).join(""),
-    );
-    await Deno.rename(temporary, entriesPath);
-    return await Deno.open(entriesPath, { append: true });
-  } catch (error) {
-    throw new CliError(`Cannot write ${entriesPath}: ${reason(error)}`, {
-      cause: error,
-    });
-  }
-}
-
-function optionalString(value: unknown): boolean {
-  return value === undefined || typeof value === "string";
 }

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { resolve, sep as SEP } from "node:path";
 import { UsageError } from "./_cli_error.ts";
 import type { ArchiveItem } from "./_entries.ts";
+import { isS3Uri, parseS3Uri, type S3Uri } from "./_s3_uri.ts";
 
 /** The identity of the inputs: what the walk and listings found, in archive order. */
 export function fingerprintInputs(items: readonly ArchiveItem[]): string {
@@ -41,23 +42,40 @@ function timeOf(time: Date | number | undefined): number | null {
 }
 
 /**
- * Refuses a checkpoint FILE inside the paths being archived: the archive
- * would take in FILE itself, and every checkpoint would change the inputs.
+ * Refuses a checkpoint inside the paths being archived: the archive would
+ * take in the checkpoint itself, and every save would change the inputs.
+ * A FILE is checked against local paths, an `s3://` checkpoint (and its
+ * records beside it) against `s3://` ones.
  *
- * @throws {UsageError} FILE lies in or is one of `inputs`.
+ * @throws {UsageError} The checkpoint lies in or is one of `inputs`.
  */
 export function checkOutsideInputs(
   path: string,
   inputs: readonly string[],
 ): void {
-  const file = resolve(path);
+  const inS3 = isS3Uri(path);
+  const file = inS3 ? path : resolve(path);
   for (const input of inputs) {
-    if (input === "-" || /^s3:\/\//i.test(input)) continue;
-    const archived = resolve(input);
-    if (file === archived || file.startsWith(`${archived}${SEP}`)) {
+    if (input === "-" || isS3Uri(input) !== inS3) continue;
+    const inside = inS3
+      ? isUnder(parseS3Uri(path), parseS3Uri(input))
+      : file === resolve(input) || file.startsWith(`${resolve(input)}${SEP}`);
+    if (inside) {
       throw new UsageError(
-        `Cannot keep the checkpoint ${path} inside ${input}, which is being archived: give a --resume FILE outside the paths`,
+        `Cannot keep the checkpoint ${path} inside ${input}, which is being archived: give a --resume ${
+          inS3 ? "s3://bucket/key" : "FILE"
+        } outside the paths`,
       );
     }
   }
+}
+
+/** Whether the checkpoint's objects (KEY, KEY.entries/…) fall in an archived S3 path. */
+function isUnder(checkpoint: S3Uri, input: S3Uri): boolean {
+  if (checkpoint.bucket !== input.bucket) return false;
+  // s3://b/logs is the object logs or else the folder logs/; s3://b/logs/ the folder.
+  const folder = input.key === "" || input.key.endsWith("/")
+    ? input.key
+    : `${input.key}/`;
+  return checkpoint.key === input.key || checkpoint.key.startsWith(folder);
 }

@@ -91,7 +91,7 @@ export type PausedObject = Pick<
  * the journal from before its first part until it is completed or the
  * server confirmed it gone; a failure leaves the record when the upload is
  * still pending, for `zipstream cleanup`. At the `deadline` the upload is
- * kept with its record, and the checkpoint is saved for the next run.
+ * kept with its record, its checkpoint given to `resume.save`.
  *
  * @throws {OutputFailure} The upload failed; its `leftover` is what the
  * library verified: nothing stored, or the upload ID still pending.
@@ -186,7 +186,6 @@ export async function writeToS3(
   if (result.outcome === "paused") {
     // Kept for --resume: the record stays, and a sweep leaves it pending.
     entry?.release();
-    await savePaused(result, options, entry !== undefined);
     const { outcome, uploadId, checkpoint, bytesUploaded, parts } = result;
     return { outcome, uploadId, checkpoint, bytesUploaded, parts };
   }
@@ -200,31 +199,6 @@ export async function writeToS3(
     etag: result.etag,
     completedEarlier: result.completedEarlier,
   };
-}
-
-/**
- * Saves the paused upload's checkpoint once more, whole: a checkpoint kept
- * in S3 is saved only now and then while parts are sent.
- *
- * @throws {OutputFailure} It could not be saved; the upload is pending.
- */
-async function savePaused(
-  paused: PausedUpload,
-  options: S3SinkOptions,
-  recorded: boolean,
-): Promise<void> {
-  try {
-    await options.resume?.save(paused.checkpoint);
-  } catch (error) {
-    const leftover: Leftover = {
-      kind: "upload-pending",
-      target: `s3://${options.bucket}/${options.key}`,
-      uploadId: paused.uploadId,
-      resumeFile: undefined,
-      recorded,
-    };
-    throw new OutputFailure(leftover, error);
-  }
 }
 
 /** What the failed upload left, as the library verified it. */

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { resolve } from "node:path";
 import { zip } from "../zip/mod.ts";
 import type { WrittenEntry } from "../zip/written_entry.ts";
 import type { ZipOptions } from "../zip/zip_options.ts";
@@ -29,7 +28,7 @@ import {
   formatSummary,
   formatUnverified,
 } from "./_summary.ts";
-import { describeTarget } from "./_target.ts";
+import { describeTarget, type Leftover, OutputFailure } from "./_target.ts";
 import { formatAdding } from "./_verbose.ts";
 
 /** What became of `--resume`'s checkpoint after a failed run, for the report. */
@@ -91,7 +90,7 @@ export async function streamBuild(
       inputs: fingerprintInputs(items),
     },
     plan.partSize,
-    { endpoint: plan.endpoint, region: plan.region },
+    { endpoint: plan.endpoint, region: plan.region, profile: plan.profile },
     password,
   );
   const progress = archiveProgress({
@@ -159,7 +158,7 @@ export async function streamBuild(
           ...(resume === undefined ? {} : {
             resume: {
               path: resume.path,
-              absolutePath: resolve(resume.path),
+              absolutePath: resume.recordedName,
               checkpoint: resume.checkpoint,
               bodyOffset: resume.resumePoint.offset,
               save: (checkpoint) => resume.save(checkpoint),
@@ -194,8 +193,7 @@ export async function streamBuild(
         });
         break;
     }
-    if (object?.outcome === "paused") resume?.close();
-    else await resume?.remove();
+    if (object?.outcome !== "paused") await resume?.remove();
   } catch (error) {
     const note = await resume?.afterFailure(error);
     const leftover = leftoverOf(error);
@@ -214,6 +212,8 @@ export async function streamBuild(
     );
   }
   if (object?.outcome === "paused") {
+    // Outside the failure path above, which would drop the checkpoint.
+    await keep(resume!, object, where);
     // Printed even with --quiet: the archive is not there yet.
     writeLine(formatPaused({
       bytesStored: object.bytesUploaded,
@@ -247,4 +247,30 @@ export async function streamBuild(
     if (skipped > 0) writeLine(formatSkipped(skipped));
   }
   return "done";
+}
+
+/**
+ * Makes the paused upload's newest checkpoint, which a store may have held
+ * back, and stops writing it.
+ *
+ * @throws {OutputFailure} It could not be saved: the upload is pending, and
+ * the checkpoint saved before it resumes it, sending the later parts again.
+ */
+async function keep(
+  resume: ResumeFile,
+  paused: PausedObject,
+  target: string,
+): Promise<void> {
+  try {
+    await resume.keep();
+  } catch (error) {
+    const leftover: Leftover = {
+      kind: "upload-pending",
+      target,
+      uploadId: paused.uploadId,
+      resumeFile: resume.path,
+      recorded: true,
+    };
+    throw new OutputFailure(leftover, error);
+  }
 }

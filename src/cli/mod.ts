@@ -34,7 +34,6 @@ import { reportFailure } from "./_failure_report.ts";
 import { Journal, journalDirectory } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
 import { S3Sources } from "./_s3_source.ts";
-import { readRecordedUpload } from "./_resume_file.ts";
 import { checkOutsideInputs } from "./_resume_inputs.ts";
 import { readNames } from "./_names_stdin.ts";
 import { readPassword } from "./_password.ts";
@@ -108,7 +107,12 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (plan.abortResume !== undefined) {
-    return await abortResume(plan.abortResume, plan);
+    const { runAbortResume } = await import("./_abort_resume.ts");
+    return await runAbortResume(
+      plan.abortResume,
+      plan,
+      plan.progress === "none",
+    );
   }
   // Counted from the start: the walk and listings take of the budget too.
   const deadline = plan.maxTime === undefined
@@ -138,23 +142,6 @@ function openJournal(): Journal | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `--abort-resume FILE`, then the journal's record of the upload FILE recorded. */
-async function abortResume(path: string, plan: CliPlan): Promise<number> {
-  const { runAbortResume } = await import("./_abort_resume.ts");
-  // Read first: a successful abort removes FILE.
-  const recorded = await readRecordedUpload(path).catch(() => undefined);
-  const code = await runAbortResume(
-    path,
-    { endpoint: plan.endpoint, region: plan.region, profile: plan.profile },
-    plan.progress === "none",
-  );
-  if (code === 0 && recorded !== undefined) {
-    await new Journal(journalDirectory()).forget(recorded.upload)
-      .catch(() => {});
-  }
-  return code;
 }
 
 /** What a run is given besides its options. */

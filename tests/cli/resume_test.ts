@@ -631,7 +631,7 @@ Deno.test("zipstream refuses --resume for a file target, --abort-resume with pat
     assert.equal(withPaths.code, 2);
     assert.match(
       withPaths.stderr,
-      /^zipstream: Option --abort-resume FILE takes no paths, -o or --resume: it only aborts the upload FILE records\n/,
+      /^zipstream: Option --abort-resume FILE takes no paths, -o, --resume or --max-time: it only aborts the upload FILE records\n/,
     );
     const missing = await runCli(["--abort-resume", "a.resume"], {
       cwd: dir,
