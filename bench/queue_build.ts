@@ -6,8 +6,12 @@
  * `--workers 0`) on the local Redis. Reports wall times and their ratios,
  * and each worker's throughput for the paper model in bench/README.md.
  *
+ * The logs are read from S3 (`--from s3`), from local files at the same path
+ * for every process (`--from local`: the S3 server, which shares this
+ * machine's cores, then only takes the archive's writes), or both in turn.
+ *
  *     TMPDIR=/var/tmp bash scripts/with_s3_server.sh deno run -A bench/queue_build.ts \
- *       [--objects 64] [--object-mib 32] [--segment-mib 128]
+ *       [--objects 64] [--object-mib 32] [--segment-mib 128] [--from both|s3|local]
  *
  * @module
  */
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     objects: { type: "string", default: "64" },
     "object-mib": { type: "string", default: "32" },
     "segment-mib": { type: "string", default: "128" },
+    from: { type: "string", default: "both" },
   },
 });
 const count = Number(values.objects);
@@ -97,22 +102,14 @@ async function sizeOf(key: string): Promise<number> {
   return head.ContentLength ?? 0;
 }
 
-const workers: Deno.ChildProcess[] = [];
-try {
-  const body = logs(objectSize);
-  await putObjects(
-    client,
-    bucket,
-    count,
-    (index) => `logs/${String(index).padStart(4, "0")}.log`,
-    () => body,
-  );
+/** The three builds of the logs at `source`, and their report. */
+async function compare(source: string, label: string): Promise<void> {
   const common = ["--endpoint", endpoint, "--no-copy", "--no-progress"];
-  const source = `s3://${bucket}/logs/`;
+  const name = (build: string) => `s3://${bucket}/${label}-${build}.zip`;
   const oneThread = await timed([
     source,
     "-o",
-    `s3://${bucket}/one-thread.zip`,
+    name("one-thread"),
     "--workers",
     "0",
     ...common,
@@ -120,9 +117,68 @@ try {
   const oneProcess = await timed([
     source,
     "-o",
-    `s3://${bucket}/one-process.zip`,
+    name("one-process"),
     ...common,
   ]);
+  const queued = await timed([
+    "--queue",
+    queue!,
+    "--segment-size",
+    `${values["segment-mib"]}MiB`,
+    source,
+    "-o",
+    name("queued"),
+    "--endpoint",
+    endpoint,
+  ]);
+  const sizes = await Promise.all(
+    ["one-thread", "one-process", "queued"].map((build) =>
+      sizeOf(`${label}-${build}.zip`)
+    ),
+  );
+  const input = count * objectSize;
+  console.log(
+    `\nFrom ${label}: ${count} logs of ${values["object-mib"]} MiB (${
+      (input / 2 ** 30).toFixed(2)
+    } GiB), deflate level 6; archives of ${sizes.join(", ")} bytes`,
+  );
+  console.log("| build | wall | input MiB/s | speed-up |");
+  console.log("|---|---|---|---|");
+  for (
+    const [build, result] of [
+      ["one process, deflating in its own thread (--workers 0)", oneThread],
+      ["one process, default deflate threads", oneProcess],
+      ["--queue, 2 zipstream worker processes (--workers 0 each)", queued],
+    ] as const
+  ) {
+    console.log(
+      `| ${build} | ${result.seconds.toFixed(1)} s | ${
+        (input / MIB / result.seconds).toFixed(1)
+      } | ${(oneThread.seconds / result.seconds).toFixed(2)}× |`,
+    );
+  }
+  console.log(`queued summary: ${queued.line}`);
+}
+
+const from = values.from;
+if (!["both", "s3", "local"].includes(from)) {
+  throw new Error(`--from ${from}: expected both, s3 or local`);
+}
+const workers: Deno.ChildProcess[] = [];
+const localDir = await Deno.makeTempDir({ prefix: "zipstream-queue-bench-" });
+try {
+  const body = logs(objectSize);
+  const logName = (index: number) =>
+    `logs/${String(index).padStart(4, "0")}.log`;
+  if (from !== "local") {
+    await putObjects(client, bucket, count, logName, () => body);
+  }
+  if (from !== "s3") {
+    await Deno.mkdir(`${localDir}/logs`);
+    for (let index = 0; index < count; index++) {
+      await Deno.writeFile(`${localDir}/${logName(index)}`, body);
+    }
+  }
   for (let i = 0; i < 2; i++) {
     workers.push(run([
       "worker",
@@ -137,47 +193,14 @@ try {
   }
   // The workers are up once they have connected: 3 s is plenty.
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  const queued = await timed([
-    "--queue",
-    queue,
-    "--segment-size",
-    `${values["segment-mib"]}MiB`,
-    source,
-    "-o",
-    `s3://${bucket}/queued.zip`,
-    "--endpoint",
-    endpoint,
-  ]);
-  const sizes = await Promise.all(
-    ["one-thread.zip", "one-process.zip", "queued.zip"].map(sizeOf),
-  );
-  const input = count * objectSize;
-  console.log(
-    `${count} logs of ${values["object-mib"]} MiB (${
-      (input / 2 ** 30).toFixed(2)
-    } GiB), deflate level 6; archives of ${sizes.join(", ")} bytes`,
-  );
-  console.log("| build | wall | input MiB/s | speed-up |");
-  console.log("|---|---|---|---|");
-  for (
-    const [name, result] of [
-      ["one process, deflating in its own thread (--workers 0)", oneThread],
-      ["one process, default deflate threads", oneProcess],
-      ["--queue, 2 zipstream worker processes (--workers 0 each)", queued],
-    ] as const
-  ) {
-    console.log(
-      `| ${name} | ${result.seconds.toFixed(1)} s | ${
-        (input / MIB / result.seconds).toFixed(1)
-      } | ${(oneThread.seconds / result.seconds).toFixed(2)}× |`,
-    );
-  }
-  console.log(`queued summary: ${queued.line}`);
+  if (from !== "local") await compare(`s3://${bucket}/logs/`, "s3");
+  if (from !== "s3") await compare(`${localDir}/logs`, "local");
 } finally {
   for (const worker of workers) {
     worker.kill("SIGTERM");
     await worker.status;
   }
+  await Deno.remove(localDir, { recursive: true });
   await deleteBucket(bucket);
   client.destroy();
 }
