@@ -250,13 +250,15 @@ export class ResumeFile {
   }
 
   /**
-   * After a failed upload: keeps FILE when the upload it records was kept,
-   * removes it (and FILE.entries) when there is nothing left to resume.
-   * Returns what happened, for the line after the error, or `undefined`
-   * when the upload was aborted as without `--resume`.
+   * After a failed upload: keeps FILE while the upload it records may
+   * still exist (kept on purpose, its abort unconfirmed, or the run failed
+   * before the upload was touched), removes it (and FILE.entries) once the
+   * server confirmed the upload gone or there never was one. Returns what
+   * happened, for the line after the error, or `undefined` when the upload
+   * was aborted as without `--resume`.
    */
   async afterFailure(error: unknown): Promise<string | undefined> {
-    if (uploadKept(error)) {
+    if (this.#mayStillResume(error)) {
       const unsaved = await this.#store.flush().then(
         () => "",
         (cause) =>
@@ -265,13 +267,28 @@ export class ResumeFile {
           }), so the parts after the one saved will be sent again`,
       );
       this.close();
-      return `kept the upload for --resume ${this.path}: run the same command again to resume it, or discard it with zipstream --abort-resume ${this.path}${unsaved}`;
+      const how =
+        `run the same command again to resume it, or discard it with zipstream --abort-resume ${this.path}${unsaved}`;
+      return uploadKept(error)
+        ? `kept the upload for --resume ${this.path}: ${how}`
+        : `kept ${this.path}, as its upload may still exist: ${how}`;
     }
     const left = await this.remove();
     if (left !== undefined) {
       return `could not remove ${this.path} (${left}): delete it`;
     }
     return this.checkpoint === undefined ? undefined : `removed ${this.path}`;
+  }
+
+  /**
+   * Whether the upload FILE records may still be there to resume. Without
+   * an upload's error, the run failed before the upload was touched (no
+   * credentials, say): as it stands, it is the checkpoint's upload.
+   */
+  #mayStillResume(error: unknown): boolean {
+    const upload = uploadErrorOf(error);
+    if (upload === undefined) return this.checkpoint !== undefined;
+    return upload.uploadKept || upload.outcome !== "nothing-left";
   }
 
   #flush(): void {
@@ -295,14 +312,6 @@ export class ResumeFile {
   }
 }
 
-/** Whether the error is an upload's, saying the multipart upload was kept. */
-function uploadKept(error: unknown): boolean {
-  const upload = causeChain(error).find((cause): cause is S3UploadError =>
-    cause instanceof S3UploadError
-  );
-  return upload?.uploadKept ?? false;
-}
-
 /**
  * The records up to the first unreadable line: a line cut short by a
  * crash ends what can be trusted.
@@ -317,4 +326,15 @@ function parseRecords(text: string): WrittenEntry[] {
     }
   }
   return records;
+}
+
+function uploadErrorOf(error: unknown): S3UploadError | undefined {
+  return causeChain(error).find((cause): cause is S3UploadError =>
+    cause instanceof S3UploadError
+  );
+}
+
+/** Whether the error is an upload's, saying the multipart upload was kept. */
+function uploadKept(error: unknown): boolean {
+  return uploadErrorOf(error)?.uploadKept ?? false;
 }

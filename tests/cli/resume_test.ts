@@ -15,6 +15,7 @@ import {
   uploadToS3,
 } from "../../src/s3/mod.ts";
 import { decodeWrittenEntry } from "../../src/zip/mod.ts";
+import { pseudoRandomBytes } from "../_pseudo_random.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import {
   FaultProxy,
@@ -53,13 +54,11 @@ const FILES = 8;
 function tree(): TreeNode[] {
   const nodes: TreeNode[] = [{ kind: "dir", path: "data" }];
   for (let i = 0; i < FILES; i++) {
-    const bytes = new Uint8Array(FILE_SIZE);
-    let state = i + 1;
-    for (let j = 0; j < bytes.length; j++) {
-      state = (state * 1_103_515_245 + 12_345) >>> 0;
-      bytes[j] = state >>> 24;
-    }
-    nodes.push({ kind: "file", path: `data/file-${i}.bin`, data: bytes });
+    nodes.push({
+      kind: "file",
+      path: `data/file-${i}.bin`,
+      data: pseudoRandomBytes(FILE_SIZE, i + 1),
+    });
   }
   return nodes;
 }
@@ -834,6 +833,52 @@ Deno.test("zipstream --resume refuses a checkpoint written with another -n list 
         await pendingUploads(client, bucket, "suffixes.zip"),
         [],
       );
+      await assertCheckpointRemoved(`${dir}/up.resume`);
+    });
+  });
+});
+
+Deno.test("zipstream --resume keeps FILE when a resumed run fails before it reaches the upload (no credentials), and the next run resumes it", async () => {
+  const endpoint = s3Endpoint();
+  await withBucket(async (client, bucket) => {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, tree());
+      const args = zipArgs(bucket, "kept.zip", endpoint, "up.resume");
+      const paused = await runCli([...args, "--max-time", "0.001"], {
+        cwd: dir,
+        env: cliEnv(dir),
+      });
+      assert.equal(paused.code, 75, paused.stderr);
+      const [uploadId] = await pendingUploads(client, bucket, "kept.zip");
+      assert.ok(uploadId !== undefined);
+      const noKeys = await runCli(args, {
+        cwd: dir,
+        env: {
+          ...cliEnv(dir),
+          // The SDK takes empty variables for absent ones.
+          AWS_ACCESS_KEY_ID: "",
+          AWS_SECRET_ACCESS_KEY: "",
+          AWS_SHARED_CREDENTIALS_FILE: `${dir}/no-credentials`,
+          AWS_CONFIG_FILE: `${dir}/no-config`,
+          AWS_EC2_METADATA_DISABLED: "true",
+        },
+      });
+      assert.equal(noKeys.code, 1);
+      assert.match(noKeys.stderr, /^zipstream: No AWS credentials for /m);
+      assert.match(
+        noKeys.stderr,
+        /^zipstream: kept up\.resume, as its upload may still exist: run the same command again to resume it, or discard it with zipstream --abort-resume up\.resume$/m,
+      );
+      assert.equal(
+        (await readCheckpoint(`${dir}/up.resume`))?.upload.uploadId,
+        uploadId,
+      );
+      assert.deepEqual(await pendingUploads(client, bucket, "kept.zip"), [
+        uploadId,
+      ]);
+      const resumed = await runCli(args, { cwd: dir, env: cliEnv(dir) });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.deepEqual(await pendingUploads(client, bucket, "kept.zip"), []);
       await assertCheckpointRemoved(`${dir}/up.resume`);
     });
   });

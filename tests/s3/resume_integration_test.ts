@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { pseudoRandomBytes } from "../_pseudo_random.ts";
 import { AbortMultipartUploadCommand } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { type WrittenEntry, zip, type ZipEntry } from "../../mod.ts";
@@ -24,13 +25,7 @@ const ENTRY_COUNT = 9;
 const FIXED_TIME = Date.UTC(2026, 0, 1);
 
 function contentOf(index: number): Uint8Array {
-  const bytes = new Uint8Array(ENTRY_SIZE);
-  let state = index + 1;
-  for (let i = 0; i < bytes.length; i++) {
-    state = (state * 1_103_515_245 + 12_345) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
+  return pseudoRandomBytes(ENTRY_SIZE, index + 1);
 }
 
 /** Stored entries of known size; `reads` counts the bytes taken from each source. */
