@@ -13,16 +13,15 @@
  * @module
  */
 
-import { messageOf } from "../_errors.ts";
 import { TaskYield } from "./_task_yield.ts";
 import type { DeflatePool, JobOutput } from "./_deflate_pool.ts";
 import { INPUT_BLOCK_SIZE } from "./_deflater.ts";
-import { cannotAdd } from "./_describe.ts";
+import { HeldEntry } from "./_held_entry.ts";
 import type { PullSource } from "./_pull_source.ts";
 import type { EntryDefaults, ResolvedEntry } from "./_resolved_entry.ts";
 import { ResolvedEntries } from "./_resolved_entries.ts";
 import type { ZipEntry } from "./zip_entry.ts";
-import { EntrySealer } from "./_entry_sealer.ts";
+import type { EntrySealer } from "./_entry_sealer.ts";
 import type { EntrySalts } from "./_entry_salts.ts";
 
 /**
@@ -37,8 +36,6 @@ import type { EntrySalts } from "./_entry_salts.ts";
 export const LOOK_AHEAD_BYTES = 8 * 1024 * 1024;
 /** At most this many entries are held, however small: a million empty entries stay cheap. */
 export const LOOK_AHEAD_ENTRIES = 1024;
-/** What each entry held counts for on top of its data: the objects that describe it. */
-export const ENTRY_COST = 256;
 /**
  * Entries are sent to workers in batches of up to this much data, one
  * message for many small entries: a message each cost more than compressing
@@ -76,22 +73,6 @@ export interface AheadEntry {
   readonly sealer: Promise<EntrySealer> | undefined;
 }
 
-interface Item {
-  entry: ResolvedEntry;
-  /** Data given whole, to deflate; `undefined` for any other entry. */
-  data: Uint8Array | undefined;
-  /** Its deflate: not started, in a worker, or over (see `output`, `failure`). */
-  state: "waiting" | "sent" | "done";
-  output: Uint8Array | undefined;
-  failure: { error: unknown } | undefined;
-  /** Resolves once a worker has answered for it. */
-  settled: Promise<void>;
-  /** Bytes it counts for in the budget. */
-  cost: number;
-  sealer: Promise<EntrySealer> | undefined;
-}
-
-const SETTLED = Promise.resolve();
 const DONE = { kind: "done" } as const;
 const OPEN = { kind: "open" } as const;
 type SourceState = typeof OPEN | typeof DONE | { kind: "failed"; error: Error };
@@ -100,7 +81,7 @@ type SourceState = typeof OPEN | typeof DONE | { kind: "failed"; error: Error };
 export class EntryLookAhead {
   #entries: ResolvedEntries;
   #pool: DeflatePool;
-  #queue: Item[] = [];
+  #queue: HeldEntry[] = [];
   #source: SourceState = OPEN;
   #held = 0;
   /** Data of the queued entries still waiting to be compressed. */
@@ -182,38 +163,13 @@ export class EntryLookAhead {
     while (
       this.#source === OPEN && !this.#stopped && this.#wantsMore()
     ) {
-      const last = this.#queue.at(-1);
-      if (last !== undefined) this.#secure(last);
+      if (this.#copyBytes) this.#queue.at(-1)?.secure();
       const entry = await this.#pull();
       if (entry === undefined || this.#stopped) break;
-      const data = entry.body.kind === "bytes" &&
-          entry.compression === "deflate" && entry.body.bytes.length > 0
-        ? entry.body.bytes
-        : undefined;
-      const cost = ENTRY_COST +
-        (entry.body.kind === "bytes" ? entry.body.bytes.length : 0);
-      const sealer = entry.encryption === undefined
-        ? undefined
-        : EntrySealer.open(
-          entry.encryption,
-          this.#salts,
-          entry.index,
-          entry.nameBytes,
-        );
-      // Awaited when the writer reaches the entry; until then (or if the
-      // archive stops first) a failure must not count as unhandled.
-      sealer?.catch(() => {});
-      this.#queue.push({
-        sealer,
-        entry,
-        data,
-        state: data === undefined ? "done" : "waiting",
-        output: undefined,
-        failure: undefined,
-        settled: SETTLED,
-        cost,
-      });
-      this.#held += cost;
+      const item = new HeldEntry(entry, this.#salts);
+      this.#queue.push(item);
+      this.#held += item.cost;
+      const { data } = item;
       if (data === undefined) continue;
       this.#waitingBytes += data.length;
       this.#waitingCount++;
@@ -238,21 +194,6 @@ export class EntryLookAhead {
         (last.encryption !== undefined && length < SEALERS_AHEAD));
   }
 
-  /**
-   * Makes a held entry's data given whole its own before the next entry is
-   * pulled, when the caller's array could be refilled meanwhile.
-   */
-  #secure(item: Item): void {
-    const { body } = item.entry;
-    if (
-      !this.#copyBytes || body.kind !== "bytes" || body.fresh ||
-      body.bytes.length === 0
-    ) return;
-    const bytes = body.bytes.slice();
-    item.entry = { ...item.entry, body: { kind: "bytes", bytes, fresh: true } };
-    if (item.data !== undefined) item.data = bytes;
-  }
-
   /** The next entry of the source, resolved; `undefined` at its end or failure. */
   async #pull(): Promise<ResolvedEntry | undefined> {
     try {
@@ -271,7 +212,7 @@ export class EntryLookAhead {
    * it, one at a time, letting the workers' answers in between so that they
    * get more work as soon as they have room.
    */
-  async #deflateHead(head: Item): Promise<void> {
+  async #deflateHead(head: HeldEntry): Promise<void> {
     while (head.state === "sent") {
       const other = this.#nextWaiting();
       if (other === undefined) {
@@ -289,19 +230,11 @@ export class EntryLookAhead {
       // it out.
       if (this.#pool.starting) await this.#tasks.next();
     }
-    if (head.failure !== undefined) {
-      const { error } = head.failure;
-      throw new Error(
-        `${cannotAdd(head.entry.name)}: a deflate worker failed: ${
-          messageOf(error)
-        }`,
-        { cause: error },
-      );
-    }
+    head.throwIfFailed();
   }
 
   /** The first entry after the head still waiting, small enough to compress between answers. */
-  #nextWaiting(): Item | undefined {
+  #nextWaiting(): HeldEntry | undefined {
     for (let i = 1; i < this.#queue.length; i++) {
       const item = this.#queue[i]!;
       if (item.state === "waiting" && item.data!.length <= BATCH_BYTES) {
@@ -311,7 +244,7 @@ export class EntryLookAhead {
     return undefined;
   }
 
-  #compressHere(item: Item): void {
+  #compressHere(item: HeldEntry): void {
     this.#waiting(item);
     this.#finished(
       item,
@@ -320,19 +253,15 @@ export class EntryLookAhead {
   }
 
   /** Takes `item` out of the waiting count. */
-  #waiting(item: Item): void {
+  #waiting(item: HeldEntry): void {
     this.#waitingBytes -= item.data!.length;
     this.#waitingCount--;
   }
 
-  #finished(item: Item, output: Uint8Array): void {
-    item.state = "done";
-    item.output = output;
+  #finished(item: HeldEntry, output: Uint8Array): void {
+    item.finished(output);
     // Until it is written, unless the archive stopped meanwhile.
-    if (!this.#stopped) {
-      item.cost += output.length;
-      this.#held += output.length;
-    }
+    if (!this.#stopped) this.#held += output.length;
   }
 
   /**
@@ -344,7 +273,7 @@ export class EntryLookAhead {
     if (!this.#pool.running) return;
     let index = 1;
     while (index < this.#queue.length && this.#pool.hasRoom) {
-      const batch: Item[] = [];
+      const batch: HeldEntry[] = [];
       let bytes = 0;
       for (; index < this.#queue.length; index++) {
         const item = this.#queue[index]!;
@@ -360,7 +289,7 @@ export class EntryLookAhead {
     }
   }
 
-  #send(batch: Item[], bytes: number): void {
+  #send(batch: HeldEntry[], bytes: number): void {
     // A batch within a block reuses the buffers workers give back.
     const buffer = bytes <= INPUT_BLOCK_SIZE
       ? this.#pool.takeBuffer() ?? new Uint8Array(INPUT_BLOCK_SIZE)
@@ -381,21 +310,17 @@ export class EntryLookAhead {
       (done) => this.#received(batch, done),
       (error: unknown) => {
         this.#sentCount -= batch.length;
-        for (const item of batch) {
-          item.state = "done";
-          item.failure = { error };
-        }
+        for (const item of batch) item.failed(error);
       },
     );
     this.#sentCount += batch.length;
     for (const item of batch) {
       this.#waiting(item);
-      item.state = "sent";
-      item.settled = settled;
+      item.sent(settled);
     }
   }
 
-  #received(batch: readonly Item[], done: JobOutput): void {
+  #received(batch: readonly HeldEntry[], done: JobOutput): void {
     this.#sentCount -= batch.length;
     // The worker has room again: more work while this thread is elsewhere.
     if (!this.#stopped) this.#dispatch();

@@ -19,19 +19,12 @@ import {
 import { type Piece, PlannedArchive } from "./_planned_archive.ts";
 import { recordContinuation, unreadSource } from "./_plan_continuation.ts";
 import { type CrcJob, readCrcs } from "./_plan_crcs.ts";
-import { planSource } from "./_plan_source.ts";
-import {
-  entryFields,
-  epochMilliseconds,
-  type ResolvedEntry,
-  resolveEntry,
-} from "./_resolved_entry.ts";
+import { checkedMember, type Member } from "./_plan_member.ts";
+import { entryFields } from "./_resolved_entry.ts";
 import { resolveOptions } from "./_resolved_options.ts";
 import { describeValue } from "../_errors.ts";
 import { cannotAdd } from "./_describe.ts";
 import type { CrcCache, PlanEntry, PlanOptions } from "./plan_entry.ts";
-import type { RangedSource } from "./ranged_source.ts";
-import type { ZipEntry } from "./zip_entry.ts";
 import type { PlannedEntry, ZipPlan } from "./zip_plan.ts";
 
 const DEFAULT_CRC_READ_CONCURRENCY = 4;
@@ -39,18 +32,6 @@ const DEFAULT_CRC_RANGE_SIZE = 16 * 1024 * 1024;
 /** Tells this layout's ETags from any later one's. */
 const ETAG_PREFIX = "zs1-";
 const ETAG_HEX_DIGITS = 32;
-/** Stands for a ranged source's data where `resolveEntry` wants data. */
-const NOT_READ: Iterable<Uint8Array> = [];
-
-/** An entry checked, with its source and (once known) its CRC. */
-interface Member {
-  readonly entry: ResolvedEntry;
-  /** The entry as `zip()` is given it (data given whole kept, other data left out). */
-  readonly given: ZipEntry;
-  readonly source: RangedSource;
-  readonly lastModified: number;
-  crc32: number | undefined;
-}
 
 /**
  * Lays out a stored archive whose every byte is known before any is sent,
@@ -220,97 +201,6 @@ export async function planZip(
   return plan;
 }
 
-function checkedMember(
-  entry: PlanEntry,
-  defaults: Parameters<typeof resolveEntry>[1],
-  position: number,
-): Member {
-  if (typeof entry !== "object" || entry === null) {
-    // resolveEntry words the refusal.
-    resolveEntry(entry, defaults, position);
-  }
-  const { data, compression, level } = entry as PlanEntry & {
-    compression?: unknown;
-    level?: unknown;
-  };
-  const name = typeof entry.name === "string" ? entry.name : "";
-  if (compression !== undefined && compression !== "store") {
-    throw new TypeError(
-      `${
-        cannotAdd(name)
-      }: a planned archive stores every entry, since the size of compressed data is unknown until it is written, but compression ${
-        describeValue(compression)
-      } was asked for`,
-    );
-  }
-  if (level !== undefined) {
-    throw new TypeError(
-      `${cannotAdd(name)}: a planned archive stores every entry, so level ${
-        describeValue(level)
-      } has no use`,
-    );
-  }
-  if ((entry as { password?: unknown }).password !== undefined) {
-    throw new TypeError(
-      `${
-        cannotAdd(name)
-      }: a planned archive cannot be encrypted yet; expected no password but received one`,
-    );
-  }
-  const given = planSource(name, data);
-  const zipEntry: ZipEntry = {
-    ...entry,
-    data: given.kind === "whole" ? given.bytes : undefined,
-    size: entry.size ??
-      (given.kind === "ranged" ? given.source.size : undefined),
-    compression: "store",
-  };
-  const resolved = resolveEntry(
-    { ...zipEntry, data: zipEntry.data ?? NOT_READ },
-    defaults,
-    position,
-  );
-  if (resolved.size !== given.source.size) {
-    throw new RangeError(
-      `${
-        cannotAdd(resolved.name)
-      }: declared size ${resolved.size} but its source holds ${given.source.size} bytes`,
-    );
-  }
-  if (resolved.isDirectory && given.source.size !== 0) {
-    throw new TypeError(
-      `${
-        cannotAdd(resolved.name)
-      }: a directory cannot have data, but ${given.source.size} bytes were given`,
-    );
-  }
-  const sourceCrc = given.source.crc32;
-  if (sourceCrc !== undefined) {
-    resolveEntry({ name: resolved.name, crc32: sourceCrc }, defaults, position);
-  }
-  if (
-    resolved.crc32 !== undefined && sourceCrc !== undefined &&
-    resolved.crc32 !== sourceCrc
-  ) {
-    throw new RangeError(
-      `${cannotAdd(resolved.name)}: declared crc32 ${
-        hex(resolved.crc32)
-      } but its source's checksum says ${hex(sourceCrc)}`,
-    );
-  }
-  return {
-    entry: resolved,
-    given: zipEntry,
-    source: given.source,
-    lastModified: epochMilliseconds(
-      resolved.name,
-      entry.lastModified ?? defaults.lastModified,
-    ),
-    crc32: resolved.crc32 ?? sourceCrc ??
-      (given.source.size === 0 ? 0 : undefined),
-  };
-}
-
 interface CrcSources {
   readonly crcCache: CrcCache | undefined;
   readonly concurrency: number;
@@ -447,8 +337,4 @@ async function planEtag(
   )
     .join("").slice(0, ETAG_HEX_DIGITS);
   return `"${ETAG_PREFIX}${hexDigits}"`;
-}
-
-function hex(crc: number): string {
-  return `0x${crc.toString(16).padStart(8, "0")}`;
 }

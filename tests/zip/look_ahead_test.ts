@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { type WorkerStatus, zip, type ZipEntry } from "../../mod.ts";
 import { INPUT_BLOCK_SIZE } from "../../src/zip/_deflater.ts";
-import { ENTRY_COST, LOOK_AHEAD_BYTES } from "../../src/zip/_look_ahead.ts";
+import { ENTRY_COST } from "../../src/zip/_held_entry.ts";
+import { LOOK_AHEAD_BYTES } from "../../src/zip/_look_ahead.ts";
 import { assertSameBytes, bytesOf, chunked, pseudoRandom } from "../_data.ts";
 import { assertOpensEverywhere, type ExpectedEntry } from "../_readers.ts";
 import { logText } from "./_log_text.ts";
