@@ -169,6 +169,25 @@ Deno.test("zipstream -e asks for the password twice on a terminal without echoin
   });
 });
 
+Deno.test("zipstream -e takes both lines pasted at once, ended by CR or CR LF", async () => {
+  for (const end of ["\r", "\r\n"]) {
+    await withTempDir(async (dir) => {
+      await makeTree(dir, TREE);
+      // One write holds both lines; the helper ends it with a CR of its own,
+      // which comes after the command has read its two lines.
+      const { code, screen } = await runAnswering(
+        ["-e", "site", "-o", "site.zip", "-q"],
+        [["Password: ", `${PASSWORD}${end}${PASSWORD}`]],
+        dir,
+      );
+      assert.equal(code, 0, `${JSON.stringify(end)}: ${screen}`);
+      assert.match(screen, /Password: [\r\n]+Verify password: /);
+      assertNoPassword(screen, "the terminal");
+      await assertOpensWith(`${dir}/site.zip`, PASSWORD);
+    });
+  }
+});
+
 Deno.test("zipstream -e stops when the two passwords typed differ, and writes nothing", async () => {
   await withTempDir(async (dir) => {
     await makeTree(dir, TREE);
