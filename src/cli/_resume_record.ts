@@ -90,14 +90,10 @@ export async function readStored(
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as Partial<StoredResume>;
-    if (
-      value.zipstream !== FORMAT || value.version !== VERSION ||
-      typeof value.target !== "string" || typeof value.archive !== "object" ||
-      value.archive === null || !optionalString(value.endpoint) ||
-      !optionalString(value.region) || !isRecordedEncryption(value.encryption)
-    ) {
+    const problem = problemOf(value);
+    if (problem !== undefined) {
       throw new TypeError(
-        `expected a zipstream resume file of version ${VERSION}`,
+        `expected a zipstream resume file of version ${VERSION}, but ${problem}`,
       );
     }
     parseUploadCheckpoint(value.upload);
@@ -145,6 +141,31 @@ export function describeDifferences(
     );
   }
   return differences;
+}
+
+/** What is wrong with a parsed checkpoint's fields, or `undefined`. */
+function problemOf(value: Partial<StoredResume>): string | undefined {
+  if (typeof value !== "object" || value === null) return "it is no object";
+  if (value.zipstream !== FORMAT || value.version !== VERSION) {
+    return `it is not marked "zipstream": "${FORMAT}", "version": ${VERSION}`;
+  }
+  if (typeof value.target !== "string") return "its target is no string";
+  if (!optionalString(value.endpoint) || !optionalString(value.region)) {
+    return "its endpoint or region is no string";
+  }
+  if (!isRecordedEncryption(value.encryption)) {
+    return "its encryption record is malformed";
+  }
+  const archive = value.archive as Partial<ArchiveIdentity> | undefined;
+  if (
+    typeof archive !== "object" || archive === null ||
+    typeof archive.compression !== "string" ||
+    !Number.isInteger(archive.level) ||
+    !(archive.comment === null || typeof archive.comment === "string") ||
+    !Number.isSafeInteger(archive.entries) ||
+    typeof archive.inputs !== "string"
+  ) return "its archive record is malformed";
+  return undefined;
 }
 
 function optionalString(value: unknown): boolean {

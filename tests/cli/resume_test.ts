@@ -650,7 +650,26 @@ Deno.test("zipstream refuses --resume for a file target, --abort-resume with pat
     assert.equal(corrupt.code, 1);
     assert.equal(
       corrupt.stderr,
-      "zipstream: Cannot resume from bad.resume: it is not a checkpoint zipstream wrote (expected a zipstream resume file of version 1); give another --resume FILE, or delete it to start over\n",
+      'zipstream: Cannot resume from bad.resume: it is not a checkpoint zipstream wrote (expected a zipstream resume file of version 1, but it is not marked "zipstream": "resume", "version": 1); give another --resume FILE, or delete it to start over\n',
+    );
+    await Deno.writeTextFile(
+      `${dir}/bad.resume`,
+      JSON.stringify({
+        zipstream: "resume",
+        version: 1,
+        target: "s3://b/a.zip",
+        archive: { compression: "store", level: 0 },
+        upload: {},
+      }),
+    );
+    const partial = await runCli(
+      ["a.txt", "-o", "s3://b/a.zip", "--resume", "bad.resume"],
+      { cwd: dir, env: cliEnv(dir) },
+    );
+    assert.equal(partial.code, 1);
+    assert.match(
+      partial.stderr,
+      /^zipstream: Cannot resume from bad\.resume: it is not a checkpoint zipstream wrote \(expected a zipstream resume file of version 1, but its archive record is malformed\); /,
     );
   });
 });
