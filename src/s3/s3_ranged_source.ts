@@ -6,19 +6,16 @@
  */
 
 import type { RangedSource } from "../zip/ranged_source.ts";
-import { bareEtag } from "./_etag.ts";
 import { type HeadLocation, headObject } from "./_object_head.ts";
-import {
-  checkClientAndBucket,
-  checkInteger,
-  checkListingOptions,
-  type Fail,
-  failer,
-  show,
-  WORK_RETRY,
-} from "./_option_checks.ts";
+import { WORK_RETRY } from "./_option_checks.ts";
 import { prefixKeys } from "./_prefix_keys.ts";
 import { rangedGet } from "./_ranged_get.ts";
+import {
+  checkRange,
+  checkSourceInit,
+  resolveHeadLocation,
+  resolvePlanOptions,
+} from "./_ranged_source_checks.ts";
 import { S3Requests } from "./_s3_requests.ts";
 import type { S3ClientLike } from "./s3_client_like.ts";
 
@@ -129,30 +126,9 @@ export class S3RangedSource implements RangedSource {
    * @throws {RangeError} `size` or `crc32` out of range.
    */
   constructor(init: S3RangedSourceInit) {
-    if (typeof init !== "object" || init === null) {
-      throw new TypeError(
-        `Cannot make an S3 ranged source: expected an object with client, bucket, key, size and etag but got ${
-          show(init)
-        }`,
-      );
-    }
+    checkSourceInit(init);
     const { client, bucket, key, versionId, size, etag, crc32, lastModified } =
       init;
-    const fail = failTo(bucket, key, "use");
-    checkLocation(client, { bucket, key, versionId }, fail);
-    checkInteger("size", size, 0, Number.MAX_SAFE_INTEGER, fail);
-    if (typeof etag !== "string" || bareEtag(etag) === "") {
-      fail(TypeError, "etag", "a non-empty string", etag);
-    }
-    if (crc32 !== undefined) {
-      checkInteger("crc32", crc32, 0, 0xffffffff, fail);
-    }
-    if (
-      lastModified !== undefined &&
-      !(lastModified instanceof Date && !Number.isNaN(lastModified.getTime()))
-    ) {
-      fail(TypeError, "lastModified", "a valid Date", lastModified);
-    }
     this.client = client;
     this.bucket = bucket;
     this.key = key;
@@ -179,16 +155,7 @@ export class S3RangedSource implements RangedSource {
    * @throws {RangeError} unless `0 <= start <= end <= size`.
    */
   read(start: number, end: number): ReadableStream<Uint8Array> {
-    if (
-      !Number.isSafeInteger(start) || !Number.isSafeInteger(end) ||
-      start < 0 || start > end || end > this.size
-    ) {
-      throw new RangeError(
-        `Cannot read s3://${this.bucket}/${this.key}: expected a range of whole numbers with 0 <= start <= end <= ${this.size} but got ${
-          show(start)
-        } to ${show(end)}`,
-      );
-    }
+    checkRange(this, start, end);
     return rangedGet({
       requests: this.#requests,
       bucket: this.bucket,
@@ -265,20 +232,8 @@ export async function s3RangedSource(
   client: S3ClientLike,
   location: S3ObjectLocation,
 ): Promise<S3RangedSource> {
-  if (typeof location !== "object" || location === null) {
-    throw new TypeError(
-      `Cannot read an S3 object's size and checksum: expected a location with bucket and key but got ${
-        show(location)
-      }`,
-    );
-  }
-  const { bucket, key, versionId } = location;
-  checkLocation(client, location, failTo(bucket, key, "head"));
-  return await headSource(
-    client,
-    new S3Requests(client, WORK_RETRY),
-    { bucket, key, versionId },
-  );
+  const head = resolveHeadLocation(client, location);
+  return await headSource(client, new S3Requests(client, WORK_RETRY), head);
 }
 
 /** What {@linkcode s3PlanEntries} lists. */
@@ -362,17 +317,7 @@ export async function s3PlanEntries(
   client: S3ClientLike,
   options: S3PlanEntriesOptions,
 ): Promise<S3PlanEntry[]> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot list S3 objects: expected options with bucket but got ${
-        show(options)
-      }`,
-    );
-  }
-  const { bucket, prefix = "", concurrency = 16 } = options;
-  const fail = checkListingOptions(client, bucket, prefix);
-  checkInteger("concurrency", concurrency, 1, 256, fail);
-
+  const { bucket, prefix, concurrency } = resolvePlanOptions(client, options);
   const requests = new S3Requests(client, WORK_RETRY);
   const listed = await prefixKeys(requests, bucket, prefix);
   const entries: S3PlanEntry[] = new Array(listed.length);
@@ -427,29 +372,4 @@ async function headSource(
     ...(crc32 === undefined ? {} : { crc32 }),
     ...(lastModified === undefined ? {} : { lastModified }),
   });
-}
-
-function failTo(bucket: unknown, key: unknown, verb: string): Fail {
-  return failer(
-    typeof bucket === "string" && typeof key === "string"
-      ? `${verb} s3://${bucket}/${key}`
-      : `${verb} an S3 object`,
-  );
-}
-
-function checkLocation(
-  client: unknown,
-  location: { bucket: unknown; key: unknown; versionId?: unknown },
-  fail: Fail,
-): void {
-  checkClientAndBucket(client, location.bucket, fail);
-  if (typeof location.key !== "string" || location.key === "") {
-    fail(TypeError, "key", "a non-empty string", location.key);
-  }
-  if (
-    location.versionId !== undefined &&
-    (typeof location.versionId !== "string" || location.versionId === "")
-  ) {
-    fail(TypeError, "versionId", "a non-empty string", location.versionId);
-  }
 }
