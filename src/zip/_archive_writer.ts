@@ -47,13 +47,13 @@ export class ArchiveWriter {
     this.#deflatePool = new DeflatePool(options.workers, {
       onStatus: options.onWorkers,
     });
-    this.#ahead = new EntryLookAhead(
-      entries,
-      options.defaults,
-      this.#deflatePool,
-      options.copyChunks,
-      options.salts,
-    );
+    this.#ahead = new EntryLookAhead(entries, {
+      defaults: options.defaults,
+      pool: this.#deflatePool,
+      copyBytes: options.copyChunks,
+      salts: options.salts,
+      skips: (entry) => this.#skippedRecord(entry) !== undefined,
+    });
     this.#entryWriter = new EntryWriter(
       this.#out,
       this.#central,
@@ -76,9 +76,8 @@ export class ArchiveWriter {
         const { entry } = ahead;
         claimName(this.#names, entry.name, entry.nameBytes);
         this.#links.admit(entry, this.#options.allowEscapingSymlinks);
-        const record = this.#options.resumeEntries.get(entry.name);
-        const skipped = entry.body.kind === "stream" &&
-          record !== undefined && record.end <= this.#options.resumeOffset;
+        const record = this.#skippedRecord(entry);
+        const skipped = record !== undefined;
         // No await for a plain entry: a promise is much of a tiny entry's time.
         const sealer = ahead.sealer === undefined || skipped
           ? undefined
@@ -99,7 +98,7 @@ export class ArchiveWriter {
             yield batch;
           }
         } else if (skipped) {
-          await this.#skipStreamed(entry, entry.body.open, record!);
+          await this.#skipStreamed(entry, entry.body.open, record);
         } else {
           yield* this.#entryWriter.writeStreamed(entry, entry.body, sealer);
         }
@@ -137,6 +136,20 @@ export class ArchiveWriter {
 
   #throwIfCancelled(): void {
     if (this.#cancelled) throw new Cancelled("The archive was cancelled");
+  }
+
+  /**
+   * The earlier run's record of a streamed entry that a resumed archive
+   * skips, being wholly before the resume offset; `undefined` for an entry
+   * this run writes (entries given whole are written again: it costs no
+   * reading).
+   */
+  #skippedRecord(entry: ResolvedEntry): WrittenEntry | undefined {
+    const record = this.#options.resumeEntries.get(entry.name);
+    return entry.body.kind === "stream" && record !== undefined &&
+        record.end <= this.#options.resumeOffset
+      ? record
+      : undefined;
   }
 
   /**

@@ -34,11 +34,12 @@ export class HeldEntry {
   #sealer: Promise<EntrySealer> | undefined;
 
   /**
-   * Holds `entry`, and starts deriving its keys if it is encrypted.
+   * Holds `entry`, and starts deriving its keys if it is encrypted and
+   * `salts` are given (an entry a resumed archive skips needs none).
    *
    * @param salts Where the salts of encrypted entries come from.
    */
-  constructor(entry: ResolvedEntry, salts: EntrySalts) {
+  constructor(entry: ResolvedEntry, salts: EntrySalts | undefined) {
     const { body } = entry;
     this.#entry = entry;
     this.#data = body.kind === "bytes" && entry.compression === "deflate" &&
@@ -47,7 +48,7 @@ export class HeldEntry {
       : undefined;
     this.#state = this.#data === undefined ? "done" : "waiting";
     this.#cost = ENTRY_COST + (body.kind === "bytes" ? body.bytes.length : 0);
-    this.#sealer = entry.encryption === undefined
+    this.#sealer = entry.encryption === undefined || salts === undefined
       ? undefined
       : EntrySealer.open(entry.encryption, salts, entry.index, entry.nameBytes);
     // Awaited when the writer reaches the entry; until then (or if the

@@ -77,6 +77,25 @@ const DONE = { kind: "done" } as const;
 const OPEN = { kind: "open" } as const;
 type SourceState = typeof OPEN | typeof DONE | { kind: "failed"; error: Error };
 
+/** What the look-ahead works with besides its entries. */
+export interface LookAheadSetup {
+  defaults: EntryDefaults;
+  pool: DeflatePool;
+  /**
+   * Copy the data given whole of an entry held while the next is pulled:
+   * the caller may refill its array once asked for the next entry
+   * (`ZipOptions.copyChunks`).
+   */
+  copyBytes: boolean;
+  /** Where the salts of encrypted entries come from. */
+  salts: EntrySalts;
+  /**
+   * Whether the writer will skip the entry, written by the run a resumed
+   * archive continues: its keys are then not derived.
+   */
+  skips: (entry: ResolvedEntry) => boolean;
+}
+
 /** Pulls entries ahead of the writer and deflates those given whole. */
 export class EntryLookAhead {
   #entries: ResolvedEntries;
@@ -91,26 +110,16 @@ export class EntryLookAhead {
   #sentCount = 0;
   #copyBytes: boolean;
   #salts: EntrySalts;
+  #skips: (entry: ResolvedEntry) => boolean;
   #stopped = false;
   #tasks = new TaskYield();
 
-  /**
-   * @param copyBytes Copy the data given whole of an entry held while the
-   * next is pulled: the caller may refill its array once asked for the next
-   * entry (`ZipOptions.copyChunks`).
-   * @param salts Where the salts of encrypted entries come from.
-   */
-  constructor(
-    entries: PullSource<ZipEntry>,
-    defaults: EntryDefaults,
-    pool: DeflatePool,
-    copyBytes: boolean,
-    salts: EntrySalts,
-  ) {
-    this.#entries = new ResolvedEntries(entries, defaults);
-    this.#pool = pool;
-    this.#copyBytes = copyBytes;
-    this.#salts = salts;
+  constructor(entries: PullSource<ZipEntry>, setup: LookAheadSetup) {
+    this.#entries = new ResolvedEntries(entries, setup.defaults);
+    this.#pool = setup.pool;
+    this.#copyBytes = setup.copyBytes;
+    this.#salts = setup.salts;
+    this.#skips = setup.skips;
   }
 
   /** What is held now, in budget bytes (for tests). */
@@ -166,7 +175,10 @@ export class EntryLookAhead {
       if (this.#copyBytes) this.#queue.at(-1)?.secure();
       const entry = await this.#pull();
       if (entry === undefined || this.#stopped) break;
-      const item = new HeldEntry(entry, this.#salts);
+      const item = new HeldEntry(
+        entry,
+        this.#skips(entry) ? undefined : this.#salts,
+      );
       this.#queue.push(item);
       this.#held += item.cost;
       const { data } = item;
