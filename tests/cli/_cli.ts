@@ -5,6 +5,8 @@
  * @module
  */
 
+import { pseudoRandomBytes } from "../_pseudo_random.ts";
+
 /** The command's entry point. */
 export const CLI_PATH = new URL("../../src/cli/mod.ts", import.meta.url)
   .pathname;
@@ -53,6 +55,27 @@ export async function runCli(
   }
   const { code, stdout, stderr } = await child.output();
   return { code, stdout, stderr: new TextDecoder().decode(stderr) };
+}
+
+/**
+ * `data/` holding `count` pseudo-random files of `size` bytes,
+ * `data/file-0.bin` onwards, file `i` made from seed `firstSeed + i`:
+ * incompressible, and the same on every run.
+ */
+export function randomDataTree(
+  count: number,
+  size: number,
+  firstSeed: number,
+): TreeNode[] {
+  const nodes: TreeNode[] = [{ kind: "dir", path: "data" }];
+  for (let i = 0; i < count; i++) {
+    nodes.push({
+      kind: "file",
+      path: `data/file-${i}.bin`,
+      data: pseudoRandomBytes(size, firstSeed + i),
+    });
+  }
+  return nodes;
 }
 
 /** A file, directory or link to create; `mode` and `mtime` are applied after. */

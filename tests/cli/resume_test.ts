@@ -15,7 +15,6 @@ import {
   uploadToS3,
 } from "../../src/s3/mod.ts";
 import { decodeWrittenEntry } from "../../src/zip/mod.ts";
-import { pseudoRandomBytes } from "../_pseudo_random.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import {
   FaultProxy,
@@ -34,6 +33,7 @@ import {
 import {
   cliCommand,
   makeTree,
+  randomDataTree,
   runCli,
   signalAndWait,
   TREE_MTIME,
@@ -52,15 +52,7 @@ const FILE_SIZE = 6 * MIB + 12_345;
 const FILES = 8;
 
 function tree(): TreeNode[] {
-  const nodes: TreeNode[] = [{ kind: "dir", path: "data" }];
-  for (let i = 0; i < FILES; i++) {
-    nodes.push({
-      kind: "file",
-      path: `data/file-${i}.bin`,
-      data: pseudoRandomBytes(FILE_SIZE, i + 1),
-    });
-  }
-  return nodes;
+  return randomDataTree(FILES, FILE_SIZE, 1);
 }
 
 interface StoredResume {

@@ -5,7 +5,6 @@ import {
   ListPartsCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { pseudoRandomBytes } from "../_pseudo_random.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import { FaultProxy, isUploadPart } from "../s3/_fault_proxy.ts";
 import {
@@ -18,6 +17,7 @@ import {
 import {
   cliCommand,
   makeTree,
+  randomDataTree,
   runCli,
   signalAndWait,
   type TreeNode,
@@ -32,15 +32,7 @@ const FILES = 10;
 const FILE_SIZE = 4 * MIB + 4321;
 
 function tree(): TreeNode[] {
-  const nodes: TreeNode[] = [{ kind: "dir", path: "data" }];
-  for (let i = 0; i < FILES; i++) {
-    nodes.push({
-      kind: "file",
-      path: `data/file-${i}.bin`,
-      data: pseudoRandomBytes(FILE_SIZE, i + 7),
-    });
-  }
-  return nodes;
+  return randomDataTree(FILES, FILE_SIZE, 7);
 }
 
 /** Every file's bytes, as the readers should find them. */
