@@ -1,8 +1,9 @@
 /**
  * Encrypted ZIP64 end to end: an entry past 4 GiB of declared size streamed
  * into bsdtar through a pipe as it is made (never stored), one of unknown
- * size written to a file for 7-Zip, and 70,000 encrypted entries, opened
- * by 7-Zip and by bsdtar from a pipe. The two tests
+ * size written to a file for 7-Zip, a deflated one of unknown size (which
+ * deflates to a sixteenth) for both, and 70,000 encrypted entries, opened by
+ * 7-Zip and by bsdtar from a pipe. The tests
  * are in this file of their own so that the suite runs it beside the others.
  */
 
@@ -103,6 +104,71 @@ Deno.test("an encrypted entry past 4 GiB of unknown size, with ZIP64 data descri
     ]);
     assert.equal(status.code, 0, stderr);
     assert.deepEqual(digest, await digestOf(contents(size, after)));
+  });
+});
+
+Deno.test("a deflated encrypted entry past 4 GiB of unknown size, with ZIP64 data descriptors, opens in 7-Zip and in bsdtar from a pipe with its exact contents", async () => {
+  // Log lines repeated within deflate's window: 4 GiB deflate in seconds
+  // to a few hundred MiB, which the readers decrypt much faster than 4 GiB.
+  const lines = new TextEncoder().encode(
+    Array.from(
+      { length: 400 },
+      (_, i) => `2026-12-06T09:${i % 60} GET /item/${i * 7919} 200 ${i * 31}\n`,
+    ).join(""),
+  );
+  const chunk = new Uint8Array(MIB);
+  for (let at = 0; at < MIB; at += lines.length) {
+    chunk.set(lines.subarray(0, Math.min(lines.length, MIB - at)), at);
+  }
+  const size = FOUR_GIB + 3 * MIB + 777;
+  const text = function* (): Generator<Uint8Array> {
+    for (let left = size; left > 0; left -= MIB) {
+      yield left >= MIB ? chunk : chunk.subarray(0, left);
+    }
+  };
+  const after = "after the deflated 4 GiB";
+  await withTempDir(async (dir) => {
+    const path = `${dir}/deflated.zip`;
+    await zip([
+      { name: "huge.log", data: ReadableStream.from(text()), zip64: true },
+      { name: "after.txt", data: after },
+    ], { ...OPTIONS, password: PASSWORD, level: 1 }).pipeTo(
+      (await Deno.create(path)).writable,
+    );
+    const archiveSize = (await Deno.stat(path)).size;
+    assert.ok(archiveSize < size / 8, `${archiveSize} bytes: deflated`);
+    const expected = await digestOf(
+      (function* () {
+        yield* text();
+        yield new TextEncoder().encode(after);
+      })(),
+    );
+    const sevenZip = new Deno.Command("7z", {
+      args: ["x", "-so", `-p${PASSWORD}`, path],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const bsdtar = new Deno.Command("bsdtar", {
+      args: ["--passphrase", PASSWORD, "-xOf", "-"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const piped = (await Deno.open(path)).readable.pipeTo(bsdtar.stdin);
+    const [sevenStatus, sevenDigest, sevenErr, tarStatus, tarDigest, tarErr] =
+      await Promise.all([
+        sevenZip.status,
+        digestOf(sevenZip.stdout),
+        new Response(sevenZip.stderr).text(),
+        bsdtar.status,
+        digestOf(bsdtar.stdout),
+        new Response(bsdtar.stderr).text(),
+        piped,
+      ]);
+    assert.equal(sevenStatus.code, 0, sevenErr);
+    assert.deepEqual(sevenDigest, expected, "7-Zip");
+    assert.equal(tarStatus.code, 0, tarErr);
+    assert.deepEqual(tarDigest, expected, "bsdtar from a pipe");
   });
 });
 
