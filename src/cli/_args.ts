@@ -369,9 +369,10 @@ export function parseCliArgs(args: readonly string[]): CliPlan {
       'Invalid --password-file "": expected a FILE whose first line is the password',
     );
   }
+  // The queue first: it rules out --resume, which --max-time would ask for.
+  if (plan.queue !== undefined) checkQueue(plan);
   if (plan.resume !== undefined) checkResume(plan, output);
   if (plan.maxTime !== undefined) checkMaxTime(plan);
-  if (plan.queue !== undefined) checkQueue(plan);
   return plan;
 }
 

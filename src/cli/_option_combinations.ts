@@ -11,7 +11,8 @@ import { isS3Uri, parseS3Uri } from "./_s3_uri.ts";
 
 /**
  * `--queue URL` needs an S3 target, where the workers write the segments;
- * it neither encrypts nor resumes (the queue retries segments itself).
+ * it neither encrypts nor resumes nor pauses (the queue retries segments
+ * itself).
  * Refused here, before a password is asked for or anything is walked.
  */
 export function checkQueue(plan: CliPlan): void {
@@ -20,11 +21,16 @@ export function checkQueue(plan: CliPlan): void {
       "--queue needs an s3:// target (-o s3://bucket/key.zip): the workers write the segments there",
     );
   }
-  if (plan.encrypt || plan.resume !== undefined) {
+  const refused = plan.encrypt
+    ? "-e or --password-file"
+    : plan.resume !== undefined
+    ? "--resume"
+    : plan.maxTime !== undefined
+    ? "--max-time"
+    : undefined;
+  if (refused !== undefined) {
     throw new UsageError(
-      `--queue cannot be given with ${
-        plan.encrypt ? "-e or --password-file" : "--resume"
-      }: a queued build is resumed by the queue itself, and does not encrypt`,
+      `--queue cannot be given with ${refused}: a queued build is resumed by the queue itself, and does not encrypt`,
     );
   }
 }

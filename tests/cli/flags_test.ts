@@ -243,6 +243,32 @@ const USAGE_ERRORS: [string[], string][] = [
     "--queue cannot be given with -e or --password-file: a queued build is resumed by the queue itself, and does not encrypt",
   ],
   [
+    [
+      "--queue",
+      "redis://127.0.0.1:1",
+      "--max-time",
+      "60",
+      "a",
+      "-o",
+      "s3://b/a.zip",
+    ],
+    "--queue cannot be given with --max-time: a queued build is resumed by the queue itself, and does not encrypt",
+  ],
+  [
+    [
+      "--queue",
+      "redis://127.0.0.1:1",
+      "--resume",
+      "r",
+      "--max-time",
+      "60",
+      "a",
+      "-o",
+      "s3://b/a.zip",
+    ],
+    "--queue cannot be given with --resume: a queued build is resumed by the queue itself, and does not encrypt",
+  ],
+  [
     ["-10", "a", "-o", "a.zip"],
     'Invalid option "-10": expected one deflate level from -0 to -9',
   ],
