@@ -165,11 +165,11 @@ instance roles; looked up first, so that without any the run stops at once):
                        records under KEY.entries/) on the target's server, for
                        machines that keep no disk between runs; saved at most
                        every 10 s, and whenever the run stops
-  --max-time SECONDS   with --resume: once SECONDS have passed since the start,
-                       start no new part, let the parts in flight finish, keep
-                       the upload and its checkpoint and exit 75; run the same
-                       command again to continue (every run sends at least
-                       one part; leave a part's upload time as margin)
+  --max-time SECONDS   with --resume: start no part that would be answered more
+                       than SECONDS after the start (judged by the parts sent
+                       so far), let the parts in flight finish, keep the upload
+                       and its checkpoint and exit 75; run the same command
+                       again to continue (every run sends at least one part)
   --abort-resume FILE  abort the upload FILE records and remove FILE
   --retries N          attempts per S3 request, the first included, 1 to ${MAX_ATTEMPTS}
                        (default: 20); for s3:// paths too

@@ -49,6 +49,12 @@ export class UploadSession {
   #inFlight = new Set<Promise<void>>();
   /** Parts this run sent: a run pauses only after one, so runs progress. */
   #sent = 0;
+  /**
+   * The longest a part of this run took from sending to its answer, in
+   * ms: how long before the deadline a new part must start to be
+   * acknowledged by then.
+   */
+  #longestPart = 0;
   #paused = false;
 
   /** @throws {TypeError | RangeError} Invalid options. */
@@ -150,7 +156,9 @@ export class UploadSession {
     for (const part of this.#cutter.cut(chunk)) {
       // Not the last part, which close() sends: the end is worth reaching.
       if (this.#pastDeadline()) return await this.#pause();
-      await this.#dispatch(part);
+      if (await this.#dispatch(part, true) === "pause") {
+        return await this.#pause();
+      }
       if (this.#outcome.failed) return await this.#outcome.rethrow();
     }
     this.#report();
@@ -189,8 +197,15 @@ export class UploadSession {
     await this.#outcome.cleanup;
   }
 
-  /** Sends a part once a slot is free; starts the upload first if needed. */
-  async #dispatch(part: CutPart): Promise<void> {
+  /**
+   * Sends a part once a slot is free; starts the upload first if needed.
+   * A `pausable` part is not sent, and `"pause"` returned, when by the
+   * time a slot is free the deadline is too near for it.
+   */
+  async #dispatch(
+    part: CutPart,
+    pausable = false,
+  ): Promise<"pause" | undefined> {
     const { partNumber, offset, bytes } = part;
     if (partNumber > MAX_PARTS) {
       this.#outcome.fail(
@@ -204,12 +219,16 @@ export class UploadSession {
     const { contentMd5 } = this.#options;
     const verdict = this.#resumed?.judge(part, contentMd5) ??
       { kind: "send", digest: contentMd5 ? md5(bytes) : undefined };
-    if (verdict.kind === "fail") return this.#outcome.failWith(verdict.failure);
+    if (verdict.kind === "fail") {
+      this.#outcome.failWith(verdict.failure);
+      return;
+    }
     if (verdict.kind === "held") {
       await this.#outcome.step(
         this.#parts.held(part, verdict.digest, verdict.known),
       );
-      return this.#recycle(bytes);
+      this.#recycle(bytes);
+      return;
     }
     // Waiting here, before another buffer is allocated, is what bounds memory
     // to (concurrency + 1) parts and stalls the source while S3 catches up.
@@ -220,6 +239,7 @@ export class UploadSession {
       await Promise.race(this.#inFlight);
     }
     if (this.#outcome.failed) return;
+    if (pausable && this.#pastDeadline()) return "pause";
     if (this.#parts.uploadId === undefined) {
       this.#creating = this.#outcome.step(
         this.#parts.create(objectFieldsOf(this.#options)),
@@ -233,17 +253,24 @@ export class UploadSession {
       this.#work.signal,
     ));
     this.#sent++;
+    const started = Date.now();
     this.#inFlight.add(task);
     task.then(() => {
+      this.#longestPart = Math.max(this.#longestPart, Date.now() - started);
       this.#inFlight.delete(task);
       this.#recycle(bytes);
     });
   }
 
-  /** Whether the deadline has come, once this run has sent a part. */
+  /**
+   * Whether, once this run has sent a part, a part started now would be
+   * answered after the deadline, judging by the longest this run's parts
+   * have taken.
+   */
   #pastDeadline(): boolean {
     const { deadline } = this.#options;
-    return deadline !== undefined && this.#sent > 0 && Date.now() >= deadline;
+    return deadline !== undefined && this.#sent > 0 &&
+      Date.now() + this.#longestPart >= deadline;
   }
 
   /**

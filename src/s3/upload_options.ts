@@ -391,9 +391,10 @@ export interface UploadOptions {
   abortOnFailure?: boolean;
   /**
    * When to pause, for a run with a time limit (a serverless function):
-   * once this time (a `Date`, or milliseconds since the epoch) has come, no
-   * new part starts; the parts in flight finish (leave them time), the
-   * upload is kept, and `uploadToS3` resolves with a `PausedUpload`
+   * no part starts that would be answered after this time (a `Date`, or
+   * milliseconds since the epoch), judging by the longest this run's parts
+   * have taken; the parts in flight finish, the upload is kept, and
+   * `uploadToS3` resolves with a `PausedUpload`
    * whose `checkpoint` a later run resumes with `resume` (and the body from
    * `checkpointOffset(checkpoint)`). Every run sends at least one part
    * before it pauses, so a loop of runs always ends. Needs `onCheckpoint`.

@@ -23,8 +23,8 @@ import { UploadSession } from "./_upload_session.ts";
  * @returns The uploaded object; `outcome` is `"stored"`, or
  * `"stored-unverified"` when the server said it stored it but HeadObject
  * could not check it (`unverified` says what was not checked). With a
- * `deadline`, a {@linkcode PausedUpload} (`outcome: "paused"`) when it came
- * first.
+ * `deadline`, a {@linkcode PausedUpload} (`outcome: "paused"`) when it
+ * left no time for the next part.
  * @throws {TypeError} An option of the wrong type (the body is cancelled).
  * @throws {RangeError} An option out of range (the body is cancelled).
  * @throws {S3UploadError} The object was not stored. `outcome` is

@@ -16,7 +16,14 @@ import {
   uploadToS3,
 } from "../../src/s3/mod.ts";
 import { assertSameBytes, bytesOf, pseudoRandom } from "../_data.ts";
-import { getObjectStream, pendingUploads, withBucket } from "./_local_s3.ts";
+import { FaultProxy, isUploadPart } from "./_fault_proxy.ts";
+import {
+  getObjectStream,
+  localClient,
+  pendingUploads,
+  s3Endpoint,
+  withBucket,
+} from "./_local_s3.ts";
 
 const MIB = 1024 * 1024;
 
@@ -129,5 +136,53 @@ Deno.test("uploadToS3 with a deadline far off stores the body in one run, and a 
     for (const key of ["whole.bin", "refused.bin"]) {
       assert.deepEqual(await pendingUploads(client, bucket, key), []);
     }
+  });
+});
+
+Deno.test("uploadToS3 starts no part that its parts' times say would be answered after the deadline", async () => {
+  await withBucket(async (client, bucket) => {
+    const proxy = FaultProxy.start(s3Endpoint());
+    const proxied = localClient({ endpoint: proxy.endpoint });
+    try {
+      // Every part is answered 2 s after S3 took it; the deadline is 3 s
+      // off. Part 1 goes at once. Once it is answered (at 2 s or later),
+      // part 2 would be answered at 4 s or later: the run pauses instead
+      // of ending a part or two past its deadline.
+      proxy.inject(isUploadPart(), { kind: "delay-answer", ms: 2000 }, 100);
+      const body = pseudoRandom(30 * MIB, 29);
+      let saved: UploadCheckpoint | undefined;
+      const result = await uploadToS3(bodyFrom(body, 0), {
+        client: proxied,
+        bucket,
+        key: "timed.bin",
+        partSize: 5 * MIB,
+        concurrency: 1,
+        onCheckpoint: (checkpoint) => {
+          saved = structuredClone(checkpoint);
+        },
+        deadline: Date.now() + 3000,
+      });
+      assert.equal(result.outcome, "paused");
+      assert.equal(result.parts, 1);
+      assert.equal(saved?.parts.length, 1);
+      const sent = proxy.log.filter((entry) =>
+        entry.method === "PUT" && /partNumber=/.test(entry.query)
+      );
+      assert.equal(sent.length, 1, "part 2 was never sent");
+    } finally {
+      proxied.destroy();
+      await proxy.close();
+    }
+    // On the server: the upload is pending with the one part.
+    const [uploadId] = await pendingUploads(client, bucket, "timed.bin");
+    assert.ok(uploadId !== undefined);
+    const listed = await client.send(
+      new ListPartsCommand({
+        Bucket: bucket,
+        Key: "timed.bin",
+        UploadId: uploadId,
+      }),
+    );
+    assert.deepEqual(listed.Parts?.map((part) => part.PartNumber), [1]);
   });
 });
