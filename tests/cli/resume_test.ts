@@ -18,7 +18,7 @@ import { decodeWrittenEntry } from "../../src/zip/mod.ts";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
 import {
   FaultProxy,
-  isUploadPart,
+  isUploadPartAfter,
   type ProxiedRequest,
 } from "../s3/_fault_proxy.ts";
 import {
@@ -113,9 +113,7 @@ async function crashMidUpload(
   compression?: readonly string[],
 ): Promise<{ status: Deno.CommandStatus; stderr: string }> {
   proxy.inject(
-    (request) =>
-      isUploadPart()(request) &&
-      Number(request.query.get("partNumber")) > DONE_PARTS,
+    isUploadPartAfter(DONE_PARTS),
     { kind: "stall" },
     1000,
   );

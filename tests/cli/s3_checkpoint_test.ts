@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { assertOpensEverywhere, withTempDir } from "../_readers.ts";
-import { FaultProxy, isUploadPart } from "../s3/_fault_proxy.ts";
+import { FaultProxy, isUploadPartAfter } from "../s3/_fault_proxy.ts";
 import {
   getObjectStream,
   LOCAL_S3_ENV,
@@ -206,9 +206,7 @@ Deno.test("zipstream --resume s3://… killed with SIGKILL after parts its held-
         // Parts 1 to 4 go through, then everything stalls: the first
         // checkpoint is saved at once, the later ones are held back.
         proxy.inject(
-          (request) =>
-            isUploadPart()(request) &&
-            Number(request.query.get("partNumber")) > 4,
+          isUploadPartAfter(4),
           { kind: "stall" },
           1000,
         );

@@ -110,6 +110,13 @@ export function isUploadPart(partNumber?: number) {
       request.query.get("partNumber") === String(partNumber));
 }
 
+/** Whether a request is an UploadPart of a part numbered above `partNumber`. */
+export function isUploadPartAfter(partNumber: number) {
+  return (request: ProxiedRequest) =>
+    isUploadPart()(request) &&
+    Number(request.query.get("partNumber")) > partNumber;
+}
+
 /** Whether a request is a CompleteMultipartUpload. */
 export function isComplete(request: ProxiedRequest): boolean {
   return request.method === "POST" && request.query.has("uploadId");
