@@ -83,7 +83,7 @@ export interface S3Object {
 /** The upload kept at `--max-time`, for the next run to resume. */
 export type PausedObject = Pick<
   PausedUpload,
-  "outcome" | "uploadId" | "checkpoint" | "bytesUploaded" | "parts"
+  "outcome" | "uploadId" | "bytesUploaded" | "parts"
 >;
 
 /**
@@ -186,8 +186,8 @@ export async function writeToS3(
   if (result.outcome === "paused") {
     // Kept for --resume: the record stays, and a sweep leaves it pending.
     entry?.release();
-    const { outcome, uploadId, checkpoint, bytesUploaded, parts } = result;
-    return { outcome, uploadId, checkpoint, bytesUploaded, parts };
+    const { outcome, uploadId, bytesUploaded, parts } = result;
+    return { outcome, uploadId, bytesUploaded, parts };
   }
   // The object is stored: a record that cannot be removed only costs a
   // later cleanup the check that finds its upload gone.

@@ -145,7 +145,7 @@ export interface PausedFacts {
 }
 
 /**
- * `zipstream: paused at --max-time after 14m 10s: 61.0 GiB of 120 GiB
+ * `zipstream: paused at --max-time after 14:10: 61.0 GiB of 120 GiB
  * stored in 610 parts (upload ID … of s3://demo/logs.zip), kept for
  * --resume up.resume; run the same command again to continue`
  */

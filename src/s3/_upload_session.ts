@@ -155,7 +155,6 @@ export class UploadSession {
     if (this.#outcome.failed) return await this.#outcome.rethrow();
     for (const part of this.#cutter.cut(chunk)) {
       // Not the last part, which close() sends: the end is worth reaching.
-      if (this.#pastDeadline()) return await this.#pause();
       if (await this.#dispatch(part, true) === "pause") {
         return await this.#pause();
       }
