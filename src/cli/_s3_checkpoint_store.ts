@@ -28,13 +28,14 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import type { CheckpointServer, CheckpointStore } from "./_checkpoint_store.ts";
 import { CliError } from "./_cli_error.ts";
-import { s3Client } from "./_s3_client.ts";
+import { requireCredentials, s3Client } from "./_s3_client.ts";
+import { deleteObjects, listObjects } from "./_s3_objects.ts";
 import { parseS3Uri } from "./_s3_uri.ts";
+import { isMissingObject } from "../s3/_s3_requests.ts";
 import { reason } from "./_walk.ts";
 
 /** The least time between two saves but a flush, in milliseconds. */
@@ -90,6 +91,12 @@ export class S3CheckpointStore implements CheckpointStore {
       false,
       server.profile,
     );
+    // The checkpoint is the first object a resumed run reads: without
+    // credentials, say so here rather than in the SDK's words for its GET.
+    await requireCredentials(client, name).catch((error: unknown) => {
+      client.destroy();
+      throw error;
+    });
     return new S3CheckpointStore(name, client);
   }
 
@@ -243,7 +250,7 @@ export class S3CheckpointStore implements CheckpointStore {
       );
       return await object.Body!.transformToString();
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isMissingObject(error)) return undefined;
       throw new CliError(
         `Cannot read s3://${this.#bucket}/${key}: ${reason(error)}`,
         { cause: error },
@@ -269,36 +276,25 @@ export class S3CheckpointStore implements CheckpointStore {
       );
       return true;
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isMissingObject(error)) return false;
       throw error;
     }
   }
 
   async #list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.#client.send(
-        new ListObjectsV2Command({
-          Bucket: this.#bucket,
-          Prefix: prefix,
-          ContinuationToken: token,
-        }),
-      );
-      for (const object of page.Contents ?? []) {
-        if (object.Key !== undefined) keys.push(object.Key);
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-    return keys;
+    return (await listObjects(this.#client, this.#bucket, prefix)).map((
+      object,
+    ) => object.key);
   }
 
+  /** Deletes every object under `prefix`; the first failure is thrown. */
   async #deleteUnder(prefix: string): Promise<void> {
-    for (const key of await this.#list(prefix)) {
-      await this.#client.send(
-        new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }),
-      );
-    }
+    const failure = await deleteObjects(
+      this.#client,
+      this.#bucket,
+      await this.#list(prefix),
+    );
+    if (failure !== undefined) throw new Error(failure);
   }
 }
 
@@ -307,13 +303,4 @@ function isRecordChunks(value: unknown): value is RecordChunks {
   const { generation, chunks } = value as Partial<RecordChunks>;
   return typeof generation === "string" && /^[0-9a-f]+$/.test(generation) &&
     Number.isSafeInteger(chunks) && chunks! >= 0;
-}
-
-function isNotFound(error: unknown): boolean {
-  const { name, $metadata } = error as {
-    name?: string;
-    $metadata?: { httpStatusCode?: number };
-  };
-  return name === "NoSuchKey" || name === "NotFound" ||
-    $metadata?.httpStatusCode === 404;
 }

@@ -16,6 +16,11 @@ import { formatTime } from "./_abandoned_uploads.ts";
 import type { CleanupPlan } from "./_cleanup_command.ts";
 import { CliError } from "./_cli_error.ts";
 import { writeLine } from "./_progress.ts";
+import {
+  deleteObjects,
+  type ListedObject,
+  listObjects,
+} from "./_s3_objects.ts";
 
 /**
  * A seam's key, as `copyPlanToS3` names it, or a segment's, as
@@ -44,7 +49,7 @@ export async function sweepSeams(
     string,
     { keys: string[]; newest: Date; kind: string }
   >();
-  for (const object of await listObjects(client, bucket, prefix, signal)) {
+  for (const object of await listSeams(client, bucket, prefix, signal)) {
     const match = SEAM_KEY.exec(object.key);
     if (match === null) continue;
     const folder = match[1]!;
@@ -55,7 +60,6 @@ export async function sweepSeams(
     if (object.lastModified > seen.newest) seen.newest = object.lastModified;
     folders.set(folder, seen);
   }
-  const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
   for (const [folder, { keys, newest, kind }] of folders) {
     if (newest >= cutoff) continue;
     const what = `${
@@ -65,15 +69,9 @@ export async function sweepSeams(
       if (!plan.quiet) writeLine(`zipstream: would remove ${what}`);
       continue;
     }
-    let reason: string | undefined;
-    for (const key of keys) {
-      await client.send(
-        new DeleteObjectCommand({ Bucket: bucket, Key: key }),
-        { abortSignal: signal },
-      ).catch((error: unknown) => reason ??= describeError(error));
-    }
+    const reason = await deleteObjects(client, bucket, keys, signal);
     // A folder is removed when its listing is empty, whatever the deletes answered.
-    const left = await listObjects(client, bucket, folder, signal);
+    const left = await listSeams(client, bucket, folder, signal);
     if (left.length === 0) {
       if (!plan.quiet) writeLine(`zipstream: removed ${what}`);
       continue;
@@ -89,45 +87,26 @@ export async function sweepSeams(
 }
 
 /**
- * Every object under `prefix`, page after page.
+ * Every object under `prefix`.
  *
  * @throws {CliError} naming the prefix when a listing fails
  */
-async function listObjects(
+function listSeams(
   client: S3Client,
   bucket: string,
   prefix: string,
   signal: AbortSignal,
-): Promise<{ key: string; lastModified: Date }[]> {
-  const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
-  const objects: { key: string; lastModified: Date }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token === undefined ? {} : { ContinuationToken: token }),
-      }),
-      { abortSignal: signal },
-    ).catch((error: unknown) => {
+): Promise<ListedObject[]> {
+  return listObjects(client, bucket, prefix, signal).catch(
+    (error: unknown) => {
       throw new CliError(
         `Cannot list the seam objects under s3://${bucket}/${prefix}: ${
           describeError(error)
         }`,
         { cause: error },
       );
-    });
-    for (const object of page.Contents ?? []) {
-      if (object.Key === undefined) continue;
-      objects.push({
-        key: object.Key,
-        lastModified: object.LastModified ?? new Date(0),
-      });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return objects;
+    },
+  );
 }
 
 /** `2 seam objects of a server-side build`, `1 segment of a build on a queue`. */

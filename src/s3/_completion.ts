@@ -14,7 +14,7 @@ import type { ObjectFields } from "./_resolved_upload_options.ts";
 import { isGone, type MultipartProtocol } from "./_multipart_protocol.ts";
 import { partsAsListed } from "./_invalid_part.ts";
 import { reasonOf, unwrap } from "./_retry.ts";
-import { errorName, httpStatus } from "./_s3_requests.ts";
+import { errorName, isMissingObject } from "./_s3_requests.ts";
 import {
   bareEtag,
   etagIsMd5,
@@ -347,7 +347,5 @@ async function uploadState(
 }
 
 function isNotFound(error: unknown): boolean {
-  const inner = unwrap(error);
-  return httpStatus(inner) === 404 || errorName(inner) === "NotFound" ||
-    isGone(inner);
+  return isMissingObject(error) || isGone(unwrap(error));
 }

@@ -78,6 +78,21 @@ export function randomDataTree(
   return nodes;
 }
 
+/**
+ * An environment in which the AWS SDK finds no credentials: no keys (it
+ * takes empty variables for absent ones), no files under `dir`, no
+ * instance metadata.
+ */
+export function noCredentialsEnv(dir: string): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: "",
+    AWS_SECRET_ACCESS_KEY: "",
+    AWS_SHARED_CREDENTIALS_FILE: `${dir}/no-credentials`,
+    AWS_CONFIG_FILE: `${dir}/no-config`,
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+}
+
 /** A file, directory or link to create; `mode` and `mtime` are applied after. */
 export type TreeNode =
   | { kind: "file"; path: string; data: string | Uint8Array; mode?: number }

@@ -33,6 +33,7 @@ import {
 import {
   cliCommand,
   makeTree,
+  noCredentialsEnv,
   randomDataTree,
   runCli,
   signalAndWait,
@@ -862,15 +863,7 @@ Deno.test("zipstream --resume keeps FILE when a resumed run fails before it reac
       assert.ok(uploadId !== undefined);
       const noKeys = await runCli(args, {
         cwd: dir,
-        env: {
-          ...cliEnv(dir),
-          // The SDK takes empty variables for absent ones.
-          AWS_ACCESS_KEY_ID: "",
-          AWS_SECRET_ACCESS_KEY: "",
-          AWS_SHARED_CREDENTIALS_FILE: `${dir}/no-credentials`,
-          AWS_CONFIG_FILE: `${dir}/no-config`,
-          AWS_EC2_METADATA_DISABLED: "true",
-        },
+        env: { ...cliEnv(dir), ...noCredentialsEnv(dir) },
       });
       assert.equal(noKeys.code, 1);
       assert.match(noKeys.stderr, /^zipstream: No AWS credentials for /m);

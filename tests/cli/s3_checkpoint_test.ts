@@ -17,6 +17,7 @@ import {
 import {
   cliCommand,
   makeTree,
+  noCredentialsEnv,
   randomDataTree,
   runCli,
   signalAndWait,
@@ -107,203 +108,209 @@ async function serverParts(
   return (listed.Parts ?? []).map((part) => part.PartNumber!);
 }
 
-Deno.test("zipstream --resume s3://… --max-time keeps the checkpoint and its entry records in S3 between runs, a sweep leaves its upload alone, and the last run removes them", async () => {
+/** What each test runs against: the tree in `dir`, a bucket, the CLI's env. */
+interface Setting {
+  client: S3Client;
+  bucket: string;
+  dir: string;
+  endpoint: string;
+  env: Record<string, string>;
+}
+
+/** Runs `test` with {@linkcode tree} written to a fresh folder and a fresh bucket. */
+async function withSetting(test: (setting: Setting) => Promise<void>) {
   const endpoint = s3Endpoint();
   await withBucket(async (client, bucket) => {
     await withTempDir(async (dir) => {
       await makeTree(dir, tree());
       const env = { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: `${dir}/state` };
-      const checkpoint = `s3://${bucket}/state/out.zip.resume`;
-      const args = zipArgs(endpoint, bucket, "out.zip", [
-        "--resume",
-        checkpoint,
-        "--max-time",
-        "0.001",
-      ]);
-      let runs = 0;
-      let last = await runCli(args, { cwd: dir, env });
-      while (last.code === 75) {
-        runs++;
-        assert.match(
-          last.stderr,
-          new RegExp(`kept for --resume ${checkpoint}; run the same command`),
-        );
-        const saved = await readCheckpoint(
-          client,
-          bucket,
-          "state/out.zip.resume",
-        );
-        assert.ok(saved !== undefined, `run ${runs}: no checkpoint object`);
-        assert.deepEqual(
-          await serverParts(client, bucket, "out.zip", saved.upload.uploadId),
-          saved.upload.parts.map((part) => part.partNumber),
-          `run ${runs}`,
-        );
-        // Only the chunks the checkpoint names: the run's own generation.
-        const chunks = await keysUnder(
-          client,
-          bucket,
-          "state/out.zip.resume.entries/",
-        );
-        assert.deepEqual(
-          chunks,
-          Array.from(
-            { length: saved.records.chunks },
-            (_, i) =>
-              `state/out.zip.resume.entries/${saved.records.generation}/${
-                String(i).padStart(6, "0")
-              }`,
-          ),
-          `run ${runs}`,
-        );
-        assert.equal(
-          [...Deno.readDirSync(dir)].some((e) => e.name.includes("resume")),
-          false,
-          "nothing of the checkpoint is written locally",
-        );
-        if (runs === 1) {
-          // A sweep by another run finds the checkpoint object and keeps the upload.
-          const sweep = await runCli(["cleanup"], { cwd: dir, env });
-          assert.equal(sweep.code, 0, sweep.stderr);
-          assert.match(
-            sweep.stderr,
-            new RegExp(`pending: it is kept for --resume ${checkpoint}`),
-          );
-          assert.deepEqual(await pendingUploads(client, bucket, "out.zip"), [
-            saved.upload.uploadId,
-          ]);
-        }
-        last = await runCli(args, { cwd: dir, env });
-      }
-      assert.equal(last.code, 0, last.stderr);
-      assert.ok(runs >= 5, `paused ${runs} times`);
-      assert.deepEqual(await keysUnder(client, bucket, "state/"), []);
-      assert.deepEqual(await pendingUploads(client, bucket, "out.zip"), []);
-
-      await assertSameAsSingleRun(client, bucket, "out.zip", {
-        args: zipArgs(endpoint, bucket, "single.zip"),
-        key: "single.zip",
-        run: { cwd: dir, env },
-      });
-      await assertOpensEverywhere(
-        await getObjectStream(client, bucket, "out.zip"),
-        expected(),
-      );
+      await test({ client, bucket, dir, endpoint, env });
     });
+  });
+}
+
+Deno.test("zipstream --resume s3://… --max-time keeps the checkpoint and its entry records in S3 between runs, a sweep leaves its upload alone, and the last run removes them", async () => {
+  await withSetting(async ({ client, bucket, dir, endpoint, env }) => {
+    const checkpoint = `s3://${bucket}/state/out.zip.resume`;
+    const args = zipArgs(endpoint, bucket, "out.zip", [
+      "--resume",
+      checkpoint,
+      "--max-time",
+      "0.001",
+    ]);
+    let runs = 0;
+    let last = await runCli(args, { cwd: dir, env });
+    while (last.code === 75) {
+      runs++;
+      assert.match(
+        last.stderr,
+        new RegExp(`kept for --resume ${checkpoint}; run the same command`),
+      );
+      const saved = await readCheckpoint(
+        client,
+        bucket,
+        "state/out.zip.resume",
+      );
+      assert.ok(saved !== undefined, `run ${runs}: no checkpoint object`);
+      assert.deepEqual(
+        await serverParts(client, bucket, "out.zip", saved.upload.uploadId),
+        saved.upload.parts.map((part) => part.partNumber),
+        `run ${runs}`,
+      );
+      // Only the chunks the checkpoint names: the run's own generation.
+      const chunks = await keysUnder(
+        client,
+        bucket,
+        "state/out.zip.resume.entries/",
+      );
+      assert.deepEqual(
+        chunks,
+        Array.from(
+          { length: saved.records.chunks },
+          (_, i) =>
+            `state/out.zip.resume.entries/${saved.records.generation}/${
+              String(i).padStart(6, "0")
+            }`,
+        ),
+        `run ${runs}`,
+      );
+      assert.equal(
+        [...Deno.readDirSync(dir)].some((e) => e.name.includes("resume")),
+        false,
+        "nothing of the checkpoint is written locally",
+      );
+      if (runs === 1) {
+        // A sweep by another run finds the checkpoint object and keeps the upload.
+        const sweep = await runCli(["cleanup"], { cwd: dir, env });
+        assert.equal(sweep.code, 0, sweep.stderr);
+        assert.match(
+          sweep.stderr,
+          new RegExp(`pending: it is kept for --resume ${checkpoint}`),
+        );
+        assert.deepEqual(await pendingUploads(client, bucket, "out.zip"), [
+          saved.upload.uploadId,
+        ]);
+      }
+      last = await runCli(args, { cwd: dir, env });
+    }
+    assert.equal(last.code, 0, last.stderr);
+    assert.ok(runs >= 5, `paused ${runs} times`);
+    assert.deepEqual(await keysUnder(client, bucket, "state/"), []);
+    assert.deepEqual(await pendingUploads(client, bucket, "out.zip"), []);
+
+    await assertSameAsSingleRun(client, bucket, "out.zip", {
+      args: zipArgs(endpoint, bucket, "single.zip"),
+      key: "single.zip",
+      run: { cwd: dir, env },
+    });
+    await assertOpensEverywhere(
+      await getObjectStream(client, bucket, "out.zip"),
+      expected(),
+    );
   });
 });
 
 Deno.test("zipstream --resume s3://… killed with SIGKILL after parts its held-back checkpoint does not name resumes to the same object", async () => {
-  const endpoint = s3Endpoint();
-  await withBucket(async (client, bucket) => {
-    await withTempDir(async (dir) => {
-      await makeTree(dir, tree());
-      const env = { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: `${dir}/state` };
-      const checkpoint = `s3://${bucket}/out.zip.resume`;
-      const proxy = FaultProxy.start(endpoint);
-      let uploadId: string;
-      try {
-        // Parts 1 to 4 go through, then everything stalls: the first
-        // checkpoint is saved at once, the later ones are held back.
-        proxy.inject(
-          isUploadPartAfter(4),
-          { kind: "stall" },
-          1000,
-        );
-        const child = new Deno.Command(Deno.execPath(), {
-          args: cliCommand(
-            zipArgs(proxy.endpoint, bucket, "out.zip", [
-              "--resume",
-              checkpoint,
-              "--concurrency",
-              "4",
-            ]),
-          ),
-          cwd: dir,
-          env,
-          stdin: "null",
-          stdout: "null",
-          stderr: "null",
-        }).spawn();
-        uploadId = await withChild(child, async () => {
-          let id = "";
-          await waitUntil("the server holds 4 parts", async () => {
-            const saved = await readCheckpoint(
-              client,
-              bucket,
-              "out.zip.resume",
-            );
-            if (saved === undefined) return false;
-            id = saved.upload.uploadId;
-            return (await serverParts(client, bucket, "out.zip", id))
-              .length === 4;
-          });
-          await signalAndWait(child, "SIGKILL");
-          return id;
+  await withSetting(async ({ client, bucket, dir, endpoint, env }) => {
+    const checkpoint = `s3://${bucket}/out.zip.resume`;
+    const proxy = FaultProxy.start(endpoint);
+    let uploadId: string;
+    try {
+      // Parts 1 to 4 go through, then everything stalls: the first
+      // checkpoint is saved at once, the later ones are held back.
+      proxy.inject(
+        isUploadPartAfter(4),
+        { kind: "stall" },
+        1000,
+      );
+      const child = new Deno.Command(Deno.execPath(), {
+        args: cliCommand(
+          zipArgs(proxy.endpoint, bucket, "out.zip", [
+            "--resume",
+            checkpoint,
+            "--concurrency",
+            "4",
+          ]),
+        ),
+        cwd: dir,
+        env,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      uploadId = await withChild(child, async () => {
+        let id = "";
+        await waitUntil("the server holds 4 parts", async () => {
+          const saved = await readCheckpoint(
+            client,
+            bucket,
+            "out.zip.resume",
+          );
+          if (saved === undefined) return false;
+          id = saved.upload.uploadId;
+          return (await serverParts(client, bucket, "out.zip", id))
+            .length === 4;
         });
-      } finally {
-        await proxy.close();
-      }
-      const saved = await readCheckpoint(client, bucket, "out.zip.resume");
-      assert.ok(saved !== undefined);
-      assert.ok(
-        saved.upload.parts.length < 4,
-        `the checkpoint names ${saved.upload.parts.length} parts, fewer than the server holds`,
-      );
-      const resumed = await runCli(
-        zipArgs(endpoint, bucket, "out.zip", ["--resume", checkpoint]),
-        { cwd: dir, env },
-      );
-      assert.equal(resumed.code, 0, resumed.stderr);
-      assert.deepEqual(await pendingUploads(client, bucket, "out.zip"), []);
-      assert.equal(uploadId.length > 0, true);
-      assert.deepEqual(await keysUnder(client, bucket, "out.zip.resume"), []);
-      await assertSameAsSingleRun(client, bucket, "out.zip", {
-        args: zipArgs(endpoint, bucket, "single.zip"),
-        key: "single.zip",
-        run: { cwd: dir, env },
+        await signalAndWait(child, "SIGKILL");
+        return id;
       });
+    } finally {
+      await proxy.close();
+    }
+    const saved = await readCheckpoint(client, bucket, "out.zip.resume");
+    assert.ok(saved !== undefined);
+    assert.ok(
+      saved.upload.parts.length < 4,
+      `the checkpoint names ${saved.upload.parts.length} parts, fewer than the server holds`,
+    );
+    const resumed = await runCli(
+      zipArgs(endpoint, bucket, "out.zip", ["--resume", checkpoint]),
+      { cwd: dir, env },
+    );
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(await pendingUploads(client, bucket, "out.zip"), []);
+    assert.equal(uploadId.length > 0, true);
+    assert.deepEqual(await keysUnder(client, bucket, "out.zip.resume"), []);
+    await assertSameAsSingleRun(client, bucket, "out.zip", {
+      args: zipArgs(endpoint, bucket, "single.zip"),
+      key: "single.zip",
+      run: { cwd: dir, env },
     });
   });
 });
 
 Deno.test("zipstream --abort-resume s3://… aborts the upload the checkpoint object records and removes the checkpoint's objects", async () => {
-  const endpoint = s3Endpoint();
-  await withBucket(async (client, bucket) => {
-    await withTempDir(async (dir) => {
-      await makeTree(dir, tree());
-      const env = { ...LOCAL_S3_ENV, ZIPSTREAM_STATE_DIR: `${dir}/state` };
-      const checkpoint = `s3://${bucket}/out.zip.resume`;
-      const paused = await runCli(
-        zipArgs(endpoint, bucket, "out.zip", [
-          "--resume",
-          checkpoint,
-          "--max-time",
-          "0.001",
-        ]),
-        { cwd: dir, env },
-      );
-      assert.equal(paused.code, 75, paused.stderr);
-      const [uploadId] = await pendingUploads(client, bucket, "out.zip");
-      assert.ok(uploadId !== undefined);
-      const aborted = await runCli(
-        ["--abort-resume", checkpoint, "--endpoint", endpoint],
-        { cwd: dir, env },
-      );
-      assert.equal(aborted.code, 0, aborted.stderr);
-      assert.match(
-        aborted.stderr,
-        new RegExp(
-          `aborted upload ID ${uploadId} .* and removed ${checkpoint}`,
-        ),
-      );
-      assert.deepEqual(await pendingUploads(client, bucket, "out.zip"), []);
-      assert.deepEqual(await keysUnder(client, bucket, "out.zip"), []);
-      // The journal forgot it: a sweep has nothing to say.
-      const sweep = await runCli(["cleanup"], { cwd: dir, env });
-      assert.equal(sweep.code, 0, sweep.stderr);
-      assert.doesNotMatch(sweep.stderr, new RegExp(uploadId));
-    });
+  await withSetting(async ({ client, bucket, dir, endpoint, env }) => {
+    const checkpoint = `s3://${bucket}/out.zip.resume`;
+    const paused = await runCli(
+      zipArgs(endpoint, bucket, "out.zip", [
+        "--resume",
+        checkpoint,
+        "--max-time",
+        "0.001",
+      ]),
+      { cwd: dir, env },
+    );
+    assert.equal(paused.code, 75, paused.stderr);
+    const [uploadId] = await pendingUploads(client, bucket, "out.zip");
+    assert.ok(uploadId !== undefined);
+    const aborted = await runCli(
+      ["--abort-resume", checkpoint, "--endpoint", endpoint],
+      { cwd: dir, env },
+    );
+    assert.equal(aborted.code, 0, aborted.stderr);
+    assert.match(
+      aborted.stderr,
+      new RegExp(
+        `aborted upload ID ${uploadId} .* and removed ${checkpoint}`,
+      ),
+    );
+    assert.deepEqual(await pendingUploads(client, bucket, "out.zip"), []);
+    assert.deepEqual(await keysUnder(client, bucket, "out.zip"), []);
+    // The journal forgot it: a sweep has nothing to say.
+    const sweep = await runCli(["cleanup"], { cwd: dir, env });
+    assert.equal(sweep.code, 0, sweep.stderr);
+    assert.doesNotMatch(sweep.stderr, new RegExp(uploadId));
   });
 });
 
@@ -342,4 +349,33 @@ Deno.test("zipstream --resume s3://… is refused as the target itself, as a buc
     inside.stderr,
     /Cannot keep the checkpoint s3:\/\/src\/logs\/r inside s3:\/\/src\/logs, which is being archived/,
   );
+});
+
+Deno.test("zipstream --resume s3://… and --abort-resume s3://… without credentials say so before any request", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/a.txt`, "a");
+    // Nothing listens on the discard port: a request sent would fail with
+    // a connection error, not with the credentials' message.
+    const endpoint = "http://127.0.0.1:9";
+    const env = {
+      ...noCredentialsEnv(dir),
+      ZIPSTREAM_STATE_DIR: `${dir}/state`,
+    };
+    for (
+      const args of [
+        ["a.txt", "-o", "s3://b/k.zip", "--resume", "s3://b/k.resume"],
+        ["--abort-resume", "s3://b/k.resume"],
+      ]
+    ) {
+      const result = await runCli([...args, "--endpoint", endpoint], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(
+        result.stderr,
+        /^zipstream: No AWS credentials for s3:\/\/b\/k\.resume: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile/,
+      );
+    }
+  });
 });

@@ -12,7 +12,7 @@ import {
   s3Endpoint,
   withBucket,
 } from "../s3/_local_s3.ts";
-import { makeTree, runCli, type TreeNode } from "./_cli.ts";
+import { makeTree, noCredentialsEnv, runCli, type TreeNode } from "./_cli.ts";
 
 const TREE: TreeNode[] = [
   { kind: "dir", path: "site" },
@@ -145,12 +145,7 @@ Deno.test("zipstream without AWS credentials fails before any request, saying wh
         {
           cwd: dir,
           env: {
-            // The SDK takes empty variables for absent ones.
-            AWS_ACCESS_KEY_ID: "",
-            AWS_SECRET_ACCESS_KEY: "",
-            AWS_SHARED_CREDENTIALS_FILE: `${dir}/no-credentials`,
-            AWS_CONFIG_FILE: `${dir}/no-config`,
-            AWS_EC2_METADATA_DISABLED: "true",
+            ...noCredentialsEnv(dir),
             ZIPSTREAM_STATE_DIR: `${dir}/state`,
           },
         },
