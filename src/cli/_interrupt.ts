@@ -44,7 +44,12 @@ export type Activity =
     upload: CurrentUpload | undefined;
   }
   /** `zipstream cleanup`: aborting uploads. */
-  | { kind: "cleanup" };
+  | { kind: "cleanup" }
+  /**
+   * `--queue`: segment jobs on the queue, written by workers under
+   * `segments`, then joined into `target`.
+   */
+  | { kind: "queue"; target: string; segments: string };
 
 /** Listens for SIGINT and SIGTERM until disposed; a second signal exits at once. */
 export class Interrupt implements Disposable {
@@ -127,6 +132,8 @@ export function interruptedLine(
       return `zipstream: ${what}; removing the incomplete ${activity.path}; ${again} to leave it`;
     case "cleanup":
       return `zipstream: ${what}; finishing the abort in progress, if any; ${exit}`;
+    case "queue":
+      return `zipstream: ${what}; taking the build's jobs off the queue and removing its segments; ${exit}`;
     case "upload": {
       const { target, resumeFile, upload } = activity;
       if (upload === undefined) {
@@ -149,6 +156,8 @@ export function leftLine(activity: Activity): string {
       return 'zipstream: exited at once; uploads not yet aborted stay in the journal for "zipstream cleanup"';
     case "writing":
       return `zipstream: exited at once; the archive to ${activity.target} is incomplete`;
+    case "queue":
+      return `zipstream: exited at once; the build's jobs may still be on the queue, and its segments under ${activity.segments}: "zipstream cleanup ${activity.target} --older-than 1s" removes the segments and aborts the archive's upload, if any`;
     case "file":
       return `zipstream: exited at once; ${activity.path} may be left incomplete: delete it`;
     case "upload": {

@@ -11,7 +11,8 @@
  */
 
 import type { Job, Queue, QueueEvents } from "bullmq";
-import { reasonOf } from "../_errors.ts";
+import { causeChain, reasonOf } from "../_errors.ts";
+import { S3UploadError } from "../s3/s3_upload_error.ts";
 import { planSegments } from "../segments/plan_segments.ts";
 import {
   discardSegments,
@@ -24,15 +25,27 @@ import { type ArchiveItem, inputBytes } from "./_entries.ts";
 import { formatBytes, formatCount } from "./_format.ts";
 import type { Interrupt } from "./_interrupt.ts";
 import { writeLine } from "./_progress.ts";
-import { QUEUE_NAME, queueConnection } from "./_queue.ts";
+import {
+  closeQueue,
+  QUEUE_NAME,
+  queueConnection,
+  reachQueue,
+  reportQueueErrors,
+  withinTime,
+} from "./_queue.ts";
 import { requireCredentials, s3Client } from "./_s3_client.ts";
 import { segmentEntries } from "./_segment_entries.ts";
 import { formatSummary } from "./_summary.ts";
-import type { Target } from "./_target.ts";
+import { OutputFailure, type Target } from "./_target.ts";
 import type { QueuedSegment } from "./_worker_command.ts";
 
 /** BullMQ runs a failing segment this many times before it fails for good. */
 const ATTEMPTS = 3;
+/**
+ * The longest wait for each Redis command of a build that is ending: with
+ * Redis gone, BullMQ's commands wait for ever.
+ */
+const ENDING_COMMAND_TIME = 10_000;
 
 /** Where the archive goes and how the run is set up. */
 export interface QueueBuildOptions {
@@ -88,9 +101,23 @@ export async function buildOnQueue(
   });
   const events = new QueueEvents(QUEUE_NAME, { connection });
   let jobs: Job<QueuedSegment, SegmentResult>[] = [];
+  // Whether Redis answers, as far as the run knows: a build that ends
+  // waits for the commands that clean up only while it does.
+  let answering = false;
   try {
+    await reachQueue(options.queue, [queue, events], interrupt.signal);
+    answering = true;
+    reportQueueErrors(
+      options.queue,
+      [queue, events],
+      (line) => writeLine(`zipstream: ${line}`),
+    );
     await requireCredentials(client, target);
-    await events.waitUntilReady();
+    interrupt.activity = {
+      kind: "queue",
+      target,
+      segments: `s3://${bucket}/${key}.zipstream-segments/`,
+    };
     jobs = await queue.addBulk(segmentPlan.jobs.map((job) => ({
       name: "segment",
       data: { job },
@@ -106,16 +133,26 @@ export async function buildOnQueue(
     const results = await allWritten(jobs, events, interrupt.signal, say)
       .catch(async (error: unknown) => {
         const left = await giveUp(queue, jobs, events);
-        const removed = await discarded(segmentPlan, client);
-        throw new CliError(
-          `Cannot build ${target}: ${
-            interrupt.signal.aborted ? "interrupted" : reasonOf(error)
-          }; nothing was stored: ${
-            left.length === 0
-              ? "the segments' jobs were taken off the queue"
-              : `jobs ${left.join(", ")} are still on the queue`
-          } and ${removed}`,
-          { cause: error },
+        if (left === undefined) answering = false;
+        const jobsLeft = left === undefined
+          ? `the segments' jobs could not be taken off the queue, as its Redis did not answer in ${
+            ENDING_COMMAND_TIME / 1000
+          } s (a worker that takes one later writes its segment, which zipstream cleanup s3://${bucket}/${key}.zipstream-segments/ removes)`
+          : left.length === 0
+          ? "the segments' jobs were taken off the queue"
+          : `jobs ${left.join(", ")} are still on the queue`;
+        // The archive's upload is created by the join, which was not reached.
+        throw new OutputFailure(
+          {
+            kind: "segments",
+            account: `nothing was stored: ${jobsLeft} and ${await discarded(
+              segmentPlan,
+              client,
+            )}`,
+          },
+          new CliError(`Cannot build ${target}: ${reasonOf(error)}`, {
+            cause: error,
+          }),
         );
       });
     say(`joining ${results.length} segments into ${target}`);
@@ -127,12 +164,15 @@ export async function buildOnQueue(
         ? {}
         : { concurrency: plan.concurrency }),
     }).catch(async (error: unknown) => {
-      throw new CliError(
-        `Cannot build ${target}: ${messageOf(error)}; ${await discarded(
-          segmentPlan,
-          client,
-        )}`,
-        { cause: error },
+      const account = [
+        joinLeft(error, target),
+        await discarded(segmentPlan, client),
+      ].filter((part) => part !== undefined).join("; ");
+      throw new OutputFailure(
+        { kind: "segments", account },
+        new CliError(`Cannot build ${target}: ${messageOf(error)}`, {
+          cause: error,
+        }),
       );
     });
     if (plan.progress !== "none") {
@@ -152,11 +192,37 @@ export async function buildOnQueue(
       }));
     }
   } finally {
-    // The jobs' records in Redis are of no more use, however the run ended.
-    await Promise.allSettled(jobs.map((job) => job.remove()));
-    await Promise.allSettled([queue.close(), events.close()]);
+    // The jobs' records in Redis are of no more use, however the run ended;
+    // a Redis that went away must not keep the command from ending.
+    if (answering && jobs.length > 0) {
+      const removed = await withinTime(
+        Promise.allSettled(jobs.map((job) => job.remove())),
+        ENDING_COMMAND_TIME,
+      );
+      if (removed === undefined) answering = false;
+    }
+    await closeQueue([queue, events], answering);
     client.destroy();
   }
+}
+
+/**
+ * What a failed join left of the archive's upload, as `finishSegments`
+ * verified it; `undefined` when it failed before starting one.
+ */
+function joinLeft(error: unknown, target: string): string | undefined {
+  const failed = causeChain(error).find((cause): cause is S3UploadError =>
+    cause instanceof S3UploadError
+  );
+  if (failed === undefined) return undefined;
+  const upload = failed.uploadId === undefined
+    ? "the archive's upload"
+    : `upload ID ${failed.uploadId}`;
+  return failed.outcome === "nothing-left"
+    ? `nothing was stored${
+      failed.uploadId === undefined ? "" : `; ${upload} was aborted`
+    }`
+    : `${upload} of ${target} may still be pending: "zipstream cleanup ${target} --older-than 1s" aborts it`;
 }
 
 /** Removes the build's segments, and says what a listing then showed. */
@@ -218,26 +284,29 @@ async function allWritten(
  * Takes the build's jobs off the queue: those waiting are removed, those in
  * a worker's hands are waited for (a worker writing a segment would leave
  * it behind a removal of the segments), then removed. Resolves to the IDs
- * of the jobs the queue still holds.
+ * of the jobs the queue still holds, or `undefined` when Redis did not
+ * answer in {@linkcode ENDING_COMMAND_TIME}.
  */
 async function giveUp(
   queue: Queue<QueuedSegment, SegmentResult>,
   jobs: readonly Job<QueuedSegment, SegmentResult>[],
   events: QueueEvents,
-): Promise<string[]> {
+): Promise<string[] | undefined> {
+  const answer = <T>(command: Promise<T>, failed: T) =>
+    withinTime(command.catch(() => failed), ENDING_COMMAND_TIME);
   const busy: Job<QueuedSegment, SegmentResult>[] = [];
   for (const job of jobs) {
-    const removed = await queue.remove(job.id!).catch(() => 0);
-    if (removed === 0 && await job.isActive().catch(() => false)) {
-      busy.push(job);
-    }
+    const removed = await answer(queue.remove(job.id!), 0);
+    if (removed === undefined) return undefined;
+    if (removed === 0 && await answer(job.isActive(), false)) busy.push(job);
   }
   await Promise.allSettled(busy.map((job) => job.waitUntilFinished(events)));
-  await Promise.allSettled(jobs.map((job) => job.remove()));
+  await Promise.allSettled(jobs.map((job) => answer(job.remove(), undefined)));
   const left: string[] = [];
   for (const job of jobs) {
-    // A failed check counts as left: only a listing says gone.
-    if (await queue.getJob(job.id!).catch(() => null) !== undefined) {
+    // A failed or unanswered check counts as left: only a lookup says gone.
+    const held = queue.getJob(job.id!).then((found) => found !== undefined);
+    if (await answer(held, true) !== false) {
       left.push(job.id!);
     }
   }

@@ -96,6 +96,11 @@ export type Leftover =
   | { kind: "file-removed"; path: string }
   /** The incomplete file this run created could not be removed. */
   | { kind: "file-left"; path: string; reason: string }
+  /**
+   * A build on the queue gave up: what became of its jobs and segments, as
+   * the queue and a listing showed.
+   */
+  | { kind: "segments"; account: string }
   /** The server confirmed that nothing was stored and no upload remains. */
   | { kind: "upload-gone"; target: string; uploadId: string | undefined }
   /**
@@ -141,6 +146,8 @@ export function describeLeftover(leftover: Leftover): string | undefined {
         : `nothing was stored; the upload was aborted (upload ID ${leftover.uploadId})`;
     case "upload-pending":
       return describePending(leftover);
+    case "segments":
+      return leftover.account;
   }
 }
 

@@ -23,10 +23,18 @@ import {
   parseWholeNumber,
 } from "./_option_values.ts";
 import { writeLine } from "./_progress.ts";
-import { QUEUE_NAME, queueConnection } from "./_queue.ts";
+import {
+  closeQueue,
+  QUEUE_NAME,
+  queueConnection,
+  reachQueue,
+  reportQueueErrors,
+} from "./_queue.ts";
 import { s3Client } from "./_s3_client.ts";
 
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+/** The longest wait, once stopping with no segment in hand, for the queue's connection to close. */
+const CLOSE_TIME = 10_000;
 /** What a job carries: the segment to write. */
 export interface QueuedSegment {
   job: SegmentJob;
@@ -95,6 +103,7 @@ export async function runWorker(args: readonly string[]): Promise<number> {
   });
   worker.on("completed", (job, result) => {
     const since = started.get(job.id ?? "") ?? performance.now();
+    started.delete(job.id ?? "");
     say(
       `wrote ${describe(job.data.job)}: ${formatBytes(result.length)} in ${
         formatDuration(performance.now() - since)
@@ -103,6 +112,7 @@ export async function runWorker(args: readonly string[]): Promise<number> {
   });
   worker.on("failed", (job, error) => {
     if (job === undefined) return;
+    started.delete(job.id ?? "");
     writeLine(
       `zipstream worker: ${
         describe(job.data.job)
@@ -111,15 +121,37 @@ export async function runWorker(args: readonly string[]): Promise<number> {
       }`,
     );
   });
-  worker.on("error", (error) => {
-    writeLine(`zipstream worker: ${messageOf(error)}`);
-  });
   let exitCode: number | undefined;
+  const stopping = new AbortController();
+  /** Settles once the worker has closed, or has given up closing. */
+  const stopped = Promise.withResolvers<void>();
+  let closedCleanly = true;
   const stop = (signal: keyof typeof SIGNALS) => () => {
     if (exitCode !== undefined) Deno.exit(exitCode);
     exitCode = SIGNALS[signal];
     say(`${signal}: finishing the segment in hand, then stopping`);
-    worker.close().catch(() => {});
+    stopping.abort(new CliError(`stopped by ${signal}`));
+    let closed = false;
+    worker.close().finally(() => {
+      closed = true;
+      stopped.resolve();
+    }).catch(() => {});
+    // BullMQ's close waits for ever for a Redis that went away; once no
+    // segment is in hand, there is nothing left to wait for.
+    const idle = async () => {
+      do {
+        await new Promise((resolve) => setTimeout(resolve, CLOSE_TIME));
+      } while (started.size > 0 && !closed);
+      if (closed) return;
+      closedCleanly = false;
+      say(
+        `stopped without closing the queue's connection: its Redis did not answer in ${
+          CLOSE_TIME / 1000
+        } s`,
+      );
+      stopped.resolve();
+    };
+    idle();
   };
   const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map(
     (signal) => [signal, stop(signal)] as const,
@@ -127,21 +159,29 @@ export async function runWorker(args: readonly string[]): Promise<number> {
   for (const [signal, handler] of handlers) {
     Deno.addSignalListener(signal, handler);
   }
+  let reached = false;
   try {
-    await worker.waitUntilReady();
+    await reachQueue(options.queue, [worker], stopping.signal);
+    reached = true;
+    reportQueueErrors(
+      options.queue,
+      [worker],
+      (line) => writeLine(`zipstream worker: ${line}`),
+    );
     say(
       `waiting for segments on ${options.queue} (queue ${QUEUE_NAME}, ${options.concurrency} at a time)`,
     );
-    await worker.run();
+    await Promise.race([worker.run(), stopped.promise]);
     return exitCode ?? 0;
   } catch (error) {
+    if (stopping.signal.aborted) return exitCode!;
     writeLine(`zipstream worker: ${messageOf(error)}`);
     return 1;
   } finally {
     for (const [signal, handler] of handlers) {
       Deno.removeSignalListener(signal, handler);
     }
-    await worker.close().catch(() => {});
+    await closeQueue([worker], reached && closedCleanly);
     client.destroy();
   }
 }

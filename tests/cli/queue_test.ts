@@ -8,13 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  DeleteObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { assertSameBytes, pseudoRandom } from "../_data.ts";
 import { assertOpensEverywhere } from "../_readers.ts";
 import {
@@ -23,19 +17,11 @@ import {
   s3Endpoint,
   withBucket,
 } from "../s3/_local_s3.ts";
-import { cliCommand, runCli, signalAndWait } from "./_cli.ts";
+import { QUEUE_NAME, queueConnection } from "../../src/cli/_queue.ts";
+import { runCli } from "./_cli.ts";
+import { CliProcess, keysUnder, redisUrl, startWorker } from "./_queue_run.ts";
 
 const MIB = 1024 * 1024;
-
-function redisUrl(): string {
-  const url = Deno.env.get("ZIPSTREAM_REDIS_URL");
-  if (url === undefined) {
-    throw new Error(
-      "ZIPSTREAM_REDIS_URL is not set: run the tests with scripts/with_s3_server.sh, which starts Redis",
-    );
-  }
-  return url;
-}
 
 function logText(length: number, seed: number): Uint8Array {
   const parts: string[] = [];
@@ -61,99 +47,6 @@ function objects(): [string, Uint8Array][] {
     ),
     ["photos/a.jpg", pseudoRandom(5 * MIB, 1)],
     ["photos/b.jpg", pseudoRandom(7 * MIB, 2)],
-  ];
-}
-
-/** A running `zipstream`, its standard error collected line by line. */
-class CliProcess {
-  readonly child: Deno.ChildProcess;
-  readonly lines: string[] = [];
-  readonly #done: Promise<void>;
-
-  constructor(args: string[]) {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: cliCommand(args),
-      env: LOCAL_S3_ENV,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    this.child = child;
-    this.#done = (async () => {
-      const lines = child.stderr.pipeThrough(new TextDecoderStream());
-      let rest = "";
-      for await (const text of lines) {
-        const parts = (rest + text).split("\n");
-        rest = parts.pop()!;
-        this.lines.push(...parts);
-      }
-    })();
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!this.lines.some((line) => pattern.test(line))) {
-      if (Date.now() > until) {
-        throw new Error(
-          `expected a worker line matching ${pattern} but it printed:\n${
-            this.lines.join("\n")
-          }`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  async stop(signal: Deno.Signal): Promise<Deno.CommandStatus> {
-    const status = await signalAndWait(this.child, signal);
-    await this.#done;
-    return status;
-  }
-
-  async exited(): Promise<Deno.CommandStatus> {
-    const status = await this.child.status;
-    await this.#done;
-    return status;
-  }
-
-  kill(): void {
-    try {
-      this.child.kill("SIGKILL");
-    } catch {
-      // Already ended.
-    }
-  }
-}
-
-/** `zipstream worker` on the queue and the local S3 server. */
-function startWorker(queue: string, endpoint: string): CliProcess {
-  return new CliProcess([
-    "worker",
-    "--queue",
-    queue,
-    "--endpoint",
-    endpoint,
-    "--lock-time",
-    "3",
-    "--workers",
-    "0",
-  ]);
-}
-
-async function keysUnder(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-): Promise<string[]> {
-  const objects = await client.send(
-    new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }),
-  );
-  const uploads = await client.send(
-    new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }),
-  );
-  return [
-    ...(objects.Contents ?? []).map((object) => object.Key ?? ""),
-    ...(uploads.Uploads ?? []).map((upload) => `upload of ${upload.Key}`),
   ];
 }
 
@@ -298,7 +191,7 @@ Deno.test("zipstream --queue fails when a segment fails for good (its object del
       const output = build.lines.join("\n");
       assert.match(
         output,
-        /Cannot build s3:\/\/.*\/gone\.zip: segment 3\/4 failed after 3 attempts: .*src\/2\.log.*; nothing was stored: the segments' jobs were taken off the queue and the segments written were removed/,
+        /^zipstream: Cannot build s3:\/\/.*\/gone\.zip: segment 3\/4 failed after 3 attempts: .*src\/2\.log.*\nzipstream: nothing was stored: the segments' jobs were taken off the queue and the segments written were removed$/m,
       );
       assert.equal(
         worker.lines.filter((line) =>
@@ -313,6 +206,52 @@ Deno.test("zipstream --queue fails when a segment fails for good (its object del
     } finally {
       build.kill();
       worker?.kill();
+    }
+  });
+});
+
+Deno.test("zipstream --queue interrupted while it waits takes its jobs off the queue and says so", async () => {
+  const endpoint = s3Endpoint();
+  const queueUrl = redisUrl();
+  await withBucket(async (client, bucket) => {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: "src/a.log",
+        Body: logText(MIB, 1),
+      }),
+    );
+    const build = new CliProcess([
+      "--queue",
+      queueUrl,
+      `s3://${bucket}/src/`,
+      "-o",
+      `s3://${bucket}/stopped.zip`,
+      "--endpoint",
+      endpoint,
+    ]);
+    const { Queue } = await import("bullmq");
+    const queue = new Queue(QUEUE_NAME, {
+      connection: queueConnection(queueUrl),
+    });
+    try {
+      // No worker runs: the job waits on the queue.
+      await build.waitFor(/1 segments of build \w+ queued/);
+      const buildId = /segments of build (\w+) queued/.exec(
+        build.lines.join("\n"),
+      )![1];
+      assert.notEqual(await queue.getJob(`${buildId}-0`), undefined);
+      const status = await build.stop("SIGINT");
+      assert.equal(status.code, 130, build.lines.join("\n"));
+      assert.deepEqual(build.lines.slice(-2), [
+        "zipstream: interrupted; taking the build's jobs off the queue and removing its segments; press Ctrl-C again to exit at once",
+        "zipstream: Interrupted by SIGINT; nothing was stored: the segments' jobs were taken off the queue and the segments written were removed",
+      ]);
+      assert.equal(await queue.getJob(`${buildId}-0`), undefined);
+      assert.deepEqual(await keysUnder(client, bucket, "stopped.zip"), []);
+    } finally {
+      build.kill();
+      await queue.close();
     }
   });
 });
