@@ -226,6 +226,9 @@ function leftoverOf(
   if (failed.outcome === "nothing-left") {
     return { kind: "upload-gone", target, uploadId: failed.uploadId };
   }
+  if (failed.objectUnknown && failed.uploadId === undefined) {
+    return { kind: "object-unknown", target };
+  }
   return {
     kind: "upload-pending",
     target,

@@ -101,6 +101,11 @@ export type Leftover =
    * the queue and a listing showed.
    */
   | { kind: "segments"; account: string }
+  /**
+   * A single PutObject's answer was lost and HeadObject could not say
+   * whether it stored the object; there is no multipart upload to abort.
+   */
+  | { kind: "object-unknown"; target: string }
   /** The server confirmed that nothing was stored and no upload remains. */
   | { kind: "upload-gone"; target: string; uploadId: string | undefined }
   /**
@@ -148,6 +153,8 @@ export function describeLeftover(leftover: Leftover): string | undefined {
       return describePending(leftover);
     case "segments":
       return leftover.account;
+    case "object-unknown":
+      return `no multipart upload was used, so none is left pending; look for ${leftover.target} before relying on it`;
   }
 }
 

@@ -126,6 +126,7 @@ export async function cleanUp(
         partNumber: failure.partNumber,
         uploadKept: kept,
         outcome: left,
+        objectUnknown: !settled,
         cause: unwrap(failure.cause),
       },
     ),

@@ -45,6 +45,14 @@ export interface S3UploadErrorOptions {
    * @default {"pending"} when `uploadId` is given, else `"nothing-left"`
    */
   outcome?: FailedUploadOutcome;
+  /**
+   * Whether the object may have been stored after all: a completion or
+   * PutObject was sent, its answer was lost, and the server could not be
+   * asked (HeadObject) what it did.
+   *
+   * @default {false}
+   */
+  objectUnknown?: boolean;
   /** What went wrong underneath: an SDK error, the source's error, the abort reason. */
   cause?: unknown;
 }
@@ -113,6 +121,14 @@ export class S3UploadError extends Error {
    * or the multipart upload `uploadId`, still pending.
    */
   readonly outcome: FailedUploadOutcome;
+  /**
+   * Whether the object may have been stored after all: a completion or
+   * PutObject was sent, its answer was lost, and HeadObject could not tell
+   * what it did. `outcome` is then `"pending"`; with no `uploadId` (a
+   * single PutObject) there is no upload to abort, only the object to look
+   * for.
+   */
+  readonly objectUnknown: boolean;
 
   /**
    * Makes the error; uploads throw it, callers rarely need to.
@@ -130,5 +146,6 @@ export class S3UploadError extends Error {
     this.uploadKept = options.uploadKept ?? false;
     this.outcome = options.outcome ??
       (options.uploadId === undefined ? "nothing-left" : "pending");
+    this.objectUnknown = options.objectUnknown ?? false;
   }
 }

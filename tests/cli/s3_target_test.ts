@@ -397,6 +397,10 @@ Deno.test("describeLeftover() says what the library verified: nothing stored, th
       "nothing was stored",
     ],
     [
+      { kind: "object-unknown", target },
+      "no multipart upload was used, so none is left pending; look for s3://b/k.zip before relying on it",
+    ],
+    [
       {
         kind: "upload-pending",
         target,
@@ -559,5 +563,36 @@ Deno.test("zipstream names the upload it could not abort, keeps it in the journa
       assert.deepEqual(await pendingUploads(client, bucket, key), []);
       assert.deepEqual(await journalRecords(dir), []);
     });
+  });
+});
+
+Deno.test("zipstream to a server that refuses every connection says the object is unknown and that no upload is left pending", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/a.txt`, "a");
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = listener.addr as Deno.NetAddr;
+    listener.close();
+    const result = await runCli(
+      [
+        "a.txt",
+        "-o",
+        "s3://b/k.zip",
+        "--endpoint",
+        `http://127.0.0.1:${port}`,
+        "--no-progress",
+        "--retries",
+        "2",
+        "--cleanup-max-time",
+        "1",
+      ],
+      { cwd: dir, env: cliEnv(dir) },
+    );
+    assert.equal(result.code, 1, result.stderr);
+    const refused = `connect ECONNREFUSED 127.0.0.1:${port}`;
+    assert.equal(
+      result.stderr,
+      `zipstream: Cannot upload to s3://b/k.zip: the object could not be uploaded: PutObject failed after 2 attempts: ${refused}; whether the object was stored could not be checked: HeadObject failed after 2 attempts: ${refused}\n` +
+        "zipstream: no multipart upload was used, so none is left pending; look for s3://b/k.zip before relying on it\n",
+    );
   });
 });
