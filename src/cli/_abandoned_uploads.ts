@@ -14,7 +14,7 @@
 
 import type { S3Client } from "@aws-sdk/client-s3";
 import { resolve } from "node:path";
-import { isMissingObject } from "../s3/_s3_requests.ts";
+import { isMissingObject } from "../s3/_s3_error_fields.ts";
 import type { AbortUploadResult } from "../s3/abort_upload.ts";
 import type { RetryOptions } from "../s3/upload_options.ts";
 import { messageOf } from "./_cli_error.ts";

@@ -35,7 +35,7 @@ import { CliError } from "./_cli_error.ts";
 import { requireCredentials, s3Client } from "./_s3_client.ts";
 import { deleteObjects, listObjects } from "./_s3_objects.ts";
 import { parseS3Uri } from "./_s3_uri.ts";
-import { isMissingObject } from "../s3/_s3_requests.ts";
+import { isMissingObject } from "../s3/_s3_error_fields.ts";
 import { reason } from "./_walk.ts";
 
 /** The least time between two saves but a flush, in milliseconds. */

@@ -14,7 +14,7 @@ import type { ObjectFields } from "./_resolved_upload_options.ts";
 import { isGone, type MultipartProtocol } from "./_multipart_protocol.ts";
 import { partsAsListed } from "./_invalid_part.ts";
 import { reasonOf, unwrap } from "./_retry.ts";
-import { errorName, isMissingObject } from "./_s3_requests.ts";
+import { errorName, isMissingObject } from "./_s3_error_fields.ts";
 import {
   bareEtag,
   etagIsMd5,

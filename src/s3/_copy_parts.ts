@@ -10,7 +10,8 @@
 import type { Assembly } from "./_assembly.ts";
 import type { CopyPart, ObjectRange } from "./_copy_layout.ts";
 import { reasonOf } from "../_errors.ts";
-import { httpStatus, type S3Requests } from "./_s3_requests.ts";
+import { httpStatus } from "./_s3_error_fields.ts";
+import type { S3Requests } from "./_s3_requests.ts";
 import { unwrap } from "./_retry.ts";
 import type { S3RangedSource } from "./s3_ranged_source.ts";
 

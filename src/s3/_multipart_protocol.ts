@@ -16,7 +16,8 @@ import type {
   UploadPartCommandOutput,
 } from "@aws-sdk/client-s3";
 import { reasonOf, unwrap } from "./_retry.ts";
-import { errorName, type S3Requests } from "./_s3_requests.ts";
+import { errorName } from "./_s3_error_fields.ts";
+import type { S3Requests } from "./_s3_requests.ts";
 import { bareEtag, checkEtag, toBase64 } from "./_etag.ts";
 import { MAX_PARTS } from "./_part_size_plan.ts";
 import { checkEchoedChecksum, crc32Checksum } from "./_part_checksum.ts";

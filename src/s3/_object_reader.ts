@@ -17,7 +17,8 @@ import {
   sleep,
   unwrap,
 } from "./_retry.ts";
-import { errorName, type S3Requests } from "./_s3_requests.ts";
+import { errorName } from "./_s3_error_fields.ts";
+import type { S3Requests } from "./_s3_requests.ts";
 
 /** What the reader knows of its object from the listing. */
 export interface ObjectListing {

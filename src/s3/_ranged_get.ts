@@ -10,7 +10,8 @@ import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { reasonOf } from "../_errors.ts";
 import { bareEtag } from "./_etag.ts";
 import { unwrap } from "./_retry.ts";
-import { errorName, type S3Requests } from "./_s3_requests.ts";
+import { errorName } from "./_s3_error_fields.ts";
+import type { S3Requests } from "./_s3_requests.ts";
 
 /** Which bytes of which version of an object to read. */
 export interface RangeRequest {
