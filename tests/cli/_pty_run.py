@@ -58,12 +58,20 @@ def main() -> int:
     os.close(slave)
     output = child.stdout.fileno()
     screen = bytearray()
-    started = time.monotonic()
+    # The pace counts from the first byte of output, not from the spawn: a
+    # start-up slowed by a busy machine must not bank an allowance that the
+    # run then spends at once, in a few frames.
+    started = None
     consumed = 0
     readers = {terminal, output}
     while readers:
         # The output may be read only as far as the rate allows by now.
-        allowed = CHUNK if rate == 0 else int((time.monotonic() - started) * rate) - consumed
+        if rate == 0:
+            allowed = CHUNK
+        elif started is None:
+            allowed = 1
+        else:
+            allowed = int((time.monotonic() - started) * rate) - consumed
         ready = [fd for fd in readers if fd != output or allowed > 0]
         readable, _, _ = select.select(ready, [], [], 0.01)
         for fd in readable:
@@ -77,6 +85,8 @@ def main() -> int:
             elif fd == terminal:
                 screen += data
             else:
+                if started is None:
+                    started = time.monotonic()
                 consumed += len(data)
                 if resize is not None and consumed >= resize[0]:
                     # Whatever is drawn after the mark was drawn after the
