@@ -60,6 +60,8 @@ const LINE_INTERVAL_MS = 2000;
 // extrapolates over minutes or hours, is smoothed much longer (the
 // estimator's defaults).
 const SPEED_HALF_LIFE_MS = 3000;
+/** How long a retry is shown in the entry name's place. */
+const RETRY_SHOWN_MS = 10_000;
 /** Columns assumed when the terminal does not say (and `COLUMNS` is not set). */
 const DEFAULT_COLUMNS = 80;
 // Measured roughly: one more small file costs about as long as reading 64 KiB.
@@ -77,6 +79,8 @@ export class Progress {
   #bytesSent: number;
   #entriesWritten = 0;
   #current = "";
+  /** The last retry told of, shown instead of the entry for a while. */
+  #retry: { text: string; at: number } | undefined;
   // The speed is shown from the first interval: a speed is a fact, not a forecast.
   #speed = new RateEstimator({
     halfLifeMs: SPEED_HALF_LIFE_MS,
@@ -165,6 +169,16 @@ export class Progress {
     this.#bytesSent = total;
   }
 
+  /**
+   * An S3 request failed and is being retried: `text` takes the entry
+   * name's place for {@linkcode RETRY_SHOWN_MS}, so that a bar that stopped
+   * moving says why. Returns whether a line or bar shows it.
+   */
+  retrying(text: string): boolean {
+    this.#retry = { text, at: performance.now() };
+    return this.#style !== "off";
+  }
+
   /** Stops redrawing; the bar, if any, is left showing its last state. */
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
@@ -237,7 +251,10 @@ export class Progress {
       entries: `${formatCount(this.entriesDone)}/${
         formatCount(this.#totals.entries)
       } entries`,
-      name: this.#current,
+      name: this.#retry !== undefined &&
+          performance.now() - this.#retry.at < RETRY_SHOWN_MS
+        ? this.#retry.text
+        : this.#current,
     };
   }
 

@@ -17,6 +17,7 @@ import { writeToFile, writeToStdout } from "./_file_sink.ts";
 import type { Interrupt } from "./_interrupt.ts";
 import { Journal, journalDirectory } from "./_journal.ts";
 import { writeLine } from "./_progress.ts";
+import { retryReporter } from "./_retry_report.ts";
 import { ResumeFile } from "./_resume_file.ts";
 import { fingerprintInputs } from "./_resume_inputs.ts";
 import { type PausedObject, type S3Object, writeToS3 } from "./_s3_sink.ts";
@@ -102,6 +103,7 @@ export async function streamBuild(
   });
   // A signal's line must not land in the middle of the bar.
   interrupt.beforeLine = () => progress.stop();
+  const onRetry = retryReporter(progress, plan.progress);
   const { entries, entryWritten } = feedProgress(
     progress,
     items,
@@ -176,8 +178,8 @@ export async function streamBuild(
           payloadSigning: plan.payloadSigning,
           partChecksum: plan.partChecksum,
           contentLength,
-          retry: plan.retry,
-          cleanupRetry: plan.cleanupRetry,
+          retry: { ...plan.retry, onRetry },
+          cleanupRetry: { ...plan.cleanupRetry, onRetry },
           signal: interrupt.signal,
           onUploaded: (bytes) => progress.bytesUploaded(bytes),
           journal: journal ?? new Journal(journalDirectory()),

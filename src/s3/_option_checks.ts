@@ -149,6 +149,7 @@ export function resolveRetryPolicy(
     maxDelay = defaults.maxDelay,
     timeout = defaults.timeout,
     timeoutPerMiB = defaults.timeoutPerMiB,
+    onRetry,
   } = retry as RetryOptions;
   checkInteger(`${name}.attempts`, attempts, 1, MAX_ATTEMPTS, fail);
   checkNumber(`${name}.maxTime`, maxTime, 0, fail);
@@ -156,5 +157,16 @@ export function resolveRetryPolicy(
   checkNumber(`${name}.maxDelay`, maxDelay, baseDelay, fail);
   checkNumber(`${name}.timeout`, timeout, 1, fail);
   checkNumber(`${name}.timeoutPerMiB`, timeoutPerMiB, 0, fail);
-  return { attempts, maxTime, baseDelay, maxDelay, timeout, timeoutPerMiB };
+  if (onRetry !== undefined && typeof onRetry !== "function") {
+    fail(TypeError, `${name}.onRetry`, "a function", onRetry);
+  }
+  return {
+    attempts,
+    maxTime,
+    baseDelay,
+    maxDelay,
+    timeout,
+    timeoutPerMiB,
+    ...(onRetry === undefined ? {} : { onRetry }),
+  };
 }

@@ -6,6 +6,7 @@
  */
 
 import { describeError } from "../_errors.ts";
+import type { RetryNotice } from "./retry_options.ts";
 
 // Describing errors is shared by every area; re-exported for the upload's modules.
 export { describeError, reasonOf } from "../_errors.ts";
@@ -18,6 +19,7 @@ export interface RetryPolicy {
   maxDelay: number;
   timeout: number;
   timeoutPerMiB: number;
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 /** What a retried operation may plug in; tests replace time and chance. */
@@ -219,6 +221,14 @@ export async function withRetries<T>(
       ) {
         throw new RequestFailedError(operation, attemptNumber, error, elapsed);
       }
+      policy.onRetry?.({
+        operation,
+        attempt: attemptNumber,
+        attempts: policy.attempts,
+        delay,
+        reason: describeError(error),
+        error,
+      });
       await wait(delay, signal);
     } finally {
       clearTimeout(timer);

@@ -53,6 +53,7 @@ export {
 } from "./s3_upload_error.ts";
 export type {
   CreatedUpload,
+  RetryNotice,
   RetryOptions,
   UploadOptions,
   UploadProgress,

@@ -6,6 +6,9 @@
 
 import type { S3ClientLike } from "./s3_client_like.ts";
 import type { UploadCheckpoint } from "./upload_checkpoint.ts";
+import type { RetryOptions } from "./retry_options.ts";
+
+export type { RetryNotice, RetryOptions } from "./retry_options.ts";
 
 /**
  * How an upload's progress is reported to `onProgress`.
@@ -34,79 +37,6 @@ export interface UploadProgress {
   partsUploaded: number;
   /** The declared `contentLength`, when one was given. */
   totalBytes?: number;
-}
-
-/**
- * How requests that fail for transient reasons (5xx, `SlowDown`, timeouts,
- * dropped connections) are retried. Each request is retried on its own, from
- * bytes the upload still holds, with exponential backoff and jitter: before
- * attempt `n + 1` it waits between half and all of
- * `min(maxDelay, baseDelay * 2 ** (n - 1))` milliseconds. A request stops
- * retrying after `attempts` attempts, or when the next attempt would begin
- * more than `maxTime` milliseconds after its first.
- *
- * An upload has two budgets: `retry` for the work (creating the upload,
- * parts, completion), whose defaults ride out a server that is gone for
- * 30 seconds, and `cleanupRetry` for what follows a failure (aborting the
- * upload and checking it is gone, finding out whether a completion that lost
- * its answer stored the object), whose defaults keep trying for 5 minutes.
- * Neither cuts the other short.
- *
- * The client may retry on its own too (`S3Client`'s `maxAttempts`, default 3);
- * its attempts happen inside each of these.
- *
- * @example Patient retries for a flaky link
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RetryOptions } from "@zipstream/zipstream/s3";
- *
- * const retry: RetryOptions = { attempts: 8, baseDelay: 500, maxDelay: 30_000 };
- * // The longest wait before the last attempt: min(maxDelay, baseDelay * 2 ** 6).
- * assert.equal(Math.min(retry.maxDelay!, retry.baseDelay! * 2 ** 6), 30_000);
- * ```
- */
-export interface RetryOptions {
-  /**
-   * Attempts per request, the first included: 1 means never retry.
-   *
-   * @default {20} for `retry`, 60 for `cleanupRetry`
-   */
-  attempts?: number;
-  /**
-   * Milliseconds after a request's first attempt began within which a retry
-   * may still begin.
-   *
-   * @default {40000} for `retry`, 300000 for `cleanupRetry`
-   */
-  maxTime?: number;
-  /**
-   * Milliseconds of backoff before the first retry.
-   *
-   * @default {250} for `retry`, 500 for `cleanupRetry`
-   */
-  baseDelay?: number;
-  /**
-   * Milliseconds that no backoff exceeds.
-   *
-   * @default {5000} for `retry`, 15000 for `cleanupRetry`
-   */
-  maxDelay?: number;
-  /**
-   * Milliseconds one attempt of a request may take, on top of
-   * `timeoutPerMiB` for each MiB it sends, before it is abandoned and retried.
-   * This catches a server or network that stalls without closing the
-   * connection.
-   *
-   * @default {60000} for `retry`, 30000 for `cleanupRetry`
-   */
-  timeout?: number;
-  /**
-   * Milliseconds added to `timeout` for each MiB of request body (1,000: the
-   * body may go as slowly as 1 MiB/s).
-   *
-   * @default {1000}
-   */
-  timeoutPerMiB?: number;
 }
 
 /** A multipart upload that now exists on the server. */

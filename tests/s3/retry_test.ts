@@ -129,6 +129,33 @@ Deno.test("withRetries() gives up after the configured attempts with the last er
   assert.deepEqual(delays, [50, 100, 200]);
 });
 
+Deno.test("withRetries() tells onRetry of each failed attempt it retries, before the wait, and not of the last", async () => {
+  const { delays, sleep } = recordingSleep();
+  const told: string[] = [];
+  const error = await withRetries(
+    "UploadPart",
+    {
+      ...policy,
+      onRetry: (notice) => {
+        assert.equal((notice.error as Error).name, "InternalError");
+        told.push(
+          `${notice.operation} ${notice.attempt}/${notice.attempts} ${notice.delay} ${notice.reason} after ${delays.length} waits`,
+        );
+      },
+    },
+    new AbortController().signal,
+    0,
+    () => Promise.reject(s3Error("InternalError", 500)),
+    { sleep, random: () => 0 },
+  ).catch((e) => e);
+  assert.ok(error instanceof RequestFailedError);
+  assert.deepEqual(told, [
+    "UploadPart 1/4 50 InternalError: Injected by the test after 0 waits",
+    "UploadPart 2/4 100 InternalError: Injected by the test after 1 waits",
+    "UploadPart 3/4 200 InternalError: Injected by the test after 2 waits",
+  ]);
+});
+
 Deno.test("withRetries() begins no retry past maxTime, however many attempts remain", async () => {
   let clock = 0;
   const delays: number[] = [];

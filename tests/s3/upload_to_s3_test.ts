@@ -775,6 +775,11 @@ Deno.test("S3UploadStream rejects options it cannot use, naming the option and t
       'expected option "retry.maxDelay" to be a finite number of at least 10 but got 5',
     ],
     [
+      { cleanupRetry: { onRetry: "log" as unknown as () => void } },
+      TypeError,
+      'expected option "cleanupRetry.onRetry" to be a function but got "log"',
+    ],
+    [
       { metadata: { a: 1 as unknown as string } },
       TypeError,
       'expected option "metadata" to be a record of strings but got {"a":1}',

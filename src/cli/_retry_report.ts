@@ -1,0 +1,40 @@
+/**
+ * Says that S3 requests are failing and being retried, so that an upload
+ * riding out an outage (up to `--retry-max-time`, then the clean-up's
+ * `--cleanup-max-time`) is not taken for a hung one.
+ *
+ * @module
+ */
+
+import type { RetryNotice } from "../s3/retry_options.ts";
+import type { CliPlan } from "./_args.ts";
+import type { Progress } from "./_progress.ts";
+import { writeLine } from "./_progress.ts";
+
+/** The least time between two lines about retries, when no progress is drawn. */
+const LINE_INTERVAL_MS = 30_000;
+
+/**
+ * The `onRetry` of the run's requests: the retry takes the entry name's
+ * place in the progress bar or line; with no progress shown (`--no-progress`,
+ * `-v`), a line, the first at once and then at most every 30 s; with `-q`,
+ * nothing.
+ */
+export function retryReporter(
+  progress: Progress,
+  display: CliPlan["progress"],
+): (notice: RetryNotice) => void {
+  let lastLine = -Infinity;
+  return (notice) => {
+    const { operation, attempt, attempts, reason } = notice;
+    if (progress.retrying(`retrying ${operation}: ${reason}`)) return;
+    const now = performance.now();
+    if (display === "none" || now - lastLine < LINE_INTERVAL_MS) return;
+    lastLine = now;
+    writeLine(
+      `zipstream: retrying ${operation} (attempt ${
+        attempt + 1
+      } of ${attempts}): ${reason}`,
+    );
+  };
+}
