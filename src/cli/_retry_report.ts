@@ -17,8 +17,8 @@ const LINE_INTERVAL_MS = 30_000;
 /**
  * The `onRetry` of the run's requests: the retry takes the entry name's
  * place in the progress bar or line; with no progress shown (`--no-progress`,
- * `-v`), a line, the first at once and then at most every 30 s; with `-q`,
- * nothing.
+ * `-v`), a line once a request has failed twice in a row, the first at once
+ * and then at most every 30 s; with `-q`, nothing.
  */
 export function retryReporter(
   progress: Progress,
@@ -28,8 +28,11 @@ export function retryReporter(
   return (notice) => {
     const { operation, attempt, attempts, reason } = notice;
     if (progress.retrying(`retrying ${operation}: ${reason}`)) return;
+    // A request that failed once and goes through on its retry is no news;
+    // one that failed twice in a row is.
+    if (display === "none" || attempt < 2) return;
     const now = performance.now();
-    if (display === "none" || now - lastLine < LINE_INTERVAL_MS) return;
+    if (now - lastLine < LINE_INTERVAL_MS) return;
     lastLine = now;
     writeLine(
       `zipstream: retrying ${operation} (attempt ${

@@ -40,9 +40,16 @@ async function answersPing(port: number): Promise<boolean> {
   }
 }
 
+/** A Redis server of a test's own. */
+interface OwnRedis {
+  url: string;
+  /** Stops it by its PID and waits for it to end. */
+  kill: () => Promise<void>;
+}
+
 /** Runs `test` with a Redis server of its own, stopped by its PID at the end. */
 async function withOwnRedis(
-  test: (redis: { url: string; kill: () => Promise<void> }) => Promise<void>,
+  test: (redis: OwnRedis) => Promise<void>,
 ): Promise<void> {
   await withTempDir(async (dir) => {
     const port = freePort();
@@ -110,6 +117,24 @@ async function endsWithin(
   return status;
 }
 
+/**
+ * Kills the Redis `process` uses, and checks that it says so, and says
+ * each thing once over the next 5 s, while BullMQ retries every second or
+ * two.
+ */
+async function killAndHearOnce(
+  redis: OwnRedis,
+  process: CliProcess,
+): Promise<void> {
+  await redis.kill();
+  await process.waitFor(/BullMQ keeps reconnecting/);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const said = process.lines.filter((line) =>
+    line.includes(`the queue's Redis at ${redis.url}`)
+  );
+  assert.deepEqual(said, [...new Set(said)], said.join("\n"));
+}
+
 Deno.test("zipstream --queue and zipstream worker say in one line that the queue's Redis cannot be reached, and end", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/a.txt`, "a");
@@ -162,14 +187,7 @@ Deno.test("zipstream --queue whose Redis goes away says so once, and on Ctrl-C s
         try {
           // No worker runs: the build waits for its two segments.
           await build.waitFor(/2 segments of build \w+ queued/);
-          await redis.kill();
-          await build.waitFor(/BullMQ keeps reconnecting/);
-          // BullMQ retries every second or two: what it says is said once.
-          await new Promise((resolve) => setTimeout(resolve, 5000));
-          const said = build.lines.filter((line) =>
-            line.includes(`the queue's Redis at ${redis.url}`)
-          );
-          assert.deepEqual(said, [...new Set(said)], said.join("\n"));
+          await killAndHearOnce(redis, build);
           build.child.kill("SIGINT");
           const status = await endsWithin(build, 60);
           assert.equal(status.code, 130, build.lines.join("\n"));
@@ -197,13 +215,7 @@ Deno.test("zipstream worker whose Redis goes away says so once, and ends on SIGT
     ]);
     try {
       await worker.waitFor(/waiting for segments on /);
-      await redis.kill();
-      await worker.waitFor(/BullMQ keeps reconnecting/);
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      const said = worker.lines.filter((line) =>
-        line.includes(`the queue's Redis at ${redis.url}`)
-      );
-      assert.deepEqual(said, [...new Set(said)], said.join("\n"));
+      await killAndHearOnce(redis, worker);
       worker.child.kill("SIGTERM");
       assert.equal((await endsWithin(worker, 60)).code, 143);
     } finally {

@@ -588,7 +588,7 @@ Deno.test("zipstream to a server that refuses every connection says it retries, 
           `http://127.0.0.1:${port}`,
           display,
           "--retries",
-          "2",
+          "3",
           "--cleanup-max-time",
           "1",
         ],
@@ -600,10 +600,11 @@ Deno.test("zipstream to a server that refuses every connection says it retries, 
       "zipstream: no multipart upload was used, so none is left pending; look for s3://b/k.zip before relying on it\n";
     const shown = await run("--no-progress");
     assert.equal(shown.code, 1, shown.stderr);
-    // The HeadObject retry comes within 30 s of the first line: not said again.
+    // Said once PutObject has failed twice; the HeadObject retries come
+    // within 30 s of that line: not said again.
     assert.equal(
       counted(shown.stderr),
-      `zipstream: retrying PutObject (attempt 2 of 2): ${refused}\n${outcome}`,
+      `zipstream: retrying PutObject (attempt 3 of 3): ${refused}\n${outcome}`,
     );
     const quiet = await run("-q");
     assert.equal(quiet.code, 1, quiet.stderr);
