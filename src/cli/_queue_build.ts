@@ -33,6 +33,7 @@ import {
   reportQueueErrors,
   withinTime,
 } from "./_queue.ts";
+import { retryReporter } from "./_retry_report.ts";
 import { requireCredentials, s3Client } from "./_s3_client.ts";
 import { segmentEntries } from "./_segment_entries.ts";
 import { formatSummary } from "./_summary.ts";
@@ -128,7 +129,9 @@ export async function buildOnQueue(
       },
     })));
     say(
-      `${segmentPlan.jobs.length} segments of build ${segmentPlan.build} queued on ${options.queue}; waiting for workers (zipstream worker --queue ${options.queue})`,
+      `${
+        counted(segmentPlan.jobs.length, "segment", "segments")
+      } of build ${segmentPlan.build} queued on ${options.queue}; waiting for workers (zipstream worker --queue ${options.queue})`,
     );
     const results = await allWritten(jobs, events, interrupt.signal, say)
       .catch(async (error: unknown) => {
@@ -159,7 +162,10 @@ export async function buildOnQueue(
     const built = await finishSegments(segmentPlan, results, {
       client,
       signal: interrupt.signal,
-      retry: plan.retry,
+      retry: {
+        ...plan.retry,
+        onRetry: retryReporter({ display: plan.progress }),
+      },
       ...(plan.concurrency === undefined
         ? {}
         : { concurrency: plan.concurrency }),
@@ -270,10 +276,8 @@ async function allWritten(
       done++;
       say(
         `segment ${job.data.job.index + 1}/${jobs.length} written (${
-          formatCount(job.data.job.entries.length)
-        } entries, ${
-          formatBytes(result.length)
-        }); ${done} of ${jobs.length} done`,
+          counted(job.data.job.entries.length, "entry", "entries")
+        }, ${formatBytes(result.length)}); ${done} of ${jobs.length} done`,
       );
       return result as SegmentResult;
     })),
@@ -311,4 +315,9 @@ async function giveUp(
     }
   }
   return left;
+}
+
+/** `1 entry`, `2 entries`, `1,000 entries`. */
+function counted(count: number, one: string, many: string): string {
+  return `${formatCount(count)} ${count === 1 ? one : many}`;
 }

@@ -16,18 +16,24 @@ const LINE_INTERVAL_MS = 30_000;
 
 /**
  * The `onRetry` of the run's requests: the retry takes the entry name's
- * place in the progress bar or line; with no progress shown (`--no-progress`,
- * `-v`), a line once a request has failed twice in a row, the first at once
- * and then at most every 30 s; with `-q`, nothing.
+ * place in the progress bar or line, if the run draws one (`progress`);
+ * otherwise (`--no-progress`, `-v`, the queue's commands) it is a line once a
+ * request has failed twice in a row, the first at once and then at most
+ * every 30 s, beginning with `prefix`; with `-q`, nothing.
  */
 export function retryReporter(
-  progress: Progress,
-  display: CliPlan["progress"],
+  setup: {
+    progress?: Progress;
+    display: CliPlan["progress"];
+    /** @default {"zipstream"} */
+    prefix?: string;
+  },
 ): (notice: RetryNotice) => void {
+  const { progress, display, prefix = "zipstream" } = setup;
   let lastLine = -Infinity;
   return (notice) => {
     const { operation, attempt, attempts, reason } = notice;
-    if (progress.retrying(`retrying ${operation}: ${reason}`)) return;
+    if (progress?.retrying(`retrying ${operation}: ${reason}`)) return;
     // A request that failed once and goes through on its retry is no news;
     // one that failed twice in a row is.
     if (display === "none" || attempt < 2) return;
@@ -35,7 +41,7 @@ export function retryReporter(
     if (now - lastLine < LINE_INTERVAL_MS) return;
     lastLine = now;
     writeLine(
-      `zipstream: retrying ${operation} (attempt ${
+      `${prefix}: retrying ${operation} (attempt ${
         attempt + 1
       } of ${attempts}): ${reason}`,
     );

@@ -103,7 +103,7 @@ export async function streamBuild(
   });
   // A signal's line must not land in the middle of the bar.
   interrupt.beforeLine = () => progress.stop();
-  const onRetry = retryReporter(progress, plan.progress);
+  const onRetry = retryReporter({ progress, display: plan.progress });
   const { entries, entryWritten } = feedProgress(
     progress,
     items,

@@ -30,6 +30,7 @@ import {
   reachQueue,
   reportQueueErrors,
 } from "./_queue.ts";
+import { retryReporter } from "./_retry_report.ts";
 import { s3Client } from "./_s3_client.ts";
 
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -257,6 +258,12 @@ async function writeSegment(
   return await buildSegment(job, {
     client,
     open: openFile,
+    retry: {
+      onRetry: retryReporter({
+        display: options.quiet ? "none" : "summary",
+        prefix: `zipstream worker: ${describe(job)}`,
+      }),
+    },
     ...(options.workers === undefined ? {} : { workers: options.workers }),
   });
 }

@@ -18,6 +18,7 @@ import {
   withBucket,
 } from "../s3/_local_s3.ts";
 import { QUEUE_NAME, queueConnection } from "../../src/cli/_queue.ts";
+import { FaultProxy, isPutObject } from "../s3/_fault_proxy.ts";
 import { runCli } from "./_cli.ts";
 import { CliProcess, keysUnder, redisUrl, startWorker } from "./_queue_run.ts";
 
@@ -236,8 +237,8 @@ Deno.test("zipstream --queue interrupted while it waits takes its jobs off the q
     });
     try {
       // No worker runs: the job waits on the queue.
-      await build.waitFor(/1 segments of build \w+ queued/);
-      const buildId = /segments of build (\w+) queued/.exec(
+      await build.waitFor(/1 segment of build \w+ queued/);
+      const buildId = /segments? of build (\w+) queued/.exec(
         build.lines.join("\n"),
       )![1];
       assert.notEqual(await queue.getJob(`${buildId}-0`), undefined);
@@ -252,6 +253,53 @@ Deno.test("zipstream --queue interrupted while it waits takes its jobs off the q
     } finally {
       build.kill();
       await queue.close();
+    }
+  });
+});
+
+Deno.test("zipstream worker says, once, that it is retrying a request of its segment that keeps failing, and writes the segment", async () => {
+  const endpoint = s3Endpoint();
+  const queueUrl = redisUrl();
+  await withBucket(async (client, bucket) => {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: "src/a.log",
+        Body: logText(MIB, 3),
+      }),
+    );
+    const proxy = FaultProxy.start(endpoint);
+    // Enough refusals for two of the worker's attempts to fail, even when
+    // the SDK makes three tries of its own inside each.
+    proxy.inject(
+      isPutObject,
+      { kind: "status", status: 503, code: "SlowDown" },
+      6,
+    );
+    const worker = startWorker(queueUrl, proxy.endpoint);
+    const build = new CliProcess([
+      "--queue",
+      queueUrl,
+      `s3://${bucket}/src/`,
+      "-o",
+      `s3://${bucket}/retried.zip`,
+      "--endpoint",
+      endpoint,
+    ]);
+    try {
+      const status = await build.exited();
+      assert.equal(status.code, 0, build.lines.join("\n"));
+      const retried = worker.lines.filter((line) => line.includes("retrying"));
+      assert.equal(retried.length, 1, worker.lines.join("\n"));
+      assert.match(
+        retried[0]!,
+        /^zipstream worker: segment 1\/1 of build \w+ \(1 entry\): retrying PutObject \(attempt \d+ of 20\): SlowDown/,
+      );
+      assert.equal((await worker.stop("SIGTERM")).code, 143);
+    } finally {
+      build.kill();
+      worker.kill();
+      await proxy.close();
     }
   });
 });
