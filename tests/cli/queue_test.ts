@@ -8,7 +8,11 @@
  */
 
 import assert from "node:assert/strict";
-import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { assertSameBytes, pseudoRandom } from "../_data.ts";
 import { assertOpensEverywhere } from "../_readers.ts";
 import {
@@ -211,26 +215,35 @@ Deno.test("zipstream --queue fails when a segment fails for good (its object del
   });
 });
 
+/** `zipstream --queue` of one 1 MiB log, put as `s3://BUCKET/src/a.log`, to `s3://BUCKET/KEY`. */
+async function queueOneLog(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  seed: number,
+): Promise<CliProcess> {
+  await client.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: "src/a.log",
+      Body: logText(MIB, seed),
+    }),
+  );
+  return new CliProcess([
+    "--queue",
+    redisUrl(),
+    `s3://${bucket}/src/`,
+    "-o",
+    `s3://${bucket}/${key}`,
+    "--endpoint",
+    s3Endpoint(),
+  ]);
+}
+
 Deno.test("zipstream --queue interrupted while it waits takes its jobs off the queue and says so", async () => {
-  const endpoint = s3Endpoint();
   const queueUrl = redisUrl();
   await withBucket(async (client, bucket) => {
-    await client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: "src/a.log",
-        Body: logText(MIB, 1),
-      }),
-    );
-    const build = new CliProcess([
-      "--queue",
-      queueUrl,
-      `s3://${bucket}/src/`,
-      "-o",
-      `s3://${bucket}/stopped.zip`,
-      "--endpoint",
-      endpoint,
-    ]);
+    const build = await queueOneLog(client, bucket, "stopped.zip", 1);
     const { Queue } = await import("bullmq");
     const queue = new Queue(QUEUE_NAME, {
       connection: queueConnection(queueUrl),
@@ -258,17 +271,8 @@ Deno.test("zipstream --queue interrupted while it waits takes its jobs off the q
 });
 
 Deno.test("zipstream worker says, once, that it is retrying a request of its segment that keeps failing, and writes the segment", async () => {
-  const endpoint = s3Endpoint();
-  const queueUrl = redisUrl();
   await withBucket(async (client, bucket) => {
-    await client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: "src/a.log",
-        Body: logText(MIB, 3),
-      }),
-    );
-    const proxy = FaultProxy.start(endpoint);
+    const proxy = FaultProxy.start(s3Endpoint());
     // Enough refusals for two of the worker's attempts to fail, even when
     // the SDK makes three tries of its own inside each.
     proxy.inject(
@@ -276,16 +280,8 @@ Deno.test("zipstream worker says, once, that it is retrying a request of its seg
       { kind: "status", status: 503, code: "SlowDown" },
       6,
     );
-    const worker = startWorker(queueUrl, proxy.endpoint);
-    const build = new CliProcess([
-      "--queue",
-      queueUrl,
-      `s3://${bucket}/src/`,
-      "-o",
-      `s3://${bucket}/retried.zip`,
-      "--endpoint",
-      endpoint,
-    ]);
+    const worker = startWorker(redisUrl(), proxy.endpoint);
+    const build = await queueOneLog(client, bucket, "retried.zip", 3);
     try {
       const status = await build.exited();
       assert.equal(status.code, 0, build.lines.join("\n"));
