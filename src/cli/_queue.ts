@@ -160,8 +160,8 @@ export function reportQueueErrors(
   for (const client of clients) client.on("error", onError);
 }
 
-/** The longest wait for the clients to close. */
-const CLOSE_TIME = 10_000;
+/** The longest wait for the clients to close, in milliseconds. */
+export const CLOSE_TIME = 10_000;
 
 /**
  * Closes the clients, waiting at most {@linkcode CLOSE_TIME}, and not at

@@ -24,6 +24,7 @@ import {
 } from "./_option_values.ts";
 import { writeLine } from "./_progress.ts";
 import {
+  CLOSE_TIME,
   closeQueue,
   QUEUE_NAME,
   queueConnection,
@@ -34,8 +35,6 @@ import { retryReporter } from "./_retry_report.ts";
 import { s3Client } from "./_s3_client.ts";
 
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
-/** The longest wait, once stopping with no segment in hand, for the queue's connection to close. */
-const CLOSE_TIME = 10_000;
 /** What a job carries: the segment to write. */
 export interface QueuedSegment {
   job: SegmentJob;
@@ -146,9 +145,9 @@ export async function runWorker(args: readonly string[]): Promise<number> {
       if (closed) return;
       closedCleanly = false;
       say(
-        `stopped without closing the queue's connection: its Redis did not answer in ${
+        `stopped without closing the queue's connection: it did not close in ${
           CLOSE_TIME / 1000
-        } s`,
+        } s with no segment in hand`,
       );
       stopped.resolve();
     };
